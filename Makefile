@@ -1,0 +1,48 @@
+# toyama-lab: every target creates .venv from the pinned lock when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: data test lab lint format lock bench clean-data
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (toyama-lab)" >/dev/null
+	@touch $(STAMP)
+
+## data: generate the default class dataset and print what was made
+data: $(STAMP)
+	$(BIN)/toyama-lab generate --scenario normal-week --size class --seed 0 --out data/synthetic/normal-week-class-0
+
+## test: lint, then the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## lab: open JupyterLab on the workbooks
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=workbooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## lock: re-resolve the pinned set (needs the registry); then run make test
+lock:
+	uv pip compile pyproject.toml --extra test --extra docs --universal --python-version 3.11 -o requirements.lock
+
+bench: $(STAMP)
+	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/decode.py
+
+clean-data:
+	rm -rf data/synthetic/*/

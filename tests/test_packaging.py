@@ -1,0 +1,111 @@
+"""Packaging: pyproject.toml, environment.yml and requirements.lock stay in step."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: conda-forge package names that differ from the PyPI name (PyPI name -> conda name).
+CONDA_NAMES: dict[str, str] = {}
+
+
+def _pyproject_requirements() -> dict[str, Requirement]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(meta["dependencies"])
+    for extra in meta["optional-dependencies"].values():
+        reqs.extend(extra)
+    out = {}
+    for text in reqs:
+        req = Requirement(text)
+        out[canonicalize_name(req.name)] = req
+    return out
+
+
+def _conda_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    out = {}
+    for dep in env["dependencies"]:
+        if not isinstance(dep, str):
+            continue
+        name, spec = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", dep).groups()
+        out[canonicalize_name(name)] = spec.replace(" ", "")
+    return out
+
+
+def _lock_pins() -> dict[str, list[tuple[Version, str]]]:
+    pins: dict[str, list[tuple[Version, str]]] = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;]+)\s*(?:;\s*(.*))?$", line)
+        if m:
+            name, ver, marker = m.groups()
+            pins.setdefault(canonicalize_name(name), []).append((Version(ver), marker or ""))
+    return pins
+
+
+def test_environment_yml_mirrors_pyproject():
+    pyproject = _pyproject_requirements()
+    conda = _conda_requirements()
+    conda.pop("python")
+    conda.pop("pip")
+    expected = {canonicalize_name(CONDA_NAMES.get(n, n)): r for n, r in pyproject.items()}
+    assert sorted(conda) == sorted(expected), (
+        "environment.yml and pyproject.toml list different packages"
+    )
+    for name, req in expected.items():
+        assert conda[name] == str(req.specifier).replace(" ", "") or set(
+            conda[name].split(",")
+        ) == {str(s) for s in req.specifier}, (
+            f"{name}: environment.yml says {conda[name]!r}, pyproject {req.specifier}"
+        )
+
+
+def test_lock_pins_every_dependency_within_its_range():
+    pins = _lock_pins()
+    for name, req in _pyproject_requirements().items():
+        assert name in pins, f"{name} is a dependency but requirements.lock does not pin it"
+        for version, _marker in pins[name]:
+            assert req.specifier.contains(version, prereleases=True), (
+                f"requirements.lock pins {name}=={version}, outside {req.specifier}"
+            )
+
+
+def test_python_requirement_matches():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert f"python{meta['requires-python']}" in env["dependencies"]
+
+
+def test_console_script_is_installed_and_answers():
+    exe = ROOT / ".venv" / "bin" / "toyama-lab"
+    if not exe.exists():
+        pytest.skip("not running from the project's .venv")
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "toyama-lab" in out.stdout or "Usage" in out.stdout
+
+
+def test_tracked_notebooks_are_stripped_and_use_python3():
+    files = subprocess.run(
+        ["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    import json
+
+    for f in files:
+        nb = json.loads((ROOT / f).read_text(encoding="utf-8"))
+        assert nb["metadata"]["kernelspec"]["name"] == "python3", f
+        if "golden" in f:
+            continue
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{f}: committed with outputs"
+                assert cell.get("execution_count") is None, f"{f}: execution counts committed"
