@@ -14,7 +14,10 @@ from toyama_lab import __version__
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toyama-lab")
 def main() -> None:
-    """toyama-lab: 富山市のスマートシティ・データを学ぶワークベンチ (a smart-city data workbench)."""
+    """toyama-lab: 富山市のスマートシティ・データ学習ワークベンチ.
+
+    A workbench for learning and researching smart-city data.
+    """
 
 
 # Sub-commands register themselves on ``main`` when imported.
