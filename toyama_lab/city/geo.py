@@ -1,0 +1,106 @@
+"""Small geodesy helpers: distances and a local metric projection around Toyama.
+
+Notes
+-----
+The mean Earth radius R = 6,371,008.8 m is the IUGG mean radius R1 (Moritz, 2000,
+"Geodetic Reference System 1980", Journal of Geodesy 74). Over the size of the city
+(< 50 km) the equirectangular projection about ``REF_LAT`` differs from the haversine
+distance by well under 0.5 %, which is plenty for placing synthetic sensors and homes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Mean Earth radius [m] (IUGG R1, Moritz 2000).
+EARTH_RADIUS_M = 6_371_008.8
+#: Reference point of the local projection (near 富山市役所) [deg].
+REF_LON = 137.2137
+REF_LAT = 36.6959
+
+_M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
+_M_PER_DEG_LON = _M_PER_DEG_LAT * np.cos(np.radians(REF_LAT))
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance on a sphere, broadcasting over arrays.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : array_like
+        WGS84 longitudes and latitudes. [deg]
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance. [m]
+
+    Examples
+    --------
+    >>> round(float(haversine_m(137.0, 36.0, 137.0, 37.0)))
+    111195
+    """
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2.0) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    )
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def equirectangular_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Fast planar distance (equirectangular approximation), broadcasting over arrays.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : array_like
+        WGS84 longitudes and latitudes. [deg]
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance [m]; within 0.1 % of :func:`haversine_m` for points a few km apart.
+    """
+    lon1, lat1, lon2, lat2 = (np.asarray(a, dtype=np.float64) for a in (lon1, lat1, lon2, lat2))
+    k = np.radians(1.0) * EARTH_RADIUS_M
+    dx = (lon2 - lon1) * np.cos(np.radians((lat1 + lat2) / 2.0)) * k
+    dy = (lat2 - lat1) * k
+    return np.hypot(dx, dy)
+
+
+def to_xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 to local metres east/north of (``REF_LON``, ``REF_LAT``).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS84 position. [deg]
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Easting and northing from the reference point. [m]
+    """
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    return (lon - REF_LON) * _M_PER_DEG_LON, (lat - REF_LAT) * _M_PER_DEG_LAT
+
+
+def from_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`to_xy`.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Easting and northing from the reference point. [m]
+
+    Returns
+    -------
+    lon, lat : numpy.ndarray
+        WGS84 position. [deg]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return REF_LON + x / _M_PER_DEG_LON, REF_LAT + y / _M_PER_DEG_LAT

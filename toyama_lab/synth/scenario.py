@@ -1,0 +1,162 @@
+"""Named scenarios: which weeks to simulate and which extraordinary events they carry.
+
+Every scenario uses the same everyday physics (calendar, weather climate,
+mobility, faults); a scenario adds a default period and, for the hazard
+scenarios, a deterministic storm or earthquake at absolute times, so that
+the truth at a given minute does not depend on the window that is simulated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+__all__ = ["SCENARIOS", "Quake", "Scenario", "StormBand", "get_scenario"]
+
+
+@dataclass(frozen=True)
+class StormBand:
+    """One rain band of a heavy-rain event, Gaussian in time.
+
+    Attributes
+    ----------
+    peak : datetime.datetime
+        Time of the peak intensity (JST).
+    peak_mm_h : float
+        Peak rain rate over the plain, before orographic enhancement. [mm/h]
+    sigma_h : float
+        Standard deviation of the Gaussian time profile. [h]
+    """
+
+    peak: dt.datetime
+    peak_mm_h: float
+    sigma_h: float
+
+
+@dataclass(frozen=True)
+class Quake:
+    """An earthquake: time, epicentre, magnitude.
+
+    Attributes
+    ----------
+    time : datetime.datetime
+        Origin time (JST).
+    lon, lat : float
+        Epicentre (WGS84). [deg]
+    magnitude : float
+        JMA magnitude. [-]
+    name_ja : str
+        Name for people.
+    """
+
+    time: dt.datetime
+    lon: float
+    lat: float
+    magnitude: float
+    name_ja: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario.
+
+    Attributes
+    ----------
+    name : str
+        Key in :data:`SCENARIOS`.
+    title_ja, title_en : str
+        Titles for people.
+    description : str
+        What happens and why.
+    start : datetime.date
+        Default first day (JST midnight).
+    days : int
+        Default number of days.
+    storm : tuple of StormBand
+        Extra heavy-rain bands (empty for ordinary weather).
+    quake : Quake or None
+        An earthquake causing power outages, or None.
+    """
+
+    name: str
+    title_ja: str
+    title_en: str
+    description: str
+    start: dt.date
+    days: int
+    storm: tuple[StormBand, ...] = ()
+    quake: Quake | None = None
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "normal-week",
+            "平常時の1週間",
+            "An ordinary week",
+            "Monday 2025-10-06 to Sunday 2025-10-12 (Mon 10/13 is スポーツの日, not "
+            "included): weekdays, a weekend, ordinary autumn weather.",
+            dt.date(2025, 10, 6),
+            7,
+        ),
+        Scenario(
+            "school-term",
+            "学期中の2週間",
+            "Two weeks of a school term",
+            "Two weeks of the first school term, 2025-06-02 to 2025-06-15 (山王まつり on "
+            "June 1-2 lifts the centre on the first day); children walk to school on "
+            "school days.",
+            dt.date(2025, 6, 2),
+            14,
+        ),
+        Scenario(
+            "heavy-rain",
+            "梅雨末期の大雨",
+            "Heavy rain at the end of the rainy season",
+            "A front stalls over Hokuriku as in the July heavy-rain events (e.g. 令和5年7月 "
+            "and 令和6年7月の大雨): a first band of ~25 mm/h on the evening of July 8, the "
+            "main band of ~60 mm/h (up to ~80 mm/h upstream with orographic enhancement) "
+            "early on July 9, a weaker tail in the morning; ~300-400 mm in a day upstream. "
+            "River gauges cross 氾濫注意水位, 避難判断水位 and 氾濫危険水位.",
+            dt.date(2025, 7, 7),
+            7,
+            storm=(
+                StormBand(dt.datetime(2025, 7, 8, 18, 0), 25.0, 1.5),
+                StormBand(dt.datetime(2025, 7, 9, 4, 0), 60.0, 1.0),
+                StormBand(dt.datetime(2025, 7, 9, 9, 0), 15.0, 2.0),
+            ),
+        ),
+        Scenario(
+            "earthquake",
+            "呉羽山断層帯の地震",
+            "An M7-class earthquake on the Kurehayama fault",
+            "An M7.2 earthquake on the 呉羽山断層帯 (the active fault crossing the city, for "
+            "which 富山県 publishes a damage estimate) on Wednesday 2025-11-12 at 08:47 JST "
+            "cuts power to gateways and sensors near the epicentre for hours.",
+            dt.date(2025, 11, 10),
+            7,
+            quake=Quake(
+                dt.datetime(2025, 11, 12, 8, 47), 137.165, 36.700, 7.2, "呉羽山断層帯の地震"
+            ),
+        ),
+    )
+}
+
+
+def get_scenario(scenario: str | Scenario) -> Scenario:
+    """Return the :class:`Scenario` for a name (or the scenario itself).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    try:
+        return SCENARIOS[scenario]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown scenario {scenario!r}; expected one of {sorted(SCENARIOS)}"
+        ) from None
