@@ -21,3 +21,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on ``main`` when imported.
+from toyama_lab.cli import frame  # noqa: E402,F401
