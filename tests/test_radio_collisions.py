@@ -1,0 +1,166 @@
+"""Tests for toyama_lab.radio.collisions (hand-built scenes with known outcomes)."""
+
+import numpy as np
+import pytest
+
+from toyama_lab.radio.collisions import (
+    COLLISION,
+    CROCE_SIR_DB,
+    INTERFERENCE,
+    NO_DEMODULATOR,
+    OUT_OF_RANGE,
+    REASONS,
+    RECEIVED,
+    overlapping_pairs,
+    receive,
+    sir_threshold_matrix,
+)
+
+F0 = 923.2e6
+
+
+def two(p1, p2, *, sf=(7, 7), start=(0.0, 0.0), dur=(0.1, 0.1), freq=(F0, F0), **kw):
+    r = receive(list(start), list(dur), list(freq), list(sf), 125_000, [[p1], [p2]], **kw)
+    return [REASONS[c] for c in r.reason[:, 0]]
+
+
+@pytest.mark.parametrize(
+    ("p1", "p2", "expected"),
+    [
+        (-100.0, -110.0, ["received", "collision"]),  # 10 dB >= 6 dB capture
+        (-100.0, -106.0, ["received", "collision"]),  # exactly 6 dB
+        (-100.0, -103.0, ["collision", "collision"]),  # too close: both lost
+        (-110.0, -100.0, ["collision", "received"]),
+    ],
+)
+def test_same_sf_capture(p1, p2, expected):
+    assert two(p1, p2) == expected
+
+
+def test_croce_co_sf_threshold_option():
+    assert two(-100.0, -103.0, sir_db=sir_threshold_matrix(1.0)) == ["received", "collision"]
+
+
+@pytest.mark.parametrize(
+    ("sf", "p1", "p2", "expected"),
+    [
+        ((7, 9), -100.0, -100.0, ["received", "received"]),  # SIR 0 > -9 and > -15
+        ((7, 9), -100.0, -90.0, ["interference", "received"]),  # SF7 SIR -10 < -9
+        ((7, 9), -100.0, -92.0, ["received", "received"]),  # SIR -8 >= -9
+        ((12, 7), -100.0, -76.0, ["received", "received"]),  # SF12 SIR -24 >= -25
+        ((12, 7), -100.0, -74.0, ["interference", "received"]),  # -26 < -25; SF7 +26 ok
+    ],
+)
+def test_inter_sf(sf, p1, p2, expected):
+    assert two(p1, p2, sf=sf) == expected
+    assert CROCE_SIR_DB[0, 5] == -9
+
+
+def test_no_overlap_in_time_or_frequency():
+    assert two(-100.0, -100.0, start=(0.0, 0.2)) == ["received", "received"]
+    assert two(-100.0, -100.0, freq=(F0, F0 + 200e3)) == ["received", "received"]
+    # 125 kHz channels 100 kHz apart overlap
+    assert two(-100.0, -100.0, freq=(F0, F0 + 100e3)) == ["collision", "collision"]
+
+
+def test_interferer_ending_in_early_preamble_is_harmless():
+    tsym = 2**7 / 125e3
+    # frame 0 (10 dB stronger) ends 2 symbols after frame 1 starts: before frame 1 locks
+    # (after 8 - 5 = 3 symbols), so it does no harm
+    assert two(-90.0, -100.0, start=(0.0, 0.1 - 2 * tsym)) == ["received", "received"]
+    # 4 symbols: after the lock point; energy-weighted SIR = 10 - 10 log10(4 tsym / 0.1)
+    # = 3.9 dB < 6 dB
+    assert two(-90.0, -100.0, start=(0.0, 0.1 - 4 * tsym)) == ["received", "collision"]
+
+
+def test_partial_overlap_weights_energy():
+    # the interferer covers half of the victim at equal power: SIR = +3 dB
+    got = two(-100.0, -100.0, start=(0.0, 0.05), dur=(0.1, 0.2))
+    assert got[0] == "collision"  # 3 dB < 6 dB
+    got = two(-100.0, -100.0, start=(0.0, 0.05), dur=(0.1, 0.2), sir_db=sir_threshold_matrix(1.0))
+    assert got[0] == "received"
+
+
+def test_interference_sums_over_interferers():
+    # two interferers each 8 dB below: alone fine (8 >= 6), together SIR = 8 - 3.01 < 6
+    r = receive([0.0, 0.0, 0.2], [0.1, 0.1, 0.1], F0, 7, 125_000, [[-100.0], [-108.0], [-108.0]])
+    assert r.reason[0, 0] == RECEIVED
+    r = receive([0.0, 0.0, 0.0], [0.1, 0.1, 0.1], F0, 7, 125_000, [[-100.0], [-108.0], [-108.0]])
+    assert r.reason[0, 0] == COLLISION
+
+
+def test_out_of_range_and_sensitivity_override():
+    r = receive([0.0], [0.1], F0, 12, 125_000, [[-136.0], [-140.0]][0:1])
+    assert r.reason[0, 0] == RECEIVED  # -136 >= -137.03
+    r = receive([0.0], [0.1], F0, 12, 125_000, [[-140.0]])
+    assert r.reason[0, 0] == OUT_OF_RANGE
+    r = receive([0.0], [0.1], F0, 12, 125_000, [[-136.0]], sensitivity=[-135.0])
+    assert r.reason[0, 0] == OUT_OF_RANGE
+
+
+def test_demodulator_paths_and_two_gateways():
+    n = 10
+    start = np.arange(n) * 1e-3
+    freq = F0 + np.arange(n) * 1e6  # no interference at all
+    rssi = np.full((n, 2), -100.0)
+    rssi[9, 1] = -150.0  # the 10th frame is out of range of gateway 1
+    r = receive(start, 0.5, freq, 7, 125_000, rssi)
+    assert r.reason[:8].tolist() == [[RECEIVED, RECEIVED]] * 8
+    assert r.reason[8].tolist() == [NO_DEMODULATOR, NO_DEMODULATOR]
+    assert r.reason[9].tolist() == [NO_DEMODULATOR, OUT_OF_RANGE]
+    assert r.delivered.tolist() == [True] * 8 + [False, False]
+    assert r.counts()["no_demodulator"] == 3
+    r = receive(start, 0.5, freq, 7, 125_000, rssi, n_demodulators=16)
+    assert r.delivered.all()
+
+
+def test_rejected_frames_do_not_hold_paths():
+    # 9 long frames, then one more after the first 8 end: the 9th was rejected (no path),
+    # frame 10 starts while only the rejected 9th is still on air -> it gets a path
+    start = np.r_[np.zeros(8), 0.05, 0.15]
+    dur = np.r_[np.full(8, 0.1), 0.2, 0.1]
+    freq = F0 + np.arange(10) * 1e6
+    r = receive(start, dur, freq, 7, 125_000, np.full((10, 1), -100.0))
+    assert r.reason[:, 0].tolist() == [RECEIVED] * 8 + [NO_DEMODULATOR, RECEIVED]
+
+
+def test_inter_sf_reason_is_interference():
+    r = receive([0.0, 0.0], [0.1, 0.1], F0, [7, 9], 125_000, [[-100.0], [-80.0]])
+    assert r.reason[0, 0] == INTERFERENCE
+
+
+def test_overlapping_pairs_against_bruteforce():
+    rng = np.random.default_rng(3)
+    s = rng.uniform(0, 10, 300)
+    e = s + rng.uniform(0.01, 0.5, 300)
+    o, n = overlapping_pairs(s, e)
+    got = {tuple(sorted(p)) for p in zip(o.tolist(), n.tolist(), strict=True)}
+    want = {(i, j) for i in range(300) for j in range(i + 1, 300) if s[i] < e[j] and s[j] < e[i]}
+    assert got == want
+    assert np.all(s[o] <= s[n])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"rssi_dbm": [[-100.0]]}, "rssi_dbm"),
+        ({"duration_s": [0.0, 0.1]}, "duration_s"),
+        ({"sir_db": np.zeros((5, 5))}, "sir_db"),
+        ({"n_demodulators": 0}, "n_demodulators"),
+        ({"lock_symbols": 9}, "lock_symbols"),
+    ],
+)
+def test_bad_input(kwargs, match):
+    args = {
+        "start_s": [0.0, 0.0],
+        "duration_s": [0.1, 0.1],
+        "freq_hz": F0,
+        "sf": 7,
+        "bw_hz": 125_000,
+        "rssi_dbm": [[-100.0], [-100.0]],
+    }
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        receive(**args)
+    with pytest.raises(ValueError, match="co_sf_db"):
+        sir_threshold_matrix(float("nan"))
