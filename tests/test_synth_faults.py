@@ -135,3 +135,17 @@ def test_variables_declare_gap_values():
             assert main.fill_value == UINT16_GAP
         else:
             assert np.isnan(main.fill_value)
+
+
+@pytest.mark.parametrize("kind", ["river", "counter"])
+def test_faulted_values_block_independent(kind):
+    s = _many(kind, 120)
+    scen = SCENARIOS["earthquake"]
+    whole = simulate(kind, s, "2025-11-11", 3, seed=2, scenario=scen)
+    assert whole["fault"].any() and (whole["fault"] & FAULT_BITS["outage"]).any()
+    for i in range(3):
+        day = simulate(kind, s[40:90], dt.date(2025, 11, 11 + i), 1, seed=2, scenario=scen)
+        for name, arr in day.items():
+            np.testing.assert_array_equal(
+                arr, whole[name][40:90, i * 1440 : (i + 1) * 1440], err_msg=name
+            )

@@ -47,7 +47,7 @@ def test_heavy_rain_crosses_all_thresholds(heavy):
 def test_heavy_rain_peak_intensity(heavy):
     _, _, rain, _ = heavy
     hourly = rain["precip_true"].reshape(rain["precip_true"].shape[0], -1, 60).sum(axis=2)
-    assert 40.0 <= hourly.max() <= 130.0  # mm/h: 40-80 upstream, cells add a little
+    assert 40.0 <= hourly.max() <= 120.0  # mm/h: 40-80 upstream, cells add a little
     assert hourly.sum(axis=1).max() > 200.0  # mm over the week
 
 
@@ -113,12 +113,11 @@ def test_annual_precipitation_matches_climatology():
     minutes = minute_axis("2023-01-01", 365)
     rate = weather.area_rain_rate(0, ["city"], minutes)[0].astype(np.float64)
     total = rate.sum() / 60.0
-    assert 0.75 * 2374 < total < 1.25 * 2374  # JMA normal, Toyama
-    month = (minutes // 1440).astype("datetime64[D]")
-    months = (np.datetime64("2000-01-01") + (minutes // 1440).astype("timedelta64[D]")).astype(
-        "datetime64[M]"
-    ).astype(int) % 12
-    del month
+    assert 0.8 * 2374 < total < 1.2 * 2374  # JMA normal 1991-2020, Toyama
+    wet_days = (rate.reshape(365, 1440).sum(axis=1) / 60.0 >= 1.0).sum()
+    assert 140 <= wet_days <= 200  # normal: roughly 175 days with >= 1 mm
+    days = np.datetime64("2000-01-01") + (minutes // 1440).astype("timedelta64[D]")
+    months = days.astype("datetime64[M]").astype(int) % 12
     monthly = np.bincount(months, weights=rate / 60.0, minlength=12)
     assert monthly[11] > monthly[4]  # December wetter than May
 

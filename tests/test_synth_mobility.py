@@ -17,7 +17,7 @@ from toyama_lab.synth import (
     event_days,
     simulate,
 )
-from toyama_lab.synth.mobility import erlang_c_wait, lindley_queue, moving_season_factor
+from toyama_lab.synth.mobility import erlang_c_wait, mmc_queue, moving_season_factor
 
 
 @pytest.fixture(scope="module")
@@ -219,16 +219,21 @@ def test_moving_season_busier(sensors):
     assert march["queue_true"].mean() > june["queue_true"].mean()
 
 
-def test_lindley_closed_form_matches_recursion():
-    rng = np.random.default_rng(0)
-    a = rng.poisson(1.0, (4, 300))
-    s = rng.poisson(1.1, (4, 300))
-    q = np.zeros((4, 300), dtype=np.int64)
-    prev = np.zeros(4, dtype=np.int64)
-    for t in range(300):  # reference recursion
-        prev = np.maximum(0, prev + a[:, t] - s[:, t])
-        q[:, t] = prev
-    np.testing.assert_array_equal(lindley_queue(a, s), q)
+@pytest.mark.parametrize(("c", "lam"), [(1, 0.1), (4, 0.45), (12, 1.4), (4, 0.3)])
+def test_mmc_queue_matches_erlang_c(c, lam):
+    from toyama_lab.synth import random as rnd
+
+    mu, rows = 1 / 7, 300
+    r, m = np.arange(rows)[:, None], np.arange(1440)[None, :]
+    arrivals = rnd.poisson(0, "test-a", r, m, lam)
+    u = rnd.uniform(0, "test-s", r, m)
+    q, present = mmc_queue(arrivals, np.full((rows, 1440), c), u, mu)
+    lq = lam * erlang_c_wait(lam, mu, c)
+    assert abs(q[:, 300:].mean() - lq) < 0.12 * lq + 0.02  # stationary part of the day
+    assert np.all(q == np.maximum(present - c, 0))
+    # nobody leaves who has not arrived: the office empties only as fast as c windows
+    gone = np.cumsum(arrivals, axis=1) - present
+    assert np.all(np.diff(gone, axis=1) <= c) and np.all(gone >= 0)
 
 
 @pytest.mark.parametrize(
@@ -309,3 +314,38 @@ def test_commute_days(date, commute, offices):
     info = day_info(date, 1)
     assert info["commute_day"][0] is commute
     assert info["offices_open"][0] is offices
+
+
+def test_earthquake_lowers_activity(sensors):
+    scen = SCENARIOS["earthquake"]
+    calm = dataclasses.replace(scen, quake=None)
+    day = scen.quake.time.date()
+    after = slice(scen.quake.time.hour * 60 + scen.quake.time.minute + 1, 1440)
+    for kind, var in [("pedestrian", "count_true"), ("counter", "tickets")]:
+        s = _sub(sensors, kind)
+        a = simulate(kind, s, day, 1, seed=0, scenario=scen)[var][:, after].sum()
+        b = simulate(kind, s, day, 1, seed=0, scenario=calm)[var][:, after].sum()
+        assert a < 0.5 * b, kind
+    s = _sub(sensors, "counter")
+    assert simulate("counter", s, day, 1, seed=0, scenario=scen)["tickets"][:, after].sum() == 0
+
+
+def test_morning_rain_lowers_cycling(sensors):
+    s = _sub(sensors, "bicycle_park")
+    wet = SCENARIOS["heavy-rain"]
+    dry = dataclasses.replace(wet, storm=())
+    morning = slice(6 * 60, 10 * 60)
+    a = simulate("bicycle_park", s, "2025-07-09", 1, seed=0, scenario=wet)
+    b = simulate("bicycle_park", s, "2025-07-09", 1, seed=0, scenario=dry)
+    assert a["entries"][:, morning].sum() < 0.7 * b["entries"][:, morning].sum()
+    assert a["occupancy_true"][:, 12 * 60].sum() < b["occupancy_true"][:, 12 * 60].sum()
+
+
+def test_pedestrian_counts_over_dispersed(sensors):
+    s = _sub(sensors, "pedestrian")
+    out = simulate("pedestrian", s, "2025-10-06", 5, seed=0, scenario="normal-week")
+    win = out["count_true"].reshape(s.height, 5, 1440)[:, :, 13 * 60 : 15 * 60].astype(float)
+    mean, var = win.mean(axis=2), win.var(axis=2)
+    busy = mean > 5
+    assert busy.any()
+    assert np.median(var[busy] / mean[busy]) > 1.15  # a Poisson count would give 1

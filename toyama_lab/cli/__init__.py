@@ -21,4 +21,5 @@ def main() -> None:
 
 
 # Sub-commands register themselves on ``main`` when imported.
+from toyama_lab.cli import generate  # noqa: E402,F401
 from toyama_lab.cli import frame  # noqa: E402,F401

@@ -35,6 +35,7 @@ __all__ = [
     "as_date",
     "day_index",
     "day_info",
+    "days_of",
     "event_days",
     "is_holiday",
     "minute_axis",

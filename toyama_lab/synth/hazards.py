@@ -233,7 +233,7 @@ def river(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenario: Sc
     w = runoff_kernel(k_h).astype(_F32)  # (n, L)
     n_out = n_hours - LOOKBACK_H + 1  # hours h_first-1 .. h_last
     out_hours = np.arange(h_first - 1, h_last + 1, dtype=np.int64)
-    doy = weather._day_of_year(out_hours // 24).astype(np.float64)
+    doy = weather.day_of_year(out_hours // 24).astype(np.float64)
     melt = SNOWMELT_MM_H * np.exp(-0.5 * ((doy - SNOWMELT_DOY) / SNOWMELT_WIDTH_D) ** 2)
     q = np.broadcast_to((BASEFLOW_MM_H + melt).astype(_F32), (n, n_out)).copy()
     for jlag in range(LOOKBACK_H):  # loop over lags, not readings

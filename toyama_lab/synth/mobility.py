@@ -10,6 +10,7 @@ state (the counter queue) restarts empty at each day's opening.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -25,7 +26,7 @@ from toyama_lab.synth.calendar import (
     days_of,
     event_days,
 )
-from toyama_lab.synth.scenario import Scenario
+from toyama_lab.synth.scenario import QUAKE_ACTIVITY, Scenario, activity_factor
 
 __all__ = [
     "SERVICE_MIN",
@@ -33,7 +34,7 @@ __all__ = [
     "counter",
     "erlang_c_wait",
     "event_lift",
-    "lindley_queue",
+    "mmc_queue",
     "moving_season_factor",
     "pedestrian",
 ]
@@ -224,6 +225,13 @@ _PED_RAIN = 0.035
 #: months, more in the festival and shopping seasons).
 _PED_MONTH = np.array([0.85, 0.85, 0.95, 1.0, 1.05, 0.95, 1.0, 1.05, 1.0, 1.05, 1.0, 1.05])
 _PED_SNOW = 0.8
+#: Over-dispersion: a log-normal factor (sigma 0.25 on 15-minute knots) on the
+#: rate turns the Poisson count into a Poisson-lognormal mixture, as groups
+#: and tram/train platoons make real counts more variable than Poisson (the
+#: reason count models of pedestrian and traffic volumes use Poisson mixtures
+#: such as the negative binomial: Cameron & Trivedi 2013, *Regression Analysis
+#: of Count Data*, 2nd ed., ch. 4). The size is synthetic.
+_PED_BURST_SIGMA, _PED_BURST_MIN = 0.25, 15
 
 
 @lru_cache(maxsize=1)
@@ -303,7 +311,8 @@ def pedestrian(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenari
 
     Physical model: a non-homogeneous Poisson count per minute with rate
     ``daily_total * profile(area type, day type, minute) * day_noise *
-    exp(-0.035 * rain) * snow * event_lift``.
+    exp(-0.035 * rain) * snow * event_lift * burst``, the last a log-normal
+    15-minute factor that makes the counts over-dispersed (groups, platoons).
 
     Parameters
     ----------
@@ -330,6 +339,8 @@ def pedestrian(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenari
       weekend, station quieter (the KPI areas of the スマートシティ推進ビジョン).
       Weekdays of the year-end break and お盆 count as Saturdays; month
       factors :data:`_PED_MONTH`.
+    * After an earthquake, activity falls to
+      :data:`toyama_lab.synth.scenario.QUAKE_ACTIVITY` (synthetic).
     * Rain: ``exp(-0.035 rate[mm/h])`` (Aultman-Hall et al. 2009); falling
       snow a further factor 0.8.
     """
@@ -360,6 +371,12 @@ def pedestrian(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenari
     lift = event_lift(sensors, minutes)
     if lift is not None:
         lam *= lift
+    quake = activity_factor(scenario, minutes)
+    if quake is not None:
+        lam *= quake[None, :]
+    # platoons and groups: counts are over-dispersed against Poisson
+    burst = weather.knot_noise(seed, "ped-burst", idx, minutes, _PED_BURST_MIN)
+    lam *= np.exp(_F32(_PED_BURST_SIGMA) * burst - _F32(_PED_BURST_SIGMA**2 / 3))
     count = rnd.poisson(seed, "ped-count", idx, minutes[None, :], lam)
     return {"count_true": np.minimum(count, 65534).astype(np.uint16)}
 
@@ -421,7 +438,10 @@ def _bike_demand(seed, sensors, minutes, scenario):
     hod = ((minutes % MINUTES_PER_DAY).astype(_F32) / _F32(60.0))[None, :]
     shape = _sigmoid((hod - t_in) / w_in) - _sigmoid((hod - t_out) / w_out)
     frac = base + (peak * dfac - base) * np.clip(shape, 0, 1)
-    noise = weather._knot_noise(seed, "bike-noise", idx, minutes, 20)
+    quake = activity_factor(scenario, minutes)
+    if quake is not None:  # riders fetch their bicycles and go home
+        frac *= quake[None, :]
+    noise = weather.knot_noise(seed, "bike-noise", idx, minutes, 20)
     demand = cap * frac * (_F32(1.0) + _F32(0.04) * noise)
     return demand, cap, frac
 
@@ -526,27 +546,73 @@ def moving_season_factor(doy) -> np.ndarray:
     return 1.0 + 0.9 * _season_bump(doy)
 
 
-def lindley_queue(arrivals: np.ndarray, service: np.ndarray) -> np.ndarray:
-    """Queue length of a discrete-time queue, in closed form, along the last axis.
+@lru_cache(maxsize=8)
+def _binomial_cdf(k_max: int, p: float) -> np.ndarray:
+    """``cdf[k, j] = P(Binomial(k, p) <= j)`` for k, j in 0..k_max (exactly 1 for j >= k)."""
+    cdf = np.ones((k_max + 1, k_max + 1))
+    for k in range(k_max + 1):  # a table of at most ~50 x 50, built once
+        pmf = [math.comb(k, i) * p**i * (1 - p) ** (k - i) for i in range(k + 1)]
+        cdf[k, :k] = np.cumsum(pmf)[:k]
+    return cdf
 
-    ``q[t] = max(0, q[t-1] + a[t] - s[t])`` with ``q[-1] = 0`` equals
-    ``S[t] - min(0, min_{u<=t} S[u])`` with ``S = cumsum(a - s)`` (Lindley
-    1952, "The theory of queues with a single server", Proc. Camb. Phil. Soc.
-    48, 277-289; Kleinrock 1975, *Queueing Systems* I, sec. 8.2). Integer
-    arithmetic, so the result is exact.
+
+def mmc_queue(
+    arrivals: np.ndarray, windows: np.ndarray, u: np.ndarray, mu: float, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Discrete-time M/M/c queue, one row per (counter, day), 1-minute steps.
+
+    Each minute, every busy window finishes its customer with probability
+    ``p = mu`` (geometric service time, the memoryless discrete-time analogue
+    of exponential service, with mean exactly ``1/mu`` minutes), so departures
+    are Binomial(``min(N, c)``, p), drawn by inversion of ``u``; then the
+    minute's arrivals join. ``N`` counts customers in the office (waiting or at
+    a window), the queue is ``max(0, N - c)``. For constant rates the
+    stationary mean queue is within about 10 % of Erlang C
+    (:func:`erlang_c_wait`; Gross, Shortle, Thompson & Harris 2008, sec. 2.3).
+    Customers still in the office at midnight are dropped (this needs loads
+    far above any in the scenarios).
+
+    The state depends on the past, so this is a loop over the minutes of the
+    day from ``start`` (vectorised over all rows; about 600 steps on small
+    arrays) that stops as soon as every row is empty after the last arrival.
+    It is the one documented loop over minutes in the package: with
+    state-dependent service there is no closed form.
 
     Parameters
     ----------
-    arrivals, service : numpy.ndarray of int
-        Arrivals and potential services (service capacity) per step.
+    arrivals : numpy.ndarray of int, shape (r, 1440)
+        Tickets issued per minute.
+    windows : numpy.ndarray of int, shape (r, 1440)
+        Staffed windows per minute.
+    u : numpy.ndarray of float, shape (r, 1440)
+        Uniform variates on (0, 1) (counter-based) for the departures.
+    mu : float
+        Service rate of one window. [1/min]
+    start : int
+        First minute of the day with possible arrivals (the queue is empty
+        before it).
 
     Returns
     -------
-    numpy.ndarray of int64
+    queue, in_office : numpy.ndarray of int64, shape (r, 1440)
     """
-    s = np.cumsum(np.asarray(arrivals, np.int64) - np.asarray(service, np.int64), axis=-1)
-    low = np.minimum.accumulate(s, axis=-1)
-    return s - np.minimum(low, 0)
+    r, m = arrivals.shape
+    queue = np.zeros((r, m), dtype=np.int64)
+    present = np.zeros((r, m), dtype=np.int64)
+    c_all = np.asarray(windows, dtype=np.int64)
+    k_max = int(c_all.max()) if c_all.size else 0
+    cdf = _binomial_cdf(k_max, float(mu))
+    last_arrival = int(np.flatnonzero(arrivals.any(axis=0)).max(initial=start - 1))
+    n_in = np.zeros(r, dtype=np.int64)
+    for t in range(start, m):  # documented loop over minutes (state-dependent service)
+        busy = np.minimum(n_in, c_all[:, t])
+        done = (u[:, t, None] > cdf[busy]).sum(axis=1)
+        n_in = n_in - done + arrivals[:, t]
+        present[:, t] = n_in
+        queue[:, t] = np.maximum(n_in - c_all[:, t], 0)
+        if t > last_arrival and not n_in.any():
+            break
+    return queue, present
 
 
 def erlang_c_wait(lam, mu, c) -> np.ndarray:
@@ -584,12 +650,12 @@ def counter(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenario: 
     profile :data:`_COUNTER_HOURS`, day-of-week factors, the moving season
     :func:`moving_season_factor`) from 08:30 to 17:15 on open days; ``c``
     windows (``windows`` column; up to 30 % more in the moving season, one fewer
-    over 12:00-13:00) each serve at rate
-    ``1/SERVICE_MIN``, potential services per minute being Poisson(``c mu``),
-    i.e. a discrete-time M/M/c-like queue; the queue restarts empty at each
-    opening and is computed in closed form by :func:`lindley_queue`. Service
-    continues after 17:15 until the queue is empty. ``wait_min`` is the queue
-    divided by ``c mu`` (what the public display estimates).
+    over 12:00-13:00) each serve at rate ``mu = 1/SERVICE_MIN``: a
+    discrete-time M/M/c queue (:func:`mmc_queue`; Kleinrock 1975, *Queueing
+    Systems* I, sec. 3.5; Gross et al. 2008, sec. 2.3) that starts empty at
+    each opening. Service continues after 17:15 until everyone has been
+    served. ``wait_min`` is the queue divided by ``c mu`` (what the public
+    display estimates).
 
     Returns
     -------
@@ -600,7 +666,10 @@ def counter(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenario: 
     Notes
     -----
     Offices close on weekends, public holidays and 12/29-1/3
-    (:func:`toyama_lab.synth.calendar.day_info`).
+    (:func:`toyama_lab.synth.calendar.day_info`). On the day of an earthquake
+    no tickets are issued after the quake (the waiting queue is still
+    served); demand on the next days follows
+    :data:`toyama_lab.synth.scenario.QUAKE_ACTIVITY`.
     """
     idx = sensor_index(sensors)
     n, m = sensors.height, minutes.size
@@ -623,19 +692,22 @@ def counter(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenario: 
     share = np.zeros(24)
     share[8:18] = _COUNTER_HOURS / _COUNTER_HOURS.sum() / minutes_in_hour
     lam = daily[:, j] * np.where(in_hours, share[hour], 0.0)[None, :]
+    quake = activity_factor(scenario, minutes)
+    if quake is not None:  # no new tickets on the day of the quake
+        lam *= np.where(quake < QUAKE_ACTIVITY[1], 0.0, quake)[None, :]
     tickets = rnd.poisson(seed, "ctr-arrive", idx, minutes[None, :], lam)
     lunch = (hour == 12)[None, :]
-    staffed = np.where(lunch, np.maximum(windows - 1, 1), windows)
+    staffed = np.where(lunch, np.maximum(windows - 1, 1), windows).astype(np.int64)
     after = (mod >= _CLOSE_MIN)[None, :]
-    staffed_day = staffed * open_day[j][None, :]
+    staffed *= open_day[j][None, :]
     mu = 1.0 / SERVICE_MIN
-    serve = rnd.poisson(seed, "ctr-serve", idx, minutes[None, :], staffed_day * mu)
-    before = (mod < _OPEN_MIN)[None, :]
-    serve = np.where(before, 0, serve)
-    q = lindley_queue(
-        tickets.reshape(n, -1, MINUTES_PER_DAY), serve.reshape(n, -1, MINUTES_PER_DAY)
-    ).reshape(n, m)
-    working = (in_hours[None, :] | (after & (q > 0))) & open_day[j][None, :]
+    u = rnd.uniform(seed, "ctr-serve", idx, minutes[None, :])
+    shape = (-1, MINUTES_PER_DAY)
+    q, present = mmc_queue(
+        tickets.reshape(shape), staffed.reshape(shape), u.reshape(shape), mu, start=_OPEN_MIN
+    )
+    q, present = q.reshape(n, m), present.reshape(n, m)
+    working = (in_hours[None, :] | (after & (present > 0))) & open_day[j][None, :]
     win_open = np.where(working, staffed, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(win_open > 0, q / (win_open * mu), 0.0)

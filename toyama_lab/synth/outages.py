@@ -91,10 +91,10 @@ def site_outages(kind: str, ids, lon, lat, scenario: Scenario, seed: int):
     delay = np.zeros(ids.shape)
     if kind == "gateway":
         delay = 180.0 * rnd.uniform(seed, "outage-backup", ids, 0)
-    start = np.where(out, t0 + np.rint(delay).astype(np.int64), -1)
-    end = np.where(out, t0 + np.rint(hours * 60).astype(np.int64), -1)
-    end = np.where(out & (end <= start), start + 1, end)
-    return start, end
+    start = t0 + np.rint(delay).astype(np.int64)
+    end = t0 + np.rint(hours * 60).astype(np.int64)
+    out &= end > start  # power back before the backup battery ran out: no outage
+    return np.where(out, start, -1), np.where(out, end, -1)
 
 
 def _lonlat(df: pl.DataFrame, what: str):

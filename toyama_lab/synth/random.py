@@ -287,7 +287,7 @@ def poisson(seed: int, stream: str | int, sensor_index, minute, lam) -> np.ndarr
       standard normal ``z`` from the same word,
       ``k = floor(lam + sqrt(lam) z + (z**2 + 2) / 6 + (z**3 - 7 z) / (72 sqrt(lam)))``
       (continuity-corrected; Johnson, Kemp & Kotz, *Univariate Discrete
-      Distributions*, 3rd ed., 2005, sec. 4.5). The total-variation distance to
+      Distributions*, 3rd ed., 2005, ch. 4). The total-variation distance to
       the exact law is below 0.01 at lam = 12 and falls like 1/lam.
 
     Parameters

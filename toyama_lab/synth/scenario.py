@@ -11,7 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["SCENARIOS", "Quake", "Scenario", "StormBand", "get_scenario"]
+import numpy as np
+
+from toyama_lab.synth.calendar import EPOCH, MINUTES_PER_DAY
+
+__all__ = [
+    "QUAKE_ACTIVITY",
+    "SCENARIOS",
+    "Quake",
+    "Scenario",
+    "StormBand",
+    "activity_factor",
+    "get_scenario",
+]
 
 
 @dataclass(frozen=True)
@@ -160,3 +172,38 @@ def get_scenario(scenario: str | Scenario) -> Scenario:
         raise ValueError(
             f"unknown scenario {scenario!r}; expected one of {sorted(SCENARIOS)}"
         ) from None
+
+
+#: Activity left after an earthquake, by day since the quake (day 0: from the
+#: origin time to midnight). Synthetic: people go home or to shelters, shops
+#: and offices close for safety checks, and activity recovers over days.
+QUAKE_ACTIVITY = (0.35, 0.6, 0.8, 0.9)
+
+
+def activity_factor(scenario: Scenario, minutes) -> np.ndarray | None:
+    """Share of ordinary street and counter activity at each minute (1 = ordinary). [-]
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Only a scenario with a quake lowers activity.
+    minutes : numpy.ndarray of int
+        Absolute minutes since :data:`toyama_lab.synth.calendar.EPOCH`.
+
+    Returns
+    -------
+    numpy.ndarray of float32 or None
+        None when the scenario has no quake or the minutes are all before it
+        or long after it (:data:`QUAKE_ACTIVITY`).
+    """
+    q = scenario.quake
+    if q is None:
+        return None
+    minutes = np.asarray(minutes, dtype=np.int64)
+    t0 = int((np.datetime64(q.time, "m") - np.datetime64(EPOCH, "m")).astype(np.int64))
+    day = minutes // MINUTES_PER_DAY - t0 // MINUTES_PER_DAY
+    after = (minutes >= t0) & (day < len(QUAKE_ACTIVITY))
+    if not after.any():
+        return None
+    table = np.asarray(QUAKE_ACTIVITY, dtype=np.float32)
+    return np.where(after, table[np.clip(day, 0, len(QUAKE_ACTIVITY) - 1)], np.float32(1.0))

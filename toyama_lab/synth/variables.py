@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 __all__ = ["FAULT_BITS", "KINDS", "MAIN", "VARIABLES", "Variable", "variable"]
 
 #: Sensor kinds of the city (``city.sensors["kind"]``).
@@ -226,13 +224,3 @@ def variable(kind: str, name: str) -> Variable:
         if v.name == name:
             return v
     raise KeyError(f"{kind} has no variable {name!r}; known: {[v.name for v in VARIABLES[kind]]}")
-
-
-def check_dtypes(kind: str, out: dict[str, np.ndarray]) -> None:
-    """Raise AssertionError if ``out`` does not match ``VARIABLES[kind]`` (internal check)."""
-    names = [v.name for v in VARIABLES[kind]]
-    if list(out) != names:
-        raise AssertionError(f"{kind}: variables {list(out)} != declared {names}")
-    for v in VARIABLES[kind]:
-        if out[v.name].dtype != np.dtype(v.dtype):
-            raise AssertionError(f"{kind}.{v.name}: dtype {out[v.name].dtype} != {v.dtype}")

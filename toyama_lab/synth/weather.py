@@ -57,6 +57,9 @@ __all__ = [
     "area_id",
     "area_rain_rate",
     "city_rain_rate",
+    "daily_mean_temperature",
+    "day_of_year",
+    "knot_noise",
     "orographic_factor",
     "rain_events",
     "temperature",
@@ -122,7 +125,8 @@ def _month_of_hours(hours: np.ndarray) -> np.ndarray:
     return (t.astype("datetime64[M]").astype(np.int64) % 12).astype(np.intp)
 
 
-def _day_of_year(days: np.ndarray) -> np.ndarray:
+def day_of_year(days: np.ndarray) -> np.ndarray:
+    """Day of year (1-366) of absolute day indices (days since the epoch)."""
     t = np.datetime64(EPOCH, "D") + days.astype("timedelta64[D]")
     return (t - t.astype("datetime64[Y]")).astype(np.int64) + 1
 
@@ -149,7 +153,9 @@ def _slot_events(seed: int, slots: np.ndarray):
     return occ, start, dur, inten, conv
 
 
-def rain_events(start, n_days: int, seed: int, scenario: str | Scenario = "normal-week"):
+def rain_events(
+    start, n_days: int, seed: int, scenario: str | Scenario = "normal-week"
+) -> pl.DataFrame:
     """City-wide rain events that touch a period, and the scenario's storm bands.
 
     Parameters
@@ -305,7 +311,7 @@ def area_rain_rate(
     if city_rate is None:
         city_rate = city_rain_rate(seed, minutes, scenario)
     ids = np.array([area_id(k) for k in keys], dtype=np.int64)[:, None]
-    cells = _knot_noise(seed, "rain-cell", ids, minutes, _CELL_KNOT_MIN)
+    cells = knot_noise(seed, "rain-cell", ids, minutes, _CELL_KNOT_MIN)
     cells = np.exp(np.float32(_CELL_SIGMA) * cells - np.float32(0.5 * _CELL_SIGMA**2 * 0.67))
     out = cells * city_rate[None, :]
     if factors is not None:
@@ -313,8 +319,30 @@ def area_rain_rate(
     return out
 
 
-def _knot_noise(seed: int, stream: str, ids: np.ndarray, minutes: np.ndarray, step: int):
-    """N(0,1) values on knots every ``step`` minutes, linearly interpolated (float32)."""
+def knot_noise(seed: int, stream: str, ids: np.ndarray, minutes: np.ndarray, step: int):
+    """Band-limited noise: N(0, 1) values on knots every ``step`` minutes, linearly interpolated.
+
+    "Value noise": the knots are counter-based normals indexed by
+    ``(seed, stream, id, minute // step)``, so the curve is a pure function of
+    time. Its variance dips to 1/2 midway between knots (2/3 on average).
+
+    Parameters
+    ----------
+    seed : int
+        Scenario seed.
+    stream : str
+        Stream name.
+    ids : numpy.ndarray of int, shape (n, 1)
+        Sensor or area ids.
+    minutes : numpy.ndarray of int, shape (m,)
+        Absolute minutes.
+    step : int
+        Knot spacing. [min]
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n, m)
+    """
     knot = minutes // step
     k0 = int(knot.min())
     knots = np.arange(k0, int(knot.max()) + 2, dtype=np.int64)
@@ -338,11 +366,11 @@ def temperature(seed: int, minutes: np.ndarray) -> np.ndarray:
     """
     minutes = np.asarray(minutes, dtype=np.int64)
     day = minutes // MINUTES_PER_DAY
-    doy = _day_of_year(day).astype(np.float32)
+    doy = day_of_year(day).astype(np.float32)
     seasonal = np.float32(14.6) - np.float32(12.1) * np.cos(
         np.float32(2 * np.pi / 365.25) * (doy - np.float32(25.0))
     )
-    anomaly = _knot_noise(seed, "temp-anom", np.zeros((1, 1), np.int64), minutes, MINUTES_PER_DAY)
+    anomaly = knot_noise(seed, "temp-anom", np.zeros((1, 1), np.int64), minutes, MINUTES_PER_DAY)
     hod = (minutes % MINUTES_PER_DAY).astype(np.float32) / np.float32(60.0)
     diurnal = np.float32(4.0) * np.cos(np.float32(2 * np.pi / 24.0) * (hod - np.float32(14.0)))
     return seasonal + np.float32(2.5) * anomaly[0] + diurnal

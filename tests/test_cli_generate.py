@@ -1,0 +1,183 @@
+"""Tests for ``toyama-lab generate``: success, summary, and every error path.
+
+Exit status: 2 for a bad option value (click usage error), 1 when the output
+cannot be written or generation is interrupted; nothing half-written either way.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toyama_lab.cli import main
+from toyama_lab.datasets import build
+
+SCRIPT = Path(sys.executable).with_name("toyama-lab")
+TINY = ["--scenario", "normal-week", "--size", "tiny", "--start", "2025-10-06", "--days", "1"]
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(main, ["generate", *args], catch_exceptions=False)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_generate_writes_dataset_and_prints_summary(tmp_path):
+    out = tmp_path / "ds"
+    result = run([*TINY, "--seed", "1", "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    for kind in ("pedestrian", "bicycle_park", "counter", "rain", "river"):
+        assert f"timeseries  {kind}" in result.output
+        assert (out / "timeseries" / f"{kind}.zarr" / "zarr.json").is_file()
+    assert "total" in result.output and "readings" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["seed"] == 1
+    assert manifest["created_by"] == (
+        "toyama-lab generate --scenario normal-week --size tiny --seed 1 "
+        "--start 2025-10-06 --days 1"
+    )
+    assert leftovers(tmp_path) == ["ds"]
+    again = run([*TINY, "--seed", "1", "--out", str(out), "--overwrite", "--quiet"])
+    assert again.exit_code == 0
+    assert again.output.strip() == str(out)
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+
+
+def test_same_dataset_again_is_kept_and_summarised(tmp_path, monkeypatch):
+    out = tmp_path / "ds"
+    assert run([*TINY, "--out", str(out), "--quiet"]).exit_code == 0
+    before = (out / "manifest.json").stat().st_mtime_ns
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("regenerated an up-to-date dataset")
+
+    monkeypatch.setattr("toyama_lab.datasets.generate", must_not_run)
+    again = CliRunner().invoke(main, ["generate", *TINY, "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "already up to date" in again.output
+    assert "timeseries  pedestrian" in again.output
+    assert (out / "manifest.json").stat().st_mtime_ns == before
+    monkeypatch.undo()
+    other_seed = run([*TINY, "--seed", "9", "--out", str(out)])
+    assert other_seed.exit_code == 1
+    assert "exists already" in other_seed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--scenario", "typhoon"], "'normal-week', 'school-term', 'heavy-rain', 'earthquake'"),
+        (["--scenario", "normal-week", "--size", "huge"], "'tiny', 'class', 'city'"),
+        (["--scenario", "normal-week", "--seed", "-1"], "x>=0"),
+        (["--scenario", "normal-week", "--days", "0"], "1<=x<="),
+        (["--scenario", "normal-week", "--days", "-2"], "1<=x<="),
+        (["--scenario", "normal-week", "--start", "2025-13-01"], "YYYY-MM-DD"),
+        (["--scenario", "normal-week", "--start", "6/10/2025"], "YYYY-MM-DD"),
+        (["--scenario", "normal-week", "--workers", "0"], "x>=1"),
+        (["--size", "tiny"], "Missing option '--scenario'"),
+    ],
+)
+def test_bad_options_are_usage_errors(tmp_path, args, fragment):
+    out = tmp_path / "ds"
+    result = run([*args, "--out", str(out)])
+    assert result.exit_code == 2
+    assert fragment in result.output
+    assert leftovers(tmp_path) == []
+
+
+def test_period_outside_calendar_is_an_error(tmp_path):
+    result = run(
+        ["--scenario", "normal-week", "--start", "1999-12-30", "--out", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 1
+    assert "outside 2000-01-01" in result.output
+    assert leftovers(tmp_path) == []
+
+
+def test_existing_output_is_refused(tmp_path):
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run([*TINY, "--out", str(out)])
+    assert result.exit_code == 1
+    assert "exists already" in result.output and "--overwrite" in result.output
+    assert leftovers(out) == ["keep.txt"]
+    assert leftovers(tmp_path) == ["ds"]
+
+
+@pytest.mark.parametrize("target", ["file.txt/ds", "file.txt"])
+def test_unwritable_output_is_refused_before_generating(tmp_path, monkeypatch, target):
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("generation started before the output check")
+
+    monkeypatch.setattr("toyama_lab.city.build_city", must_not_run)
+    result = run([*TINY, "--out", str(tmp_path / target)])
+    assert result.exit_code == 1
+    assert "not a folder" in result.output
+    assert leftovers(tmp_path) == ["file.txt"]
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, MemoryError])
+def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch, exc):
+    def interrupted(*args, **kwargs):
+        raise exc()
+
+    monkeypatch.setattr(build, "compute_writes", interrupted)
+    out = tmp_path / "deep" / "ds"
+    result = CliRunner().invoke(main, ["generate", *TINY, "--out", str(out)])
+    assert result.exit_code == 1
+    assert leftovers(tmp_path) == []
+
+
+def test_console_script_errors(tmp_path):
+    assert SCRIPT.is_file(), f"console script missing: {SCRIPT}"
+    bad = subprocess.run(
+        [str(SCRIPT), "generate", "--scenario", "typhoon", "--out", str(tmp_path / "ds")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert "'normal-week'" in bad.stderr and "typhoon" in bad.stderr
+    (tmp_path / "file.txt").write_text("x")
+    unwritable = subprocess.run(
+        [str(SCRIPT), "generate", *TINY, "--out", str(tmp_path / "file.txt" / "ds")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unwritable.returncode == 1
+    assert "not a folder" in unwritable.stderr
+    assert leftovers(tmp_path) == ["file.txt"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_in_a_real_run_leaves_nothing(tmp_path):
+    import signal
+    import time
+
+    cmd = [str(SCRIPT), "generate", "--scenario", "normal-week", "--size", "class"]
+    cmd += ["--days", "120", "--out", str(tmp_path / "ds")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(1200):  # wait until the time series are being written
+            if list(tmp_path.glob("ds.tmp-*/timeseries/*.zarr")) or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, err
+    assert "Aborted" in err
+    assert leftovers(tmp_path) == []

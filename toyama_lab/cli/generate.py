@@ -1,0 +1,127 @@
+"""``toyama-lab generate``: write a synthetic dataset folder and print what it holds.
+
+Exit status: 0 on success; 2 for a bad option value (unknown scenario or size,
+negative seed, days < 1, a date not written YYYY-MM-DD: click's usage error);
+1 when the output cannot be written (exists without ``--overwrite``, not a
+writable folder) or generation fails or is interrupted. An existing output
+folder that already holds the dataset of the same parameters, made by the same
+package version and source code, is kept as it is (exit 0, summary printed), so ``make data``
+can be run again. In every failing case
+nothing is left behind: the dataset is built in ``DIR.tmp-XXXXXXXX`` and only
+renamed to ``DIR`` when complete.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from toyama_lab.city import SIZES
+from toyama_lab.cli import main
+from toyama_lab.datasets.params import MAX_DAYS, parse_date
+from toyama_lab.datasets.store import DatasetError
+from toyama_lab.synth.scenario import SCENARIOS
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except DatasetError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+@main.command("generate")
+@click.option(
+    "--scenario",
+    required=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="Named scenario (シナリオ).",
+)
+@click.option(
+    "--size",
+    default="class",
+    show_default=True,
+    type=click.Choice(list(SIZES)),
+    help="City size (規模): tiny for tests, class for lessons, city for >= 1,000 sensors.",
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed (>= 0)."
+)
+@click.option(
+    "--start",
+    default=None,
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="First day (JST). Default: the scenario's.",
+)
+@click.option(
+    "--days",
+    default=None,
+    type=click.IntRange(1, MAX_DAYS),
+    help="Number of days. Default: the scenario's.",
+)
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Dataset folder to create. Default: <data root>/<scenario>-<size>-<seed>[...].",
+)
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Threads for the chunked generation. Default: one per CPU.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+def generate_command(scenario, size, seed, start, days, out, overwrite, workers, quiet) -> None:
+    """Generate a synthetic dataset: Zarr time series, Parquet events, manifest, README.
+
+    合成データセットを作る. The same options give byte-identical files whatever
+    --workers is. An existing --out is refused unless --overwrite, except when it
+    already holds this very dataset (then it is kept). Exit status 2: bad option
+    value; 1: output not writable, or exists with other content.
+    """
+    from toyama_lab.datasets import data_root, dataset_dirname, generate, resolve_params
+    from toyama_lab.datasets.cache import stale_reason
+
+    try:
+        params = resolve_params(scenario, size, seed, start, days)
+        target = out if out is not None else data_root() / dataset_dirname(params)
+        if target.is_dir() and not overwrite:
+            reason = stale_reason(target, params)
+            if reason is None:
+                if not quiet:
+                    click.echo(f"{target}: already up to date (same parameters); kept.", err=True)
+                _report(target, params, quiet)
+                return
+            raise DatasetError(
+                f"output folder {str(target)!r} exists already and is not this dataset "
+                f"({reason}); pass --overwrite to replace it, or choose another --out folder."
+            )
+        if not quiet:
+            click.echo(f"{params.command()}\n  -> {target}", err=True)
+        path = generate(
+            **params.as_dict(),
+            out=target,
+            overwrite=overwrite,
+            workers=workers,
+            progress=not quiet and sys.stderr.isatty(),
+        )
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
+    _report(path, params, quiet)
+
+
+def _report(path: Path, params, quiet: bool) -> None:
+    """Print the folder (quiet) or the summary table of what it holds."""
+    from toyama_lab.datasets import format_summary, summarize
+
+    if quiet:
+        click.echo(str(path))
+        return
+    click.echo(format_summary(summarize(path), title=f"{path}  ({params.command()})"))
