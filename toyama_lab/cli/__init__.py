@@ -21,5 +21,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on ``main`` when imported.
-from toyama_lab.cli import generate  # noqa: E402,F401
-from toyama_lab.cli import frame  # noqa: E402,F401
+from toyama_lab.cli import frame, generate  # noqa: E402,F401
