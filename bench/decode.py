@@ -1,0 +1,335 @@
+"""Benchmark: vectorised ``decode_batch`` against per-frame decoders, on the same frames.
+
+Builds N uplinks from D devices with :func:`toyama_lab.lorawan.batch.encode_batch`
+(10-30 byte payloads, about 10 % with FOpts, 20 % confirmed, counters crossing
+65535 for some devices), then times, in the same run and on the same frames:
+
+1. ``decode_batch`` (parse + 32-bit FCnt + MIC check + decrypt), best of R runs;
+2. a per-frame loop over the single-frame API (``FCntTracker.check`` ->
+   ``toyama_lab.lorawan.frames.decode`` -> ``accept``);
+3. a careful hand-written per-frame loop with ``cryptography`` (one AES-ECB
+   encryptor per device, one CMAC object per frame; FCnt upper bits known);
+4. the npm package ``lora-packet`` (``fromWire`` + ``verifyMIC`` + ``decrypt``)
+   when node/npm are available; it is installed into ``bench/_work/node``
+   (git-ignored) on first use and given the known upper counter bits.
+
+Every decoder must verify every frame (the run fails otherwise).
+
+Usage::
+
+    python bench/decode.py [--n 100000] [--devices 1000] [--repeat 3] [--no-node]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.lorawan import frames
+from toyama_lab.lorawan.batch import decode_batch, encode_batch, status_counts
+from toyama_lab.lorawan.fcnt import FCntStatus, FCntTracker
+from toyama_lab.lorawan.keys import KeyStore
+
+WORK = Path(__file__).resolve().parent / "_work"
+NODE_DIR = WORK / "node"
+
+NODE_SCRIPT = r"""
+const fs = require("fs");
+const lora = require("lora-packet");
+const data = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const keys = new Map();
+for (const k of data.keys) keys.set(k.dev_addr.toUpperCase(),
+  [Buffer.from(k.nwk_s_key, "hex"), Buffer.from(k.app_s_key, "hex")]);
+const wire = data.frames.map((h) => Buffer.from(h, "hex"));
+const msb = data.msb.map((m) => Buffer.from([m & 0xff, (m >> 8) & 0xff]));
+let ok = 0, bytes = 0;
+const c0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < wire.length; i++) {
+  const p = lora.fromWire(wire[i]);
+  const k = keys.get(p.DevAddr.toString("hex").toUpperCase());
+  if (!k) continue;
+  if (lora.verifyMIC(p, k[0], undefined, msb[i])) ok++;
+  bytes += lora.decrypt(p, k[1], k[0], msb[i]).length;
+}
+const t1 = process.hrtime.bigint();
+const c1 = process.cpuUsage(c0);
+console.log(JSON.stringify({ seconds: Number(t1 - t0) / 1e9,
+  cpu_seconds: (c1.user + c1.system) / 1e6, mic_ok: ok, bytes: bytes }));
+"""
+
+
+def build(n: int, n_dev: int, seed: int = 1):
+    """Keys and uplinks of the benchmark (deterministic for a seed)."""
+    rng = np.random.default_rng(seed)
+    base = 0x26000000
+    keys = KeyStore.from_records(
+        [
+            {
+                "dev_addr": f"{base + i:08X}",
+                "nwk_s_key": rng.bytes(16).hex(),
+                "app_s_key": rng.bytes(16).hex(),
+            }
+            for i in range(n_dev)
+        ]
+    )
+    dev = rng.integers(0, n_dev, n)
+    order = np.argsort(dev, kind="stable")
+    _, first = np.unique(dev[order], return_index=True)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n) - np.repeat(first, np.diff(np.append(first, n)))
+    start = np.where(np.arange(n_dev) % 4 == 0, 65500, rng.integers(0, 5000, n_dev))
+    fcnt = start[dev] + rank
+    lengths = rng.integers(10, 31, n)
+    payload = [rng.bytes(int(k)) for k in lengths]
+    with_fopts = rng.random(n) < 0.10
+    fopts = [rng.bytes(int(rng.integers(1, 6))) if w else b"" for w in with_fopts]
+    confirmed = rng.random(n) < 0.20
+    fport = rng.integers(1, 224, n)
+    t0 = time.perf_counter()
+    phy = encode_batch(base + dev, fcnt, fport, payload, keys, fopts=fopts, confirmed=confirmed)
+    enc_s = time.perf_counter() - t0
+    return keys, phy, fcnt, enc_s
+
+
+class Clock:
+    """Wall-clock and process CPU time of a block (CPU time is what one core spent)."""
+
+    def __enter__(self) -> Clock:
+        self.w0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.w0
+        self.cpu = time.process_time() - self.c0
+
+
+def time_batch(keys: KeyStore, phy: pl.Series, repeat: int):
+    """Best of ``repeat`` runs, and the first run (which also builds the AES key schedules)."""
+    df = pl.DataFrame({"phy_payload": phy})
+    runs = []
+    out = None
+    for _ in range(repeat):
+        with Clock() as c:
+            out = decode_batch(df, keys, decode_payloads=False)
+        runs.append((c.wall, c.cpu))
+    best = (min(r[0] for r in runs), min(r[1] for r in runs))
+    return best, runs[0], out
+
+
+def time_single_frame_api(keys: KeyStore, phy: list[bytes]):
+    tracker = FCntTracker()
+    ok = 0
+    clock = Clock().__enter__()
+    for p in phy:
+        dev_addr = int.from_bytes(p[1:5], "little")
+        f32, st = tracker.check(dev_addr, int.from_bytes(p[6:8], "little"))
+        if st != FCntStatus.OK:
+            continue
+        frame = frames.decode(p, keys, fcnt_msb=f32 >> 16)
+        if frame.mic_ok:
+            tracker.accept(dev_addr, f32)
+            ok += 1
+    clock.__exit__()
+    return clock.wall, clock.cpu, ok
+
+
+def time_cryptography_loop(keys: KeyStore, phy: list[bytes], fcnt: np.ndarray):
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.cmac import CMAC
+
+    fcnt_list = fcnt.tolist()
+    clock = Clock().__enter__()
+    enc: dict[int, tuple] = {}
+    ok = 0
+    for p, f32 in zip(phy, fcnt_list, strict=True):
+        dev_addr = int.from_bytes(p[1:5], "little")
+        k = enc.get(dev_addr)
+        if k is None:
+            sk = keys.get(dev_addr)
+            k = (
+                algorithms.AES(sk.nwk_s_key),
+                Cipher(algorithms.AES(sk.app_s_key), modes.ECB()).encryptor(),
+            )
+            enc[dev_addr] = k
+        body = p[:-4]
+        b0 = (
+            b"\x49\x00\x00\x00\x00\x00"
+            + p[1:5]
+            + f32.to_bytes(4, "little")
+            + b"\x00"
+            + bytes([len(body)])
+        )
+        c = CMAC(k[0])
+        c.update(b0 + body)
+        if c.finalize()[:4] != p[-4:]:
+            continue
+        ok += 1
+        fopts_len = p[5] & 0x0F
+        pay = body[9 + fopts_len :]
+        n_blocks = (len(pay) + 15) // 16
+        a = b"".join(
+            b"\x01\x00\x00\x00\x00\x00" + p[1:5] + f32.to_bytes(4, "little") + b"\x00" + bytes([i])
+            for i in range(1, n_blocks + 1)
+        )
+        stream = k[1].update(a)
+        bytes(x ^ y for x, y in zip(pay, stream, strict=False))
+    clock.__exit__()
+    return clock.wall, clock.cpu, ok
+
+
+def time_lora_packet(keys: KeyStore, phy: list[bytes], fcnt: np.ndarray) -> dict | str:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return "skipped: node/npm not found"
+    NODE_DIR.mkdir(parents=True, exist_ok=True)
+    if not (NODE_DIR / "node_modules" / "lora-packet").is_dir():
+        (NODE_DIR / "package.json").write_text('{"name": "toyama-lab-bench", "private": true}')
+        res = subprocess.run(
+            [npm, "install", "lora-packet", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        if res.returncode != 0:
+            return f"skipped: npm install lora-packet failed ({res.stderr.strip()[:200]})"
+    script = NODE_DIR / "decode_bench.js"
+    script.write_text(NODE_SCRIPT)
+    data = NODE_DIR / "frames.json"
+    data.write_text(
+        json.dumps(
+            {
+                "keys": [
+                    {
+                        "dev_addr": f"{k.dev_addr:08X}",
+                        "nwk_s_key": k.nwk_s_key.hex(),
+                        "app_s_key": k.app_s_key.hex(),
+                    }
+                    for k in keys
+                ],
+                "frames": [p.hex() for p in phy],
+                "msb": (fcnt >> 16).tolist(),
+            }
+        )
+    )
+    version = json.loads((NODE_DIR / "node_modules/lora-packet/package.json").read_text())
+    res = subprocess.run(
+        [node, str(script), str(data)], capture_output=True, text=True, check=False, timeout=3600
+    )
+    if res.returncode != 0:
+        return f"skipped: node failed ({res.stderr.strip()[:200]})"
+    out = json.loads(res.stdout)
+    out["version"] = version["version"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="number of uplinks")
+    ap.add_argument("--devices", type=int, default=1000, help="number of devices")
+    ap.add_argument("--repeat", type=int, default=3, help="decode_batch runs (best is kept)")
+    ap.add_argument(
+        "--loop-n",
+        type=int,
+        default=None,
+        help="frames for the per-frame Python loops (default: all)",
+    )
+    ap.add_argument("--no-node", action="store_true", help="skip the lora-packet baseline")
+    args = ap.parse_args(argv)
+    if args.n < 1 or args.devices < 1:
+        ap.error("--n and --devices must be positive")
+
+    keys, phy, fcnt, enc_s = build(args.n, args.devices)
+    print(
+        f"frames: {args.n} from {args.devices} devices (python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})"
+    )
+    print("frames/s per decoder: wall clock, and CPU time of the process (one core's work)")
+    print(f"  {'encode_batch':<30}{args.n / enc_s:>12,.0f} wall")
+
+    rows = []
+    (wall, cpu), first, out = time_batch(keys, phy, args.repeat)
+    counts = dict(status_counts(out).iter_rows())
+    if counts != {"ok": args.n}:
+        raise SystemExit(f"decode_batch did not verify every frame: {counts}")
+    rows.append((f"decode_batch (best of {args.repeat})", args.n, wall, cpu))
+    first_row = ("decode_batch (first run)", args.n, *first)
+
+    # The same frames as heard by 1-3 gateways each (collapsing duplicates costs a group-by).
+    rng = np.random.default_rng(2)
+    copies = rng.integers(1, 4, args.n)
+    rx = pl.DataFrame(
+        {
+            "phy_payload": phy.gather(np.repeat(np.arange(args.n), copies)),
+            "gateway_id": pl.Series(rng.integers(0, 20, int(copies.sum()))).cast(pl.String),
+            "rssi_dbm": rng.uniform(-130, -60, int(copies.sum())).astype(np.float32),
+        }
+    )
+    best_wall = best_cpu = float("inf")
+    for _ in range(args.repeat):
+        with Clock() as c:
+            dup_out = decode_batch(rx, keys, decode_payloads=False)
+        best_wall, best_cpu = min(best_wall, c.wall), min(best_cpu, c.cpu)
+    if len(dup_out) != args.n or int(dup_out["n_receptions"].sum()) != len(rx):
+        raise SystemExit("decode_batch did not collapse the duplicate receptions")
+    dup_row = (f"decode_batch, {len(rx) / args.n:.1f} rx/frame", args.n, best_wall, best_cpu)
+
+    phy_list = phy.to_list()
+    m = args.n if args.loop_n is None else min(args.loop_n, args.n)
+    wall, cpu, ok = time_single_frame_api(keys, phy_list[:m])
+    if ok != m:
+        raise SystemExit(f"single-frame API verified {ok} of {m} frames")
+    rows.append(("single-frame API loop", m, wall, cpu))
+    wall, cpu, ok = time_cryptography_loop(keys, phy_list[:m], fcnt[:m])
+    if ok != m:
+        raise SystemExit(f"cryptography loop verified {ok} of {m} frames")
+    rows.append(("cryptography loop", m, wall, cpu))
+
+    node = "skipped: --no-node" if args.no_node else time_lora_packet(keys, phy_list, fcnt)
+    if isinstance(node, dict):
+        if node["mic_ok"] != args.n:
+            raise SystemExit(f"lora-packet verified {node['mic_ok']} of {args.n} frames")
+        rows.append(
+            (f"lora-packet {node['version']}", args.n, node["seconds"], node["cpu_seconds"])
+        )
+    for name, k, wall, cpu in [*rows[:1], first_row, dup_row, *rows[1:]]:
+        print(f"  {name:<30}{k / wall:>12,.0f} wall {k / cpu:>12,.0f} cpu   ({k} frames)")
+    if not isinstance(node, dict):
+        print(f"  {'lora-packet':<30}{node}")
+
+    batch = rows[0]
+    print()
+    goals = {"single-frame API loop": 10, "lora-packet": 100}
+    for name, k, wall, cpu in rows[1:]:
+        r_wall = (batch[1] / batch[2]) / (k / wall)
+        r_cpu = (batch[1] / batch[3]) / (k / cpu)
+        goal = next((f"  (goal >= {g})" for key, g in goals.items() if name.startswith(key)), "")
+        print(f"decode_batch / {name:<22}: {r_wall:7.1f} x wall {r_cpu:7.1f} x cpu{goal}")
+    print("(ratios use the best decode_batch run; the first run also builds the key schedules)")
+    fps_cpu = batch[1] / batch[3]
+    print(
+        f"decode_batch goal 1,000,000 frames/s on one core: "
+        f"{'met' if fps_cpu >= 1e6 else 'not met'} ({fps_cpu:,.0f} frames/s CPU)"
+    )
+    try:
+        import psutil
+
+        print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MiB")
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,321 @@
+"""Tests for toyama_lab.lorawan.ingest (Semtech, ChirpStack, TTS readers)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from toyama_lab.lorawan.ingest import (
+    FORMATS,
+    RECEPTION_SCHEMA,
+    IngestError,
+    empty_receptions,
+    parse_push_data,
+    read_receptions,
+    receptions_from_json,
+    receptions_from_payloads,
+)
+
+PHY = bytes.fromhex("40F17DBE4900020001954378762B11FF0D")
+B64 = base64.b64encode(PHY).decode()
+GW_EUI = bytes.fromhex("AA555A0000000101")
+
+
+def rxpk(**kw):
+    pk = {
+        "time": "2013-03-31T16:21:17.528002Z",
+        "tmst": 3512348611,
+        "chan": 2,
+        "rfch": 0,
+        "freq": 923.2,
+        "stat": 1,
+        "modu": "LORA",
+        "datr": "SF10BW125",
+        "codr": "4/5",
+        "rssi": -35,
+        "lsnr": 5.1,
+        "size": len(PHY),
+        "data": B64,
+    }
+    pk.update(kw)
+    return pk
+
+
+CHIRPSTACK_FRAME = {
+    "phyPayload": B64,
+    "txInfo": {
+        "frequency": 923400000,
+        "modulation": {"lora": {"bandwidth": 125000, "spreadingFactor": 9, "codeRate": "CR_4_5"}},
+    },
+    "rxInfo": {
+        "gatewayId": "0016c001f153a14c",
+        "uplinkId": 4217,
+        "rssi": -60,
+        "snr": 7.5,
+        "gwTime": "2024-05-01T03:00:00.123456789Z",
+        "crcStatus": "CRC_OK",
+    },
+}
+CHIRPSTACK_EVENT = {
+    "deduplicationId": "x",
+    "time": "2024-05-01T03:00:01Z",
+    "deviceInfo": {"devEui": "0101010101010101"},
+    "devAddr": "49be7df1",
+    "fCnt": 2,
+    "fPort": 1,
+    "data": "dGVzdA==",
+    "rxInfo": [
+        {"gatewayId": "g1", "rssi": -70, "snr": 3.0},
+        {"gatewayId": "g2", "rssi": -80, "snr": -1.5},
+    ],
+    "txInfo": CHIRPSTACK_FRAME["txInfo"],
+}
+TTS_UPLINK = {
+    "end_device_ids": {
+        "device_id": "dev1",
+        "application_ids": {"application_id": "app1"},
+        "dev_addr": "49BE7DF1",
+    },
+    "received_at": "2024-05-01T03:00:02Z",
+    "uplink_message": {
+        "f_port": 1,
+        "f_cnt": 2,
+        "frm_payload": "dGVzdA==",
+        "raw_payload": B64,
+        "rx_metadata": [
+            {
+                "gateway_ids": {"gateway_id": "gw1", "eui": "9C5C8EFFFE0A6AD0"},
+                "time": "2024-05-01T03:00:00.5Z",
+                "timestamp": 2463457000,
+                "rssi": -35,
+                "channel_rssi": -35,
+                "snr": 5.2,
+            }
+        ],
+        "settings": {
+            "data_rate": {
+                "lora": {"bandwidth": 125000, "spreading_factor": 7, "coding_rate": "4/5"}
+            },
+            "frequency": "923200000",
+        },
+    },
+}
+
+
+def test_schema_constant():
+    assert list(RECEPTION_SCHEMA)[:12] == [
+        "time",
+        "gateway_id",
+        "freq_hz",
+        "sf",
+        "bw_hz",
+        "datr",
+        "codr",
+        "rssi_dbm",
+        "snr_db",
+        "tmst",
+        "phy_payload",
+        "source",
+    ]
+    assert empty_receptions().schema == pl.Schema(RECEPTION_SCHEMA)
+
+
+def test_semtech_rxpk_object():
+    df = receptions_from_json({"rxpk": [rxpk(), rxpk(rssi=-90)]}, gateway_id="gw-a")
+    assert df.schema == pl.Schema(RECEPTION_SCHEMA)
+    row = df.row(0, named=True)
+    assert row["time"] == datetime(2013, 3, 31, 16, 21, 17, 528002, tzinfo=UTC)
+    assert (row["freq_hz"], row["sf"], row["bw_hz"], row["datr"], row["codr"]) == (
+        923200000,
+        10,
+        125000,
+        "SF10BW125",
+        "4/5",
+    )
+    assert row["rssi_dbm"] == -35.0 and row["snr_db"] == pytest.approx(5.1)
+    assert row["tmst"] == 3512348611 and row["phy_payload"] == PHY
+    assert row["source"] == "semtech" and row["gateway_id"] == "gw-a"
+    assert row["ingest_error"] is None
+    assert df["rssi_dbm"].to_list() == [-35.0, -90.0]
+
+
+@pytest.mark.parametrize(
+    ("override", "error", "keeps_bytes"),
+    [
+        ({"stat": -1}, "crc_error", True),
+        ({"size": 3}, "size_mismatch", True),
+        ({"data": "!!notbase64"}, "bad_base64", False),
+        ({"data": None}, "no_phy_payload", False),
+    ],
+)
+def test_semtech_problem_rows_are_kept(override, error, keeps_bytes):
+    row = receptions_from_json(rxpk(**override)).row(0, named=True)
+    assert row["ingest_error"].startswith(error)
+    assert (row["phy_payload"] is not None) == keeps_bytes
+
+
+def test_push_data_datagram():
+    body = json.dumps({"rxpk": [rxpk()], "stat": {"rxnb": 1}}).encode()
+    df = parse_push_data(bytes([2, 0x12, 0x34, 0x00]) + GW_EUI + body)
+    assert df["gateway_id"].to_list() == ["aa555a0000000101"]
+    assert df["phy_payload"].to_list() == [PHY]
+    status_only = parse_push_data(bytes([2, 0, 0, 0]) + GW_EUI + b'{"stat": {}}')
+    assert len(status_only) == 0 and status_only.schema == pl.Schema(RECEPTION_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("datagram", "match"),
+    [
+        (b"\x02\x00", "too short"),
+        (bytes([2, 0, 0, 0x02]) + GW_EUI + b"{}", "not a PUSH_DATA"),
+        (bytes([9, 0, 0, 0x00]) + GW_EUI + b"{}", "not a PUSH_DATA"),
+        (bytes([2, 0, 0, 0x00]) + GW_EUI + b"{bad", "JSON part is invalid"),
+        (bytes([2, 0, 0, 0x00]) + GW_EUI + b"[1]", "expected a JSON object"),
+    ],
+)
+def test_push_data_errors(datagram, match):
+    with pytest.raises(IngestError, match=match):
+        parse_push_data(datagram)
+
+
+def test_chirpstack_uplink_frame():
+    row = receptions_from_json(CHIRPSTACK_FRAME).row(0, named=True)
+    assert row["source"] == "chirpstack" and row["gateway_id"] == "0016c001f153a14c"
+    assert (row["freq_hz"], row["sf"], row["bw_hz"], row["datr"], row["codr"]) == (
+        923400000,
+        9,
+        125000,
+        "SF9BW125",
+        "4/5",
+    )
+    assert row["time"] == datetime(2024, 5, 1, 3, 0, 0, 123456, tzinfo=UTC)
+    assert row["phy_payload"] == PHY and row["ingest_error"] is None
+
+
+def test_chirpstack_event_without_phy_payload_is_reported():
+    df = receptions_from_json(CHIRPSTACK_EVENT)
+    assert df["gateway_id"].to_list() == ["g1", "g2"]
+    assert df["phy_payload"].null_count() == 2
+    assert all(e.startswith("no_phy_payload") for e in df["ingest_error"])
+    assert df["time"].to_list() == [datetime(2024, 5, 1, 3, 0, 1, tzinfo=UTC)] * 2
+
+
+def test_tts_uplink():
+    row = receptions_from_json(TTS_UPLINK).row(0, named=True)
+    assert row["source"] == "tts" and row["gateway_id"] == "9c5c8efffe0a6ad0"
+    assert (row["freq_hz"], row["sf"], row["datr"], row["codr"], row["tmst"]) == (
+        923200000,
+        7,
+        "SF7BW125",
+        "4/5",
+        2463457000,
+    )
+    assert row["rssi_dbm"] == -35.0 and row["snr_db"] == pytest.approx(5.2)
+    assert row["phy_payload"] == PHY
+
+
+def test_tts_without_raw_payload():
+    msg = json.loads(json.dumps(TTS_UPLINK))
+    del msg["uplink_message"]["raw_payload"]
+    row = receptions_from_json(msg).row(0, named=True)
+    assert row["phy_payload"] is None and row["ingest_error"].startswith("no_phy_payload")
+
+
+def test_json_lines_mixed_with_bad_lines():
+    text = "\n".join(
+        [
+            json.dumps({"rxpk": [rxpk()]}),
+            json.dumps(CHIRPSTACK_FRAME),
+            "",
+            "not json",
+            json.dumps(TTS_UPLINK),
+            "[1, 2]",
+            json.dumps({"hello": 1}),
+        ]
+    )
+    df = receptions_from_json(text)
+    assert df["source"].to_list() == [
+        "semtech",
+        "chirpstack",
+        "unknown",
+        "tts",
+        "unknown",
+        "unknown",
+    ]
+    errors = df["ingest_error"].to_list()
+    assert errors[2].startswith("bad_json: line 4")
+    assert errors[4].startswith("bad_shape: line 6")
+    assert errors[5].startswith("unknown_shape: line 7")
+
+
+def test_list_and_forced_source():
+    df = receptions_from_json([rxpk(), rxpk()], source="semtech")
+    assert len(df) == 2 and df["source"].unique().to_list() == ["semtech"]
+    with pytest.raises(ValueError, match="source must be one of"):
+        receptions_from_json([], source="lorawan")
+    assert len(receptions_from_json("")) == 0
+
+
+def test_receptions_from_payloads():
+    df = receptions_from_payloads([PHY, None], errors=[None, "bad"])
+    assert df.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert df["source"].to_list() == ["raw", "raw"] and df["ingest_error"][1] == "bad"
+
+
+# --------------------------------------------------------------------------- files
+def test_read_hex_and_base64_lines(tmp_path):
+    hex_file = tmp_path / "frames.txt"
+    hex_file.write_text(f"{PHY.hex()}\n\n{PHY.hex().upper()}\n")
+    df = read_receptions(hex_file)
+    assert df["phy_payload"].to_list() == [PHY, PHY] and df["source"][0] == "hex"
+    b64_file = tmp_path / "frames.b64"
+    b64_file.write_text(f"{B64}\n***\n")
+    df = read_receptions(b64_file)
+    assert df["phy_payload"].to_list() == [PHY, None]
+    assert df["ingest_error"][1] == "bad_base64: line 2 is not valid base64"
+    forced = read_receptions(hex_file, format="base64")
+    assert forced["source"][0] == "base64"
+
+
+def test_read_json_array_and_lines(tmp_path):
+    arr = tmp_path / "log.json"
+    arr.write_text(json.dumps([{"rxpk": [rxpk()]}, TTS_UPLINK]))
+    assert read_receptions(arr)["source"].to_list() == ["semtech", "tts"]
+    lines = tmp_path / "log.jsonl"
+    lines.write_text(json.dumps(CHIRPSTACK_FRAME) + "\n" + json.dumps(TTS_UPLINK) + "\n")
+    assert read_receptions(lines, format="json")["source"].to_list() == ["chirpstack", "tts"]
+
+
+def test_read_parquet(tmp_path):
+    path = tmp_path / "rx.parquet"
+    pl.DataFrame({"phy_payload": [PHY], "gateway_id": ["g"], "rssi_dbm": [-70]}).write_parquet(path)
+    df = read_receptions(path)
+    assert df.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert df.row(0, named=True)["rssi_dbm"] == -70.0 and df["source"][0] == "parquet"
+    hex_path = tmp_path / "hex.parquet"
+    pl.DataFrame({"phy_payload": [PHY.hex()]}).write_parquet(hex_path)
+    assert read_receptions(hex_path, format="parquet")["phy_payload"][0] == PHY
+
+
+def test_read_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_receptions(tmp_path / "missing.json")
+    f = tmp_path / "x.txt"
+    f.write_text("00")
+    with pytest.raises(IngestError, match="unknown format"):
+        read_receptions(f, format="xml")
+    no_phy = tmp_path / "nophy.parquet"
+    pl.DataFrame({"a": [1]}).write_parquet(no_phy)
+    with pytest.raises(IngestError, match="no 'phy_payload' column"):
+        read_receptions(no_phy)
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    with pytest.raises(IngestError, match="not UTF-8"):
+        read_receptions(binary)
+    with pytest.raises(IngestError, match="Parquet"):
+        read_receptions(f, format="parquet")
+    assert "auto" in FORMATS

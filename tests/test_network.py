@@ -1,0 +1,296 @@
+"""The network road end to end: readings -> frames -> air -> gateway log -> decode -> readings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from toyama_lab import synth
+from toyama_lab.city import build_city
+from toyama_lab.lorawan import KeyStore, decode_batch
+from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
+from toyama_lab.network import (
+    LOSS_REASONS,
+    TRANSMISSION_SCHEMA,
+    RadioConfig,
+    build_registry,
+    simulate_network,
+    write_network,
+)
+from toyama_lab.radio.regional import AS923_DWELL
+from toyama_lab.synth.children import simulate_tracks
+
+START = "2025-10-06"  # a Monday: school day, children's fixes too
+QUAKE_DAY = "2025-11-12"  # the earthquake scenario's quake day
+
+
+def _readings(city, start, scenario, kinds=synth.KINDS, days=1, seed=0):
+    out = {}
+    for kind in kinds:
+        rows = city.sensors.filter(pl.col("kind") == kind).sort("sensor_index")
+        out[kind] = synth.simulate(kind, rows, start, days, seed=seed, scenario=scenario)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    city = build_city(0, "tiny")
+    readings = _readings(city, START, "normal-week")
+    readings["gps_tracker"] = simulate_tracks(city, START, 1, seed=0)
+    res = simulate_network(city, readings, seed=0, scenario="normal-week", start=START)
+    return city, readings, res
+
+
+@pytest.fixture(scope="module")
+def quake():
+    city = build_city(0, "tiny")
+    readings = _readings(city, QUAKE_DAY, "earthquake")
+    res = simulate_network(city, readings, seed=0, scenario="earthquake", start=QUAKE_DAY)
+    return city, readings, res
+
+
+@pytest.fixture(scope="module")
+def heavy():
+    """class city, pedestrian counters reporting every minute: a loaded network."""
+    city = build_city(0, "class")
+    readings = _readings(city, START, "normal-week", kinds=("pedestrian",))
+    res = simulate_network(
+        city, readings, seed=0, scenario="normal-week", start=START, intervals={"pedestrian": 1}
+    )
+    return city, readings, res
+
+
+def _decoded_frames(res):
+    dec = decode_batch(res.gateway_log, res.keys)
+    return dec, dec.filter(pl.col("status") == "ok")
+
+
+def _joined(res):
+    _, ok = _decoded_frames(res)
+    tx = res.transmissions.filter(pl.col("fcnt").is_not_null())
+    return ok.join(tx, on=["dev_addr", "fcnt"], how="left", suffix="_tx")
+
+
+@pytest.mark.parametrize("case", ["tiny", "quake", "heavy"])
+def test_delivered_set_equals_decoded_set(case, request):
+    _, _, res = request.getfixturevalue(case)
+    dec, ok = _decoded_frames(res)
+    assert set(dec["status"].unique()) == {"ok"}
+    got = set(zip(ok["dev_addr"].to_list(), ok["fcnt"].to_list(), strict=True))
+    tx = res.transmissions
+    delivered = tx.filter(pl.col("delivered"))
+    want = set(zip(delivered["dev_addr"].to_list(), delivered["fcnt"].to_list(), strict=True))
+    assert got == want
+    lost = tx.filter(~pl.col("delivered"))
+    assert lost["loss_reason"].null_count() == 0
+    assert (lost["loss_reason"] != "delivered").all()
+    # every lost frame that had a counter is missing from the decoded data
+    lost_keys = set(
+        zip(
+            lost.filter(pl.col("fcnt").is_not_null())["dev_addr"].to_list(),
+            lost.filter(pl.col("fcnt").is_not_null())["fcnt"].to_list(),
+            strict=True,
+        )
+    )
+    assert not (lost_keys & got)
+
+
+@pytest.mark.parametrize("case", ["tiny", "quake", "heavy"])
+def test_conservation_one_reason_each(case, request):
+    _, _, res = request.getfixturevalue(case)
+    tx = res.transmissions
+    assert tx.schema == pl.Schema(TRANSMISSION_SCHEMA)
+    assert tx["tx_id"].to_list() == list(range(tx.height))
+    assert tx["loss_reason"].null_count() == 0
+    assert set(tx["loss_reason"].unique().to_list()) <= set(LOSS_REASONS)
+    assert (tx["delivered"] == (tx["loss_reason"] == "delivered")).all()
+    assert (tx["delivered"] == (tx["n_gateways"] > 0)).all()
+    assert int(res.loss_counts()["count"].sum()) == tx.height
+    # receptions in the log = sum of n_gateways
+    assert res.gateway_log.height == int(tx["n_gateways"].cast(pl.Int64).sum())
+
+
+def test_gateway_log_schema_and_values(tiny):
+    city, _, res = tiny
+    log = res.gateway_log
+    assert log.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert log.height > 0
+    assert log["ingest_error"].null_count() == log.height
+    assert set(log["gateway_id"].unique()) <= set(city.gateways["gateway_id"])
+    assert log.select((pl.col("datr") == pl.format("SF{}BW125", "sf")).all()).item()
+    assert set(log["freq_hz"].unique()) <= set(RadioConfig().channels_hz)
+    assert (log["rssi_dbm"] == log["rssi_dbm"].round(0)).all()
+    assert log["time"].is_sorted()
+    # JST midnight of START is 15:00 UTC the day before
+    first = log["time"].min()
+    assert first.year == 2025 and (first.month, first.day, first.hour) == (10, 5, 15)
+
+
+@pytest.mark.parametrize("case", ["tiny", "quake", "heavy"])
+def test_decoded_payloads_equal_truth_readings(case, request):
+    _, _, res = request.getfixturevalue(case)
+    j = _joined(res)
+    assert j["tx_id"].null_count() == 0
+    for kind, table in res.readings.items():
+        sub = j.filter(pl.col("kind") == kind).join(table, on="tx_id", how="inner")
+        assert sub.height == j.filter(pl.col("kind") == kind).height
+        codec = {"gps_tracker": "gps"}.get(kind, kind)
+        for col in table.columns:
+            if col in ("tx_id", "device_index", "period_start"):
+                continue
+            dec = sub[f"{codec}_{col}"].cast(pl.Float64).to_numpy()
+            want = sub[col].cast(pl.Float64).to_numpy()
+            np.testing.assert_allclose(dec, want, rtol=0, atol=1e-6, err_msg=f"{kind}.{col}")
+
+
+def test_pedestrian_counts_match_minute_truth(tiny):
+    """Independent check: 10-minute sums of the reported per-minute counts."""
+    city, readings, res = tiny
+    j = _joined(res).filter(pl.col("kind") == "pedestrian")
+    count = readings["pedestrian"]["count"]
+    valid = count != 65535
+    sums = np.where(valid, count, 0).reshape(count.shape[0], -1, 10).sum(axis=-1)
+    rows = city.sensors.filter(pl.col("kind") == "pedestrian").sort("sensor_index")
+    row_of = {int(s): i for i, s in enumerate(rows["sensor_index"].to_list())}
+    r = np.array([row_of[int(d)] for d in j["device_index"].to_list()])
+    slot = ((j["period_start"] - dt.datetime(2025, 10, 6)).dt.total_minutes() // 10).to_numpy()
+    np.testing.assert_array_equal(j["pedestrian_count"].to_numpy(), sums[r, slot])
+    assert j.height > 0
+
+
+def test_river_levels_match_minute_truth(tiny):
+    city, readings, res = tiny
+    j = _joined(res).filter(pl.col("kind") == "river")
+    level = readings["river"]["level"].reshape(readings["river"]["level"].shape[0], -1, 10)
+    rows = city.sensors.filter(pl.col("kind") == "river").sort("sensor_index")
+    row_of = {int(s): i for i, s in enumerate(rows["sensor_index"].to_list())}
+    r = np.array([row_of[int(d)] for d in j["device_index"].to_list()])
+    slot = ((j["period_start"] - dt.datetime(2025, 10, 6)).dt.total_minutes() // 10).to_numpy()
+    last = level[r, slot, -1]
+    ok = np.isfinite(last)  # gap at the last minute: the device sends its latest valid one
+    np.testing.assert_array_equal(
+        j["river_level_cm"].to_numpy()[ok], np.rint(last[ok].astype(np.float64) * 100)
+    )
+
+
+def test_fcnt_increases_per_device(tiny):
+    _, _, res = tiny
+    tx = res.transmissions.filter(pl.col("fcnt").is_not_null()).sort("planned_time")
+    per_dev = tx.group_by("device_index").agg(
+        pl.col("fcnt").diff().drop_nulls().min().alias("step"),
+        pl.col("fcnt").min().alias("first"),
+    )
+    assert (per_dev["first"] == 0).all()
+    assert (per_dev["step"].fill_null(1) == 1).all()
+
+
+def test_heavy_load_has_collisions(heavy):
+    _, _, res = heavy
+    counts = dict(res.loss_counts().iter_rows())
+    assert counts["collision"] > 0
+    assert counts["delivered"] > 0.9 * res.transmissions.height
+
+
+def test_earthquake_gateway_and_sensor_down(quake):
+    city, _, res = quake
+    tx = res.transmissions
+    counts = dict(res.loss_counts().iter_rows())
+    assert counts["gateway_down"] > 0
+    assert counts["sensor_down"] > 0
+    # a frame lost to a downed gateway was sent during that gateway's outage
+    out = synth.outages(city, "earthquake", 0).filter(pl.col("kind") == "gateway")
+    down = tx.filter(pl.col("loss_reason") == "gateway_down")
+    assert down["sent_time"].null_count() == 0
+    t_jst = down["sent_time"].dt.replace_time_zone(None) + dt.timedelta(hours=9)
+    inside = np.zeros(down.height, dtype=bool)
+    for s, e in out.select("start", "end").iter_rows():
+        inside |= ((t_jst >= s) & (t_jst < e)).to_numpy()
+    assert inside.all()
+    # sensors powered off send nothing: no counter, no frame, no reception
+    sd = tx.filter(pl.col("loss_reason") == "sensor_down")
+    assert sd["fcnt"].null_count() == sd.height
+    assert sd["phy_payload"].null_count() == sd.height
+    assert (sd["n_gateways"] == 0).all()
+    assert set(sd["loss_detail"].unique()) <= {"power_outage", "no_reading"}
+
+
+def test_dwell_time_rules_drop_long_frames():
+    city = build_city(0, "tiny")
+    readings = _readings(city, START, "normal-week", kinds=("rain",))
+    res = simulate_network(
+        city,
+        readings,
+        seed=0,
+        scenario="normal-week",
+        start=START,
+        config=RadioConfig(rules=AS923_DWELL),
+    )
+    tx = res.transmissions
+    dwell = tx.filter(pl.col("loss_reason") == "dwell_time")
+    assert dwell.height > 0
+    assert (dwell["airtime_s"] > 0.4).all()
+    assert (tx.filter(pl.col("airtime_s") > 0.4)["loss_reason"] == "dwell_time").all()
+
+
+def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
+    city, readings, res = tiny
+    a = write_network(res, tmp_path.joinpath("a").mkdir() or tmp_path / "a")
+    res2 = simulate_network(city, readings, seed=0, scenario="normal-week", start=START)
+    b = write_network(res2, tmp_path.joinpath("b").mkdir() or tmp_path / "b")
+    for name in ("gateway_log", "transmissions", "registry", "keys"):
+        assert a[name].read_bytes() == b[name].read_bytes(), name
+    ks = KeyStore.load(a["keys"])
+    assert len(ks) == res.registry.height
+    assert a["keys"].read_text().splitlines()[0].startswith("synthetic,")
+    with pytest.raises(FileExistsError):
+        write_network(res, tmp_path / "a")
+    write_network(res, tmp_path / "a", overwrite=True)
+    # another seed, other bytes
+    res3 = simulate_network(city, readings, seed=1, scenario="normal-week", start=START)
+    c = write_network(res3, tmp_path.joinpath("c").mkdir() or tmp_path / "c")
+    assert a["gateway_log"].read_bytes() != c["gateway_log"].read_bytes()
+
+
+def test_registry_is_synthetic_and_unique():
+    city = build_city(0, "class")
+    reg, keys = build_registry(city, 3)
+    assert reg["synthetic"].all()
+    assert reg["dev_addr"].n_unique() == reg.height == len(keys)
+    assert reg["dev_eui"].n_unique() == reg.height
+    assert reg.height == city.sensors.height + city.children.height
+    assert (reg["dev_addr_int"] < (1 << 25)).all()  # NetID 0x000000: private network
+    reg2, _ = build_registry(city, 3)
+    assert reg.equals(reg2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"seed": -1}, "seed"),
+        ({"intervals": {"pedestrian": 7}}, "divide a day"),
+        ({"intervals": {"tram": 10}}, "unknown kind"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    city = build_city(0, "tiny")
+    readings = _readings(city, START, "normal-week", kinds=("pedestrian",))
+    args = {"seed": 0, "scenario": "normal-week", "start": START, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        simulate_network(city, readings, **args)
+
+
+def test_bad_readings():
+    city = build_city(0, "tiny")
+    readings = _readings(city, START, "normal-week", kinds=("pedestrian",))
+    short = {"pedestrian": {k: v[:2] for k, v in readings["pedestrian"].items()}}
+    with pytest.raises(ValueError, match="sensors but the city has"):
+        simulate_network(city, short, seed=0, scenario="normal-week", start=START)
+    with pytest.raises(ValueError, match="unknown kind"):
+        simulate_network(
+            city, {"tram": readings["pedestrian"]}, seed=0, scenario="normal-week", start=START
+        )
+    with pytest.raises(ValueError, match="polars DataFrame"):
+        simulate_network(city, {"gps_tracker": [1, 2]}, seed=0, scenario="normal-week", start=START)

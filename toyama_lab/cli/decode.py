@@ -1,0 +1,93 @@
+"""``toyama-lab decode``: decode a gateway / network-server log into a Parquet table."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from toyama_lab.cli import main
+
+
+def _write_parquet_atomic(df, out: Path) -> None:
+    """Write ``df`` to ``out`` through a temporary file in the same folder, then rename."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        df.write_parquet(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@main.command("decode")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--keys",
+    "keys_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Session keys: CSV or JSON lines with dev_addr, nwk_s_key, app_s_key (hex).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output Parquet file (written atomically).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "json", "hex", "base64", "parquet"]),
+    help="Input format; 'auto' detects Parquet, JSON (rxpk/ChirpStack/TTS), hex, base64.",
+)
+@click.option("--no-payloads", is_flag=True, help="Do not decode payloads with the FPort codecs.")
+def decode_command(
+    input_path: Path, keys_path: Path, out_path: Path, fmt: str, no_payloads: bool
+) -> None:
+    """Decode LoRaWAN frames of INPUT (PHYPayloads) into OUT.parquet, one row per frame.
+
+    受信ログ (INPUT) の LoRaWAN フレームを復号し、フレームごとに 1 行の Parquet に書き出します。
+    """
+    from toyama_lab.lorawan.batch import decode_batch, status_counts
+    from toyama_lab.lorawan.errors import KeyStoreError
+    from toyama_lab.lorawan.ingest import IngestError, read_receptions
+    from toyama_lab.lorawan.keys import KeyStore
+
+    if not input_path.is_file():
+        raise click.ClickException(
+            f"input file '{input_path}' does not exist; give a log file (JSON, hex/base64 "
+            "lines or Parquet of receptions)"
+        )
+    if not keys_path.is_file():
+        raise click.ClickException(
+            f"keys file '{keys_path}' does not exist; give a CSV or JSON-lines file with "
+            "dev_addr, nwk_s_key, app_s_key"
+        )
+    try:
+        keys = KeyStore.load(keys_path)
+    except (KeyStoreError, OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read keys from '{keys_path}': {exc}") from exc
+    try:
+        receptions = read_receptions(input_path, format=fmt)
+    except (IngestError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = decode_batch(receptions, keys, decode_payloads=not no_payloads)
+    try:
+        _write_parquet_atomic(result, out_path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write '{out_path}': {exc}") from exc
+    counts = status_counts(result)
+    width = max([len("status")] + [len(s) for s in counts["status"]])
+    click.echo(f"{'status':<{width}}  {'count':>8}")
+    for status, count in counts.iter_rows():
+        click.echo(f"{status:<{width}}  {count:>8}")
+    click.echo(f"{'total receptions':<{width}}  {len(receptions):>8}")
+    click.echo(f"wrote {len(result)} frame(s) to {out_path}")

@@ -1,0 +1,224 @@
+"""Moving byte strings between polars ``Binary`` columns and numpy arrays.
+
+The batch codecs work on whole columns: a ``Binary`` column becomes one flat
+``uint8`` buffer plus offsets (or a zero-padded 2-D matrix), the arithmetic
+runs in numpy, and the result goes back to a ``Binary`` column. Both
+directions run inside polars/numpy; there is no Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import polars as pl
+
+__all__ = [
+    "as_binary_series",
+    "binary_from_flat",
+    "binary_from_padded",
+    "binary_from_spans",
+    "binary_to_flat",
+    "flat_to_padded",
+    "gather_padded",
+    "ragged_index",
+]
+
+
+def as_binary_series(
+    values: pl.Series | Iterable[bytes | None], name: str = "payload"
+) -> pl.Series:
+    """Return ``values`` as a polars ``Binary`` Series.
+
+    Parameters
+    ----------
+    values : polars.Series or iterable of bytes
+        A Binary Series (returned as is), or bytes-like objects (``None`` for null).
+    name : str
+        Name of a newly built Series.
+
+    Raises
+    ------
+    TypeError
+        When a Series of another dtype is given.
+    """
+    if isinstance(values, pl.Series):
+        if values.dtype != pl.Binary:
+            raise TypeError(
+                f"expected a polars Binary Series, got dtype {values.dtype} in column "
+                f"{values.name!r}; convert hex text with .str.decode('hex') first"
+            )
+        return values
+    items = [None if v is None else bytes(v) for v in values]
+    return pl.Series(name, items, dtype=pl.Binary)
+
+
+def binary_to_flat(series: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten a Binary column into one byte buffer.
+
+    Parameters
+    ----------
+    series : polars.Series
+        Binary column; nulls are allowed.
+
+    Returns
+    -------
+    flat : numpy.ndarray of uint8
+        All bytes of all rows, one after the other.
+    offsets : numpy.ndarray of int64, shape (n + 1,)
+        Row ``i`` is ``flat[offsets[i]:offsets[i + 1]]``.
+    is_null : numpy.ndarray of bool
+        True where the row was null (such a row has length 0).
+    """
+    series = as_binary_series(series)
+    is_null = series.is_null().to_numpy()
+    lengths = series.bin.size().fill_null(0).to_numpy().astype(np.int64)
+    offsets = np.zeros(len(series) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] == 0:
+        return np.zeros(0, dtype=np.uint8), offsets, is_null
+    # Empty and null rows explode to a null element; the bytes themselves never are null.
+    flat = series.cast(pl.List(pl.UInt8)).explode().drop_nulls().to_numpy()
+    return np.ascontiguousarray(flat, dtype=np.uint8), offsets, is_null
+
+
+def flat_to_padded(flat: np.ndarray, offsets: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Spread a flat byte buffer into a zero-padded ``(n, width)`` matrix.
+
+    Rows longer than ``width`` are cut at ``width``.
+    """
+    lengths = np.diff(offsets)
+    n = len(lengths)
+    if width is None:
+        width = int(lengths.max()) if n else 0
+    out = np.zeros((n, width), dtype=np.uint8)
+    if n == 0 or width == 0:
+        return out
+    if int(lengths.max()) <= width:
+        out[np.arange(width) < lengths[:, None]] = flat[: offsets[-1]]
+        return out
+    idx, row = ragged_index(offsets[:-1], np.minimum(lengths, width))
+    col = idx - np.repeat(offsets[:-1], np.minimum(lengths, width))
+    out[row, col] = flat[idx]
+    return out
+
+
+def ragged_index(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ranges ``starts[i] .. starts[i] + lengths[i]`` and their row numbers.
+
+    Returns
+    -------
+    index : numpy.ndarray of int64
+    row : numpy.ndarray of int64
+        The row ``i`` each element of ``index`` belongs to.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), row
+    before = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=before[1:])
+    index = np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
+    return index, row
+
+
+def binary_from_flat(
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    name: str = "payload",
+    null_mask: np.ndarray | None = None,
+) -> pl.Series:
+    """Build a Binary column from a flat buffer and offsets (inverse of :func:`binary_to_flat`)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    frame = pl.DataFrame({"o": offsets[:-1], "n": lengths})
+    buf = np.ascontiguousarray(flat, dtype=np.uint8).tobytes()
+    out = frame.select(
+        pl.lit(buf, dtype=pl.Binary).bin.slice(pl.col("o"), pl.col("n")).alias(name)
+    ).to_series()
+    if null_mask is not None and np.any(null_mask):
+        out = pl.select(
+            pl.when(pl.Series(null_mask)).then(None).otherwise(out).alias(name)
+        ).to_series()
+    return out
+
+
+def binary_from_padded(
+    matrix: np.ndarray, lengths: Sequence[int] | np.ndarray | None = None, name: str = "payload"
+) -> pl.Series:
+    """Binary column from a ``(n, width)`` byte matrix, keeping ``lengths[i]`` bytes of row i.
+
+    Runs in polars: fixed-size array -> list -> binary, then one slice per row.
+    """
+    matrix = np.ascontiguousarray(matrix, dtype=np.uint8)
+    n, width = matrix.shape
+    if n == 0:
+        return pl.Series(name, [], dtype=pl.Binary)
+    if width == 0:
+        return pl.Series(name, [b""] * n, dtype=pl.Binary)
+    full = pl.Series(name, matrix).cast(pl.List(pl.UInt8)).cast(pl.Binary)
+    if lengths is None:
+        return full
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if np.all(lengths == width):
+        return full
+    return (
+        pl.DataFrame({name: full, "_n": lengths})
+        .select(pl.col(name).bin.slice(0, pl.col("_n")))
+        .to_series()
+    )
+
+
+def binary_from_spans(
+    flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray, name: str = "payload"
+) -> pl.Series:
+    """Build a Binary column whose row ``i`` is ``flat[starts[i]:starts[i] + lengths[i]]``."""
+    frame = pl.DataFrame(
+        {"o": np.asarray(starts, dtype=np.int64), "n": np.asarray(lengths, dtype=np.int64)}
+    )
+    buf = np.ascontiguousarray(flat, dtype=np.uint8).tobytes()
+    return frame.select(
+        pl.lit(buf, dtype=pl.Binary).bin.slice(pl.col("o"), pl.col("n")).alias(name)
+    ).to_series()
+
+
+def gather_padded(
+    flat: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    width: int,
+    *,
+    zero_tail: bool = True,
+    padded: bool = False,
+) -> np.ndarray:
+    """Rows ``flat[starts[i]:starts[i] + min(lengths[i], width)]`` as a zero-padded matrix.
+
+    Parameters
+    ----------
+    flat : numpy.ndarray of uint8
+    starts, lengths : numpy.ndarray of int
+    width : int
+        Columns of the result [bytes].
+    zero_tail : bool
+        Set the bytes after ``lengths[i]`` to zero (default). With False they
+        hold whatever follows in ``flat`` (cheaper, for callers that never
+        read them).
+    padded : bool
+        ``flat`` already ends with at least ``width`` spare bytes, so every
+        window fits without copying ``flat`` first.
+    """
+    n = len(starts)
+    if n == 0 or width == 0:
+        return np.zeros((n, width), dtype=np.uint8)
+    ext = flat if padded else np.concatenate([flat, np.zeros(width, dtype=np.uint8)])
+    # A sliding-window view turns the gather into one row copy per frame.
+    windows = np.lib.stride_tricks.sliding_window_view(ext, width)
+    out = windows[np.asarray(starts, dtype=np.int64)]
+    if zero_tail:
+        # int32 comparisons keep the mask cheap; lengths and widths are small.
+        lengths = np.asarray(lengths).astype(np.int32)
+        if lengths.min() < width:
+            out *= np.arange(width, dtype=np.int32) < lengths[:, None]
+    return out

@@ -1,0 +1,557 @@
+"""Read gateway and network-server logs into one table of receptions.
+
+Three sources, one schema (:data:`RECEPTION_SCHEMA`, one row per reception of
+a frame by one gateway):
+
+* **Semtech UDP packet forwarder** ``PUSH_DATA``: the JSON object with an
+  ``rxpk`` list, or the whole datagram (protocol version, 2-byte token,
+  identifier ``0x00``, 8-byte gateway EUI, then the JSON) [1]_;
+* **ChirpStack v4**: gateway ``UplinkFrame`` / frame-log JSON
+  (``phyPayload``, ``txInfo``, ``rxInfo``) and integration ``up`` events
+  (``deviceInfo``, ``devAddr``, ``rxInfo[]``, ``txInfo``) [2]_;
+* **The Things Stack v3** uplink messages (``end_device_ids``,
+  ``uplink_message.rx_metadata[]``, ``settings.data_rate.lora``,
+  ``raw_payload`` where present) [3]_.
+
+Errors are never dropped silently
+---------------------------------
+A line that is not JSON, a payload that is not base64, an object of unknown
+shape, or an application event that carries no PHYPayload (ChirpStack and TTS
+integration events hold only the *decrypted* FRMPayload, so the MIC cannot be
+checked) gives a row with ``phy_payload`` null and the reason in
+``ingest_error``. Rows whose bytes arrived with a known problem (CRC failed,
+size field differs) keep their bytes and also say so in ``ingest_error``.
+:func:`toyama_lab.lorawan.batch.decode_batch` reports null payloads as status
+``missing_payload``, so every input row stays countable.
+
+References
+----------
+.. [1] Semtech, "packet_forwarder PROTOCOL.TXT", v2 (sections 3-4: PUSH_DATA,
+   rxpk fields).
+.. [2] ChirpStack v4 API protobufs ``gw/gw.proto`` (UplinkFrame, UplinkTxInfo,
+   UplinkRxInfo) and ``integration/integration.proto`` (UplinkEvent).
+.. [3] The Things Stack documentation, "Data Formats" (uplink messages) and
+   the ``lorawanv3UplinkMessage`` API schema (``raw_payload``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = [
+    "FORMATS",
+    "RECEPTION_SCHEMA",
+    "IngestError",
+    "empty_receptions",
+    "parse_push_data",
+    "read_receptions",
+    "receptions_from_json",
+    "receptions_from_payloads",
+]
+
+#: One row per gateway reception. ``ingest_error`` is null for a clean row.
+RECEPTION_SCHEMA: dict[str, pl.DataType] = {
+    "time": pl.Datetime("us", "UTC"),
+    "gateway_id": pl.String,
+    "freq_hz": pl.Int64,
+    "sf": pl.Int8,
+    "bw_hz": pl.Int32,
+    "datr": pl.String,
+    "codr": pl.String,
+    "rssi_dbm": pl.Float32,
+    "snr_db": pl.Float32,
+    "tmst": pl.UInt32,
+    "phy_payload": pl.Binary,
+    "source": pl.String,
+    "ingest_error": pl.String,
+}
+
+#: Formats :func:`read_receptions` understands.
+FORMATS = ("auto", "json", "hex", "base64", "parquet")
+
+_DATR = re.compile(r"^SF(\d{1,2})BW(\d{3})$")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_HEX = re.compile(r"^[0-9a-fA-F]*$")
+
+
+class IngestError(ValueError):
+    """An input that cannot be read at all (bad file, bad datagram header)."""
+
+
+def empty_receptions() -> pl.DataFrame:
+    """A reception table with no rows."""
+    return pl.DataFrame(schema=RECEPTION_SCHEMA)
+
+
+def _row(**values: Any) -> dict[str, Any]:
+    row = dict.fromkeys(RECEPTION_SCHEMA)
+    row.update(values)
+    return row
+
+
+def _time(text: Any) -> datetime | None:
+    """ISO 8601 text (``Z`` or offset, any fraction digits) -> aware UTC datetime."""
+    if not isinstance(text, str) or not text:
+        return None
+    t = _FRACTION.sub(r"\1", text.strip()).replace("Z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(t)
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _b64(text: Any) -> tuple[bytes | None, str | None]:
+    if not isinstance(text, str):
+        return None, "no_phy_payload: the field is missing or not a string"
+    try:
+        return base64.b64decode(text, validate=True), None
+    except (binascii.Error, ValueError):
+        return None, "bad_base64: the payload is not valid base64"
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    f = _num(value)
+    return None if f is None else round(f)
+
+
+def _sf_bw(datr: Any) -> tuple[int | None, int | None]:
+    m = _DATR.match(datr) if isinstance(datr, str) else None
+    return (int(m[1]), int(m[2]) * 1000) if m else (None, None)
+
+
+# ------------------------------------------------------------------------ Semtech
+def _semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    packets = obj.get("rxpk") if "rxpk" in obj else [obj]
+    if not isinstance(packets, list):
+        return [
+            _row(
+                source="semtech",
+                gateway_id=gateway_id,
+                ingest_error="bad_shape: 'rxpk' is not a list",
+            )
+        ]
+    rows = []
+    for pk in packets:
+        if not isinstance(pk, Mapping):
+            rows.append(
+                _row(
+                    source="semtech",
+                    gateway_id=gateway_id,
+                    ingest_error="bad_shape: an rxpk entry is not an object",
+                )
+            )
+            continue
+        phy, err = _b64(pk.get("data"))
+        if phy is not None and pk.get("size") is not None and _int(pk["size"]) != len(phy):
+            err = f"size_mismatch: size field {pk['size']} but {len(phy)} bytes of data"
+        if phy is not None and pk.get("stat") == -1:
+            err = "crc_error: the gateway reports a failed CRC (stat = -1)"
+        datr = pk.get("datr")
+        sf, bw = _sf_bw(datr)
+        freq = _num(pk.get("freq"))
+        tmst = _int(pk.get("tmst"))
+        rows.append(
+            _row(
+                time=_time(pk.get("time")),
+                gateway_id=gateway_id,
+                freq_hz=None if freq is None else round(freq * 1e6),
+                sf=sf,
+                bw_hz=bw,
+                datr=None if datr is None else str(datr),
+                codr=pk.get("codr"),
+                rssi_dbm=_num(pk.get("rssi")),
+                snr_db=_num(pk.get("lsnr")),
+                tmst=tmst if tmst is not None and 0 <= tmst < 2**32 else None,
+                phy_payload=phy,
+                source="semtech",
+                ingest_error=err,
+            )
+        )
+    return rows
+
+
+def parse_push_data(datagram: bytes) -> pl.DataFrame:
+    """Receptions of one Semtech ``PUSH_DATA`` UDP datagram.
+
+    Parameters
+    ----------
+    datagram : bytes
+        Protocol version (1 or 2), random token (2 bytes), identifier ``0x00``,
+        gateway EUI (8 bytes), then the JSON object with ``rxpk`` (and/or ``stat``).
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`RECEPTION_SCHEMA` rows, ``gateway_id`` = EUI as 16 lower-case
+        hex digits; no rows for a status-only datagram.
+
+    Raises
+    ------
+    IngestError
+        A datagram that is too short, is not PUSH_DATA, or holds no JSON object.
+    """
+    data = bytes(datagram)
+    if len(data) < 12:
+        raise IngestError(
+            f"PUSH_DATA datagram of {len(data)} bytes is too short: expected 12 header "
+            "bytes (version, token, identifier, gateway EUI) followed by JSON"
+        )
+    if data[0] not in (1, 2) or data[3] != 0x00:
+        raise IngestError(
+            f"not a PUSH_DATA datagram: version {data[0]}, identifier 0x{data[3]:02x}; "
+            "expected version 1 or 2 and identifier 0x00 (PULL_DATA/TX_ACK are not uplinks)"
+        )
+    eui = data[4:12].hex()
+    try:
+        obj = json.loads(data[12:].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"PUSH_DATA from gateway {eui}: the JSON part is invalid: {exc}") from exc
+    if not isinstance(obj, Mapping):
+        raise IngestError(f"PUSH_DATA from gateway {eui}: expected a JSON object")
+    rows = _semtech_rows(obj, eui) if "rxpk" in obj else []
+    return (
+        pl.DataFrame(rows, schema=RECEPTION_SCHEMA, orient="row") if rows else (empty_receptions())
+    )
+
+
+# ---------------------------------------------------------------------- ChirpStack
+_CS_CODE_RATE = re.compile(r"^CR_(\d)_(\d)$")
+
+
+def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tx = obj.get("txInfo") or obj.get("tx_info") or {}
+    lora = ((tx.get("modulation") or {}).get("lora") or {}) if isinstance(tx, Mapping) else {}
+    sf = _int(lora.get("spreadingFactor", lora.get("spreading_factor")))
+    bw = _int(lora.get("bandwidth"))
+    cr = lora.get("codeRate", lora.get("code_rate"))
+    m = _CS_CODE_RATE.match(cr) if isinstance(cr, str) else None
+    codr = f"{m[1]}/{m[2]}" if m else cr
+    datr = f"SF{sf}BW{bw // 1000}" if sf is not None and bw is not None else None
+    freq = _int(tx.get("frequency")) if isinstance(tx, Mapping) else None
+    phy_field = obj.get("phyPayload", obj.get("phy_payload"))
+    if phy_field is not None:
+        phy, err = _b64(phy_field)
+    else:
+        phy, err = (
+            None,
+            (
+                "no_phy_payload: ChirpStack uplink event carries only the decrypted 'data', "
+                "not the PHYPayload; export gateway frames (UplinkFrame) to check MICs"
+            ),
+        )
+    rx = obj.get("rxInfo", obj.get("rx_info"))
+    rx_list = rx if isinstance(rx, list) else [rx] if isinstance(rx, Mapping) else [{}]
+    rows = []
+    for r in rx_list:
+        r = r if isinstance(r, Mapping) else {}
+        t = r.get("gwTime") or r.get("time") or r.get("nsTime") or obj.get("time")
+        row_err = err
+        if phy is not None and r.get("crcStatus") == "BAD_CRC":
+            row_err = "crc_error: the gateway reports a failed CRC"
+        rows.append(
+            _row(
+                time=_time(t),
+                gateway_id=r.get("gatewayId", r.get("gateway_id")),
+                freq_hz=freq,
+                sf=sf,
+                bw_hz=bw,
+                datr=datr,
+                codr=codr,
+                rssi_dbm=_num(r.get("rssi")),
+                snr_db=_num(r.get("snr", r.get("loRaSNR"))),
+                phy_payload=phy,
+                source="chirpstack",
+                ingest_error=row_err,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- The Things Stack
+def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    up = obj.get("uplink_message") if "uplink_message" in obj else obj
+    up = up if isinstance(up, Mapping) else {}
+    settings = up.get("settings") or {}
+    lora = (
+        ((settings.get("data_rate") or {}).get("lora") or {})
+        if isinstance(settings, Mapping)
+        else {}
+    )
+    sf = _int(lora.get("spreading_factor"))
+    bw = _int(lora.get("bandwidth"))
+    datr = f"SF{sf}BW{bw // 1000}" if sf is not None and bw is not None else None
+    raw = up.get("raw_payload", obj.get("raw_payload"))
+    if raw is not None:
+        phy, err = _b64(raw)
+    else:
+        phy, err = (
+            None,
+            (
+                "no_phy_payload: The Things Stack uplink message carries only the decrypted "
+                "'frm_payload'; use gateway-server events with 'raw_payload' to check MICs"
+            ),
+        )
+    meta = up.get("rx_metadata")
+    meta_list = meta if isinstance(meta, list) and meta else [{}]
+    rows = []
+    for md in meta_list:
+        md = md if isinstance(md, Mapping) else {}
+        ids = md.get("gateway_ids") or {}
+        gw = (ids.get("eui") or ids.get("gateway_id")) if isinstance(ids, Mapping) else None
+        tmst = _int(md.get("timestamp"))
+        rows.append(
+            _row(
+                time=_time(
+                    md.get("time")
+                    or md.get("received_at")
+                    or up.get("received_at")
+                    or obj.get("received_at")
+                ),
+                gateway_id=gw.lower() if isinstance(gw, str) and _HEX.match(gw) else gw,
+                freq_hz=_int(settings.get("frequency")) if isinstance(settings, Mapping) else None,
+                sf=sf,
+                bw_hz=bw,
+                datr=datr,
+                codr=lora.get("coding_rate") or settings.get("coding_rate"),
+                rssi_dbm=_num(md.get("rssi", md.get("channel_rssi"))),
+                snr_db=_num(md.get("snr")),
+                tmst=tmst if tmst is not None and 0 <= tmst < 2**32 else None,
+                phy_payload=phy,
+                source="tts",
+                ingest_error=err,
+            )
+        )
+    return rows
+
+
+def _detect(obj: Mapping[str, Any]) -> str | None:
+    keys = set(obj)
+    if "rxpk" in keys or ({"tmst", "datr"} & keys and "data" in keys):
+        return "semtech"
+    if {"end_device_ids", "uplink_message", "raw_payload"} & keys:
+        return "tts"
+    if {"deviceInfo", "devAddr", "rxInfo", "txInfo", "phyPayload", "rx_info", "phy_payload"} & keys:
+        return "chirpstack"
+    return None
+
+
+def _rows_of(obj: Any, source: str, gateway_id: str | None, where: str) -> list[dict[str, Any]]:
+    if not isinstance(obj, Mapping):
+        return [
+            _row(
+                source="unknown",
+                ingest_error=f"bad_shape: {where}: expected a JSON "
+                f"object, got {type(obj).__name__}",
+            )
+        ]
+    kind = _detect(obj) if source == "auto" else source
+    if kind == "semtech":
+        return _semtech_rows(obj, gateway_id)
+    if kind == "chirpstack":
+        return _chirpstack_rows(obj)
+    if kind == "tts":
+        return _tts_rows(obj)
+    return [
+        _row(
+            source="unknown",
+            ingest_error=(
+                f"unknown_shape: {where}: not a Semtech rxpk, ChirpStack or The Things Stack "
+                f"uplink (keys: {sorted(obj)[:8]})"
+            ),
+        )
+    ]
+
+
+def receptions_from_json(
+    data: Any, *, source: str = "auto", gateway_id: str | None = None
+) -> pl.DataFrame:
+    """Receptions from parsed JSON: one object, a list of objects, or JSON text.
+
+    Parameters
+    ----------
+    data : dict, list of dict, or str
+        Parsed JSON, or JSON text (one document, or JSON lines).
+    source : {"auto", "semtech", "chirpstack", "tts"}
+        The shape; ``"auto"`` recognises it per object from its keys.
+    gateway_id : str, optional
+        Gateway of Semtech ``rxpk`` objects given without their datagram header.
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`RECEPTION_SCHEMA`; unreadable items give rows with
+        ``phy_payload`` null and ``ingest_error`` set.
+    """
+    if source not in ("auto", "semtech", "chirpstack", "tts"):
+        raise ValueError(
+            f"source must be one of 'auto', 'semtech', 'chirpstack', 'tts', got {source!r}"
+        )
+    if isinstance(data, str | bytes):
+        items = _json_items(data if isinstance(data, str) else data.decode("utf-8", "replace"))
+    else:
+        items = [
+            (o, f"item {i + 1}") for i, o in enumerate(data if isinstance(data, list) else [data])
+        ]
+    rows: list[dict[str, Any]] = []
+    for obj, where in items:
+        if isinstance(obj, _BadLine):
+            rows.append(_row(source="unknown", ingest_error=obj.message))
+        else:
+            rows.extend(_rows_of(obj, source, gateway_id, where))
+    if not rows:
+        return empty_receptions()
+    return pl.DataFrame(rows, schema=RECEPTION_SCHEMA, orient="row")
+
+
+class _BadLine:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _json_items(text: str) -> list[tuple[Any, str]]:
+    stripped = text.strip()
+    if not stripped:
+        return []
+    try:
+        doc = json.loads(stripped)
+    except json.JSONDecodeError:
+        doc = None
+    else:
+        if isinstance(doc, list):
+            return [(o, f"item {i + 1}") for i, o in enumerate(doc)]
+        return [(doc, "document")]
+    items: list[tuple[Any, str]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((json.loads(line), f"line {n}"))
+        except json.JSONDecodeError as exc:
+            items.append((_BadLine(f"bad_json: line {n}: {exc.msg} (column {exc.colno})"), ""))
+    return items
+
+
+def receptions_from_payloads(
+    payloads: Iterable[bytes | None], *, source: str = "raw", errors: Iterable[str | None] = ()
+) -> pl.DataFrame:
+    """Receptions with only bytes known (e.g. hex or base64 lines); metadata null."""
+    phy = list(payloads)
+    errs = list(errors) or [None] * len(phy)
+    frame = pl.DataFrame(
+        {
+            "phy_payload": pl.Series(phy, dtype=pl.Binary),
+            "ingest_error": pl.Series(errs, dtype=pl.String),
+        }
+    )
+    return frame.with_columns(
+        [
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in RECEPTION_SCHEMA.items()
+            if c not in ("phy_payload", "ingest_error", "source")
+        ]
+        + [pl.lit(source, dtype=pl.String).alias("source")]
+    ).select(list(RECEPTION_SCHEMA))
+
+
+def _read_lines(text: str, fmt: str) -> pl.DataFrame:
+    lines = [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()]
+    if fmt == "auto":
+        # Hex when most lines are even-length hex (a bad line should not flip the whole file).
+        n_hex = sum(1 for _, s in lines if _HEX.match(s) and len(s) % 2 == 0)
+        fmt = "hex" if lines and 2 * n_hex >= len(lines) else "base64"
+    phy: list[bytes | None] = []
+    errs: list[str | None] = []
+    for n, s in lines:
+        try:
+            phy.append(bytes.fromhex(s) if fmt == "hex" else base64.b64decode(s, validate=True))
+            errs.append(None)
+        except (ValueError, binascii.Error):
+            phy.append(None)
+            errs.append(f"bad_{fmt}: line {n} is not valid {fmt}")
+    return receptions_from_payloads(phy, source=fmt, errors=errs)
+
+
+def _conform(df: pl.DataFrame, where: str) -> pl.DataFrame:
+    if "phy_payload" not in df.columns:
+        raise IngestError(
+            f"{where}: no 'phy_payload' column (columns: {df.columns}); expected a table of "
+            "receptions with the raw PHYPayload bytes"
+        )
+    if df.schema["phy_payload"] == pl.String:
+        df = df.with_columns(pl.col("phy_payload").str.decode("hex", strict=False))
+    cols = []
+    for c, t in RECEPTION_SCHEMA.items():
+        if c in df.columns:
+            cols.append(pl.col(c).cast(t, strict=False))
+        else:
+            cols.append(pl.lit("parquet" if c == "source" else None, dtype=t).alias(c))
+    return df.select(cols)
+
+
+def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl.DataFrame:
+    """Read a log file of receptions in any supported format.
+
+    Parameters
+    ----------
+    path : path-like
+        A Parquet table of receptions, a JSON document/array, JSON lines
+        (Semtech rxpk, ChirpStack, The Things Stack; mixed is fine), or text
+        with one PHYPayload per line in hex or base64.
+    format : {"auto", "json", "hex", "base64", "parquet"}
+        ``"auto"`` looks at the Parquet magic bytes, then at the first
+        non-blank character (``{`` or ``[`` means JSON), then at whether most
+        lines are hex (else base64). Lines that do not decode become rows with
+        ``ingest_error`` set.
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`RECEPTION_SCHEMA`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    IngestError
+        Unknown format, unreadable file or a Parquet file without ``phy_payload``.
+    """
+    if format not in FORMATS:
+        raise IngestError(f"unknown format {format!r}; expected one of {list(FORMATS)}")
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"input file {str(p)!r} does not exist (or is not a file)")
+    raw = p.read_bytes()
+    if format == "parquet" or (format == "auto" and raw[:4] == b"PAR1"):
+        try:
+            return _conform(pl.read_parquet(p), str(p))
+        except pl.exceptions.PolarsError as exc:
+            raise IngestError(f"{p}: cannot read as Parquet: {exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{p}: not UTF-8 text and not Parquet; expected JSON, hex or base64 lines "
+            f"or a Parquet file ({exc})"
+        ) from exc
+    first = text.lstrip()[:1]
+    if format == "json" or (format == "auto" and first in ("{", "[")):
+        return receptions_from_json(text)
+    return _read_lines(text, format)

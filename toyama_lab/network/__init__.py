@@ -1,0 +1,35 @@
+"""The city's LoRaWAN network, end to end: readings -> payloads -> frames -> air -> gateway log.
+
+Every reading a sensor reports becomes a payload (:mod:`.uplinks`), a LoRaWAN frame with
+its own counter and SYNTHETIC keys (:mod:`.registry`), a transmission on the air and zero
+or more gateway receptions with RSSI and SNR (:mod:`.road`), exactly as a network server
+would see them (:mod:`.log`); the truth of every transmission (delivered, or one loss
+reason) stays beside it. :mod:`.write` puts it all in a dataset's ``network/`` folder.
+
+>>> from toyama_lab.network import simulate_network, write_network  # doctest: +SKIP
+>>> res = simulate_network(city, readings, seed=0, scenario="normal-week",
+...                        start="2025-10-06")                       # doctest: +SKIP
+>>> write_network(res, "data/synthetic/normal-week-tiny-0")          # doctest: +SKIP
+"""
+
+from toyama_lab.network.dataset import simulate_from_dataset
+from toyama_lab.network.log import TRANSMISSION_SCHEMA
+from toyama_lab.network.registry import REGISTRY_SCHEMA, build_registry
+from toyama_lab.network.road import LOSS_REASONS, RadioConfig
+from toyama_lab.network.simulate import TRACKER_KEY, NetworkResult, simulate_network
+from toyama_lab.network.uplinks import REPORT_INTERVAL_MIN
+from toyama_lab.network.write import write_network
+
+__all__ = [
+    "LOSS_REASONS",
+    "REGISTRY_SCHEMA",
+    "REPORT_INTERVAL_MIN",
+    "TRACKER_KEY",
+    "TRANSMISSION_SCHEMA",
+    "NetworkResult",
+    "RadioConfig",
+    "build_registry",
+    "simulate_from_dataset",
+    "simulate_network",
+    "write_network",
+]

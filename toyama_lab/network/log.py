@@ -1,0 +1,235 @@
+"""The two tables of a simulated network: the gateway log and the transmission truth.
+
+* **Gateway log** (:func:`gateway_log`): one row per (frame, gateway) reception in
+  :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`, exactly what the gateways' packet
+  forwarders would push to a network server: ``time`` (UTC, end of reception),
+  ``gateway_id``, ``freq_hz``, ``sf``, ``bw_hz``, ``datr`` (``SF7BW125``), ``codr``
+  (``4/5``), ``rssi_dbm`` (whole dBm) and ``snr_db`` (0.1 dB), as in the ``rxpk``
+  object of Semtech's packet forwarder protocol (PROTOCOL.TXT §4: ``rssi`` signed integer,
+  1 dB precision; ``lsnr`` 0.1 dB precision; ``tmst`` the gateway's free-running 32-bit
+  microsecond counter at the end of reception), ``tmst``, ``phy_payload``; ``source``
+  is ``toyama-lab-sim`` and ``ingest_error`` null.
+* **Transmission truth** (:data:`TRANSMISSION_SCHEMA`): one row per planned uplink, sent or
+  not, with what happened to it: ``delivered`` or exactly one ``loss_reason`` of
+  :data:`toyama_lab.network.road.LOSS_REASONS`, a finer ``loss_detail``, and the gateways
+  that heard it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
+from toyama_lab.network.road import DETAILS, LOSS_REASONS
+from toyama_lab.radio.regional import REGIONAL_REASONS
+from toyama_lab.synth import random as rnd
+
+__all__ = [
+    "CODING_RATE",
+    "SOURCE",
+    "TRANSMISSION_SCHEMA",
+    "gateway_log",
+    "transmission_table",
+    "utc_base",
+]
+
+#: ``source`` of every simulated reception row.
+SOURCE = "toyama-lab-sim"
+#: LoRaWAN uplinks use coding rate 4/5 (RP002-1.0.4, AS923 data rates).
+CODING_RATE = "4/5"
+#: Offset of Japan Standard Time from UTC (no daylight saving).
+JST_OFFSET = dt.timedelta(hours=9)
+
+#: Columns of the transmission truth table.
+TRANSMISSION_SCHEMA: dict[str, pl.DataType] = {
+    "tx_id": pl.Int64,
+    "device_index": pl.Int32,
+    "device_id": pl.String,
+    "dev_addr": pl.String,
+    "kind": pl.String,
+    "sensor_id": pl.String,
+    "child_id": pl.String,
+    "fport": pl.UInt8,
+    "fcnt": pl.UInt32,
+    "payload": pl.Binary,
+    "phy_payload": pl.Binary,
+    "period_start": pl.Datetime("us"),
+    "period_end": pl.Datetime("us"),
+    "planned_time": pl.Datetime("us", "UTC"),
+    "sent_time": pl.Datetime("us", "UTC"),
+    "sf": pl.Int8,
+    "bw_hz": pl.Int32,
+    "freq_hz": pl.Int64,
+    "airtime_s": pl.Float64,
+    "regional": pl.String,
+    "heard_by": pl.List(pl.String),
+    "n_gateways": pl.UInt16,
+    "delivered": pl.Boolean,
+    "loss_reason": pl.Enum(list(LOSS_REASONS)),
+    "loss_detail": pl.String,
+}
+
+
+def utc_base(start) -> np.datetime64:
+    """UTC instant of JST midnight of ``start`` as numpy datetime64[us] (naive UTC)."""
+    from toyama_lab.synth.calendar import as_date
+
+    day0 = dt.datetime.combine(as_date(start), dt.time()) - JST_OFFSET
+    return np.datetime64(day0, "us")
+
+
+def _utc(base: np.datetime64, seconds: np.ndarray) -> pl.Series:
+    us = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
+    return pl.Series(base + us.astype("timedelta64[us]")).dt.replace_time_zone("UTC")
+
+
+def gateway_log(
+    *,
+    pair_tx: np.ndarray,
+    pair_gw: np.ndarray,
+    rssi_dbm: np.ndarray,
+    snr_db: np.ndarray,
+    end_s: np.ndarray,
+    freq_hz: np.ndarray,
+    sf: np.ndarray,
+    bw_hz: int,
+    phy_payload: pl.Series,
+    gateway_ids: list[str],
+    start,
+    seed: int,
+) -> pl.DataFrame:
+    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
+
+    Parameters
+    ----------
+    pair_tx, pair_gw : numpy.ndarray of int
+        Transmission row (into ``end_s``, ``freq_hz``, ``sf``, ``phy_payload``) and gateway
+        index of each reception.
+    rssi_dbm, snr_db : numpy.ndarray
+        Per reception. [dBm], [dB]
+    end_s : numpy.ndarray
+        End of each transmission, seconds since JST midnight of ``start``. [s]
+    freq_hz, sf : numpy.ndarray
+        Per transmission.
+    bw_hz : int
+        Bandwidth. [Hz]
+    phy_payload : polars.Series (Binary)
+        Frame bytes per transmission.
+    gateway_ids : list of str
+        ``city.gateways["gateway_id"]`` in index order.
+    start : date or str
+        First day of the window (JST).
+    seed : int
+        Seed of the gateways' free-running ``tmst`` counters.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``RECEPTION_SCHEMA`` columns.
+    """
+    gw_ids = pl.Series(gateway_ids, dtype=pl.String)
+    t_end = end_s[pair_tx]
+    gw_offset = rnd.hash64(seed, "net-tmst", np.arange(len(gateway_ids)), 0) & np.uint64(0xFFFFFFFF)
+    tmst = (gw_offset[pair_gw] + np.rint(t_end * 1e6).astype(np.int64).astype(np.uint64)) & (
+        np.uint64(0xFFFFFFFF)
+    )
+    sf_p = sf[pair_tx].astype(np.int8)
+    bw_k = int(bw_hz) // 1000
+    out = pl.DataFrame(
+        {
+            "time": _utc(utc_base(start), t_end),
+            "gateway_id": gw_ids.gather(pair_gw),
+            "freq_hz": freq_hz[pair_tx].astype(np.int64),
+            "sf": sf_p,
+            "bw_hz": np.full(pair_tx.size, int(bw_hz), dtype=np.int32),
+            "datr": pl.Series([f"SF{k}BW{bw_k}" for k in range(13)]).gather(sf_p),
+            "codr": pl.Series([CODING_RATE] * pair_tx.size, dtype=pl.String),
+            "rssi_dbm": np.rint(rssi_dbm).astype(np.float32),
+            "snr_db": (np.rint(snr_db * 10.0) / 10.0).astype(np.float32),
+            "tmst": tmst.astype(np.uint32),
+            "phy_payload": phy_payload.gather(pair_tx),
+            "source": pl.Series([SOURCE] * pair_tx.size, dtype=pl.String),
+            "ingest_error": pl.Series([None] * pair_tx.size, dtype=pl.String),
+        }
+    ).cast(RECEPTION_SCHEMA)
+    return out.sort("time", "gateway_id", "tmst", maintain_order=True)
+
+
+def transmission_table(
+    uplinks: pl.DataFrame,
+    *,
+    registry: pl.DataFrame,
+    start,
+    fcnt: np.ndarray,
+    phy_payload: pl.Series,
+    sent_s: np.ndarray,
+    sent: np.ndarray,
+    sf: np.ndarray,
+    freq_hz: np.ndarray,
+    airtime_s: np.ndarray,
+    regional: np.ndarray,
+    loss: np.ndarray,
+    detail: np.ndarray,
+    pair_tx: np.ndarray,
+    pair_gw: np.ndarray,
+    gateway_ids: list[str],
+    bw_hz: int,
+) -> pl.DataFrame:
+    """The transmission truth table (:data:`TRANSMISSION_SCHEMA`), one row per uplink.
+
+    ``uplinks`` rows are the transmissions in ``tx_id`` order; the arrays are aligned with
+    them (``fcnt`` -1, ``sf`` 0 and ``regional`` -1 where nothing was handed to the radio).
+    """
+    n = uplinks.height
+    base = utc_base(start)
+    gw_ids = pl.Series(gateway_ids, dtype=pl.String)
+    order = np.lexsort((pair_gw, pair_tx))
+    heard = (
+        pl.DataFrame({"tx": pair_tx[order], "gw": gw_ids.gather(pair_gw[order])})
+        .group_by("tx", maintain_order=True)
+        .agg(pl.col("gw").alias("heard_by"))
+    )
+    handed = fcnt >= 0
+    reg_names = pl.Series([*REGIONAL_REASONS, "not_sent"], dtype=pl.String)
+    df = uplinks.with_columns(
+        pl.int_range(n, dtype=pl.Int64).alias("tx_id"),
+        pl.Series("fcnt", np.where(handed, fcnt, 0), dtype=pl.UInt32),
+        phy_payload.alias("phy_payload"),
+        _utc(base, uplinks["planned_s"].to_numpy()).alias("planned_time"),
+        _utc(base, sent_s).alias("sent_time"),
+        pl.Series("sf", sf.astype(np.int8)),
+        pl.Series("bw_hz", np.full(n, int(bw_hz), dtype=np.int32)),
+        pl.Series("freq_hz", freq_hz.astype(np.int64)),
+        pl.Series("airtime_s", airtime_s.astype(np.float64)),
+        reg_names.gather(np.where(regional < 0, len(REGIONAL_REASONS), regional)).alias("regional"),
+        pl.Series("delivered", loss == 0),
+        pl.Series("loss_reason", np.asarray(LOSS_REASONS)[loss], dtype=pl.Enum(LOSS_REASONS)),
+        pl.Series("loss_detail", np.asarray(DETAILS, dtype=object)[detail]),
+        pl.Series("_handed", handed),
+        pl.Series("_sent", sent),
+    )
+    df = (
+        df.join(heard, left_on="tx_id", right_on="tx", how="left", maintain_order="left")
+        .join(
+            registry.select("device_index", "device_id", "dev_addr", "sensor_id", "child_id"),
+            on="device_index",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.col("heard_by").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.when(pl.col("loss_detail") != "").then(pl.col("loss_detail")).alias("loss_detail"),
+        )
+        .with_columns(
+            pl.col("heard_by").list.len().cast(pl.UInt16).alias("n_gateways"),
+            *[
+                pl.when(pl.col("_handed")).then(pl.col(c)).alias(c)
+                for c in ("fcnt", "phy_payload", "sf", "bw_hz", "freq_hz", "airtime_s")
+            ],
+            pl.when(pl.col("_sent")).then(pl.col("sent_time")).alias("sent_time"),
+        )
+    )
+    return df.select(list(TRANSMISSION_SCHEMA)).cast(TRANSMISSION_SCHEMA)

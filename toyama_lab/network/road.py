@@ -1,0 +1,550 @@
+"""The radio road: transmissions on the air and receptions at the gateways, on whole arrays.
+
+For every planned uplink: a channel, a spreading factor, a transmit power and a time on
+air; the Japanese channel-access rules decide whether it goes on air (and when); then every
+(transmission x gateway) pair within reach gets a received power, an SNR and a fate
+(received, out of range, gateway down, no free demodulator, collision).
+
+Link model (every figure that is not a standard is marked *assumption*)
+-----------------------------------------------------------------------
+* **Path loss**: Okumura-Hata median loss (:func:`toyama_lab.radio.link.okumura_hata_path_loss`,
+  Hata 1980) with the gateway's ``height_m`` as base-station height and the device height
+  of :data:`DEVICE_HEIGHT_M`; "urban" within :data:`URBAN_RADIUS_M` of the city hall
+  gateway, "suburban" outside (assumption: Toyama's dense centre is about 3 km across).
+  Distances are floored at 50 m (Hata is fitted from 1 km; below it the formula is
+  extrapolated).
+* **Shadowing**: log-normal, sigma 6 dB (3GPP TR 38.901 Table 7.4.1-1, UMa NLOS), static
+  per (device, gateway) for fixed sensors and drawn afresh per fix for trackers (fixes are
+  ~140 m apart, beyond the ~50 m decorrelation distance of TR 38.901 UMa).
+* **Per-frame fading**: N(0, 2 dB) per (transmission, gateway) (assumption: slow
+  variation of a static narrowband link; no Rayleigh term, LoRa's bandwidth and the
+  gateways' height make deep fades rare in the RSSI reported per frame).
+* **Power and antennas**: 13 dBm EIRP (ARIB STD-T108 20 mW class,
+  :data:`toyama_lab.radio.regional.JAPAN_MAX_EIRP_DBM`), gateway antenna gain 2 dBi
+  (assumption: a typical omni collinear after cable loss). Indoor devices (the city-hall
+  ticket machines) lose a further 10 dB entering the building (assumption, of the order
+  of ITU-R P.2109 for traditional buildings near 1 GHz).
+* **SNR**: RSSI minus the noise floor -174 + 10 log10(BW) + 6 dB (AN1200.22).
+* **Sensitivity and collisions**: :func:`toyama_lab.radio.collisions.receive` (noise floor +
+  SNR floor, 8 SX1301 demodulator paths per gateway, 6 dB co-SF capture, Croce et al.
+  inter-SF thresholds, lock after 3 preamble symbols). A pair is only simulated when its
+  power is at least :data:`CUTOFF_DBM` (sensitivity at SF12 minus 9 dB): weaker signals
+  can neither be received nor, alone, spoil a reception (co-SF capture needs the
+  interferer within 6 dB of a victim that is itself above sensitivity).
+* **ADR**: each fixed device uses the lowest SF whose best-gateway SNR keeps a 10 dB
+  installation margin (:func:`toyama_lab.radio.adr.assign_sf`, Semtech's recommended ADR);
+  with no such SF it stays at SF12. The SF does not follow outages (ADR backs off only
+  after ADR_ACK_LIMIT = 64 silent uplinks, about 11 h at 10 min). Trackers are mobile and
+  run without ADR at :attr:`RadioConfig.tracker_sf` (LoRa Alliance advice: ADR for
+  static devices only).
+* **Channels**: the eight uplink channels of the AS923 Japan plan used by The Things
+  Network (``AS_920_923_TTN_JP_1``: 922.0-923.4 MHz, 125 kHz), one chosen at random per
+  uplink as LoRaMAC does.
+* **Regional rules**: :func:`toyama_lab.radio.regional.apply_regional_rules` with
+  :data:`toyama_lab.radio.regional.ARIB_T108` by default (5 ms carrier sense at -80 dBm,
+  at most 4 s per frame, 50 ms pause, 360 s per device-hour; the listen-before-talk
+  settings of TTN's ``AS_920_923_TTN_JP_1`` plan are the same 5 ms / -80 dBm). With
+  ``RadioConfig(rules=AS923_DWELL)`` the AS923 400 ms uplink dwell time applies as well:
+  a device whose ADR needs SF11/SF12 then cannot send (``dwell_time``). A device hears another
+  through ground-level log-distance loss: 31.7 dB at 1 m (free space at 923 MHz) and
+  exponent 3.5 (urban, Rappaport, "Wireless Communications", Table 4.2: 2.7-3.5), so only
+  devices within about 60 m sense each other (hidden terminals are the rule).
+
+Randomness is counter-based (:mod:`toyama_lab.synth.random`) on ``(seed, device, counter)``
+so the air of a day does not depend on which other days are simulated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.radio.adr import assign_sf
+from toyama_lab.radio.airtime import time_on_air
+from toyama_lab.radio.collisions import (
+    COLLISION,
+    INTERFERENCE,
+    NO_DEMODULATOR,
+    OUT_OF_RANGE,
+    RECEIVED,
+    receive,
+    sir_threshold_matrix,
+)
+from toyama_lab.radio.link import (
+    local_xy_m,
+    noise_floor_dbm,
+    okumura_hata_path_loss,
+    sensitivity_dbm,
+)
+from toyama_lab.radio.regional import (
+    ARIB_T108,
+    DELAYED_CS,
+    DELAYED_PAUSE,
+    DROPPED_BUDGET,
+    DROPPED_CS,
+    DROPPED_MAX_TX,
+    JAPAN_MAX_EIRP_DBM,
+    RegionalRules,
+    apply_regional_rules,
+)
+from toyama_lab.synth import random as rnd
+
+__all__ = [
+    "AS923_JP_CHANNELS_HZ",
+    "CUTOFF_DBM",
+    "DETAILS",
+    "DEVICE_HEIGHT_M",
+    "LOSS_REASONS",
+    "URBAN_RADIUS_M",
+    "Air",
+    "Links",
+    "RadioConfig",
+    "build_links",
+    "simulate_air",
+]
+
+#: Uplink channels of the AS923 Japan plan of The Things Network (AS_920_923_TTN_JP_1). [Hz]
+AS923_JP_CHANNELS_HZ = (
+    923_200_000,
+    923_400_000,
+    922_800_000,
+    923_000_000,
+    922_600_000,
+    922_000_000,
+    922_200_000,
+    922_400_000,
+)
+#: Antenna height above ground per device kind [m] (assumptions: pole-mounted counters,
+#: gauge boxes, an indoor ticket machine, a tracker in a school bag).
+DEVICE_HEIGHT_M = {
+    "pedestrian": 3.0,
+    "bicycle_park": 2.5,
+    "counter": 1.5,
+    "rain": 2.0,
+    "river": 4.0,
+    "gps_tracker": 1.0,
+}
+#: Building entry loss per kind [dB] (assumption, see module notes).
+INDOOR_LOSS_DB = {"counter": 10.0}
+#: Radius of the "urban" Hata environment around the city-hall gateway [m] (assumption).
+URBAN_RADIUS_M = 3000.0
+#: Weakest pair simulated: SF12 sensitivity at 125 kHz minus 9 dB. [dBm]
+CUTOFF_DBM = float(sensitivity_dbm(12, 125_000)) - 9.0
+
+#: Loss reasons of the transmission truth table, in code order (0 = delivered).
+LOSS_REASONS = (
+    "delivered",
+    "out_of_range",
+    "collision",
+    "duty_cycle",
+    "dwell_time",
+    "gateway_down",
+    "sensor_down",
+    "no_demodulator",
+)
+(
+    DELIVERED,
+    L_OUT_OF_RANGE,
+    L_COLLISION,
+    L_DUTY_CYCLE,
+    L_DWELL,
+    L_GATEWAY_DOWN,
+    L_SENSOR_DOWN,
+    L_NO_DEMOD,
+) = range(8)
+#: Finer cause beside the loss reason (``loss_detail``), in code order (0 = none).
+DETAILS = (
+    "",
+    "co_sf_collision",
+    "inter_sf_interference",
+    "carrier_sense_busy",
+    "hourly_budget",
+    "max_dwell_400ms",
+    "power_outage",
+    "no_reading",
+)
+_PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
+
+
+@dataclass(frozen=True)
+class RadioConfig:
+    """Parameters of the radio road (defaults: see the module notes for sources).
+
+    Attributes
+    ----------
+    rules : RegionalRules
+        Channel-access rules.
+    channels_hz : tuple of int
+        Uplink channels. [Hz]
+    eirp_dbm : float
+        Device EIRP. [dBm]
+    gw_gain_dbi : float
+        Gateway antenna gain net of cable loss. [dBi]
+    shadowing_db, fading_db : float
+        Standard deviations of shadowing and per-frame fading. [dB]
+    adr_margin_db : float
+        ADR installation margin. [dB]
+    tracker_sf : int
+        Fixed SF of the children's trackers.
+    n_demodulators : int
+        LoRa demodulation paths per gateway.
+    co_sf_db : float
+        Co-SF capture threshold. [dB]
+    """
+
+    rules: RegionalRules = ARIB_T108
+    channels_hz: tuple[int, ...] = AS923_JP_CHANNELS_HZ
+    eirp_dbm: float = JAPAN_MAX_EIRP_DBM
+    gw_gain_dbi: float = 2.0
+    shadowing_db: float = 6.0
+    fading_db: float = 2.0
+    adr_margin_db: float = 10.0
+    tracker_sf: int = 9
+    n_demodulators: int = 8
+    co_sf_db: float = 6.0
+    bw_hz: int = 125_000
+
+
+@dataclass(frozen=True)
+class Links:
+    """Static link data: positions, heights and mean received power of fixed devices.
+
+    Attributes
+    ----------
+    lon0, lat0 : float
+        Origin of the local plane (city-hall gateway). [deg]
+    gw_x, gw_y, gw_h : numpy.ndarray, shape (n_gw,)
+        Gateway positions [m] and antenna heights [m].
+    dev_x, dev_y : numpy.ndarray, shape (n_dev,)
+        Device positions [m] (NaN for trackers).
+    dev_kind : numpy.ndarray of str, shape (n_dev,)
+    mean_rssi : numpy.ndarray, shape (n_dev, n_gw)
+        Median received power with static shadowing (NaN rows for trackers). [dBm]
+    sf : numpy.ndarray of int, shape (n_dev,)
+        Spreading factor per device (ADR for fixed devices, fixed for trackers).
+    cand_ptr, cand_gw : numpy.ndarray
+        CSR lists of the gateways each fixed device can reach (mean power above
+        :data:`CUTOFF_DBM` less three fading sigmas).
+    """
+
+    lon0: float
+    lat0: float
+    gw_x: np.ndarray
+    gw_y: np.ndarray
+    gw_h: np.ndarray
+    dev_x: np.ndarray
+    dev_y: np.ndarray
+    dev_kind: np.ndarray
+    mean_rssi: np.ndarray
+    sf: np.ndarray
+    cand_ptr: np.ndarray = field(repr=False)
+    cand_gw: np.ndarray = field(repr=False)
+
+
+def _path_loss(d_m, gw_h, dev_h, urban, freq_hz=923.2e6):
+    d = np.maximum(np.asarray(d_m, dtype=np.float64), 50.0)
+    u = okumura_hata_path_loss(d, freq_hz, h_base_m=gw_h, h_mobile_m=dev_h, environment="urban")
+    s = okumura_hata_path_loss(d, freq_hz, h_base_m=gw_h, h_mobile_m=dev_h, environment="suburban")
+    return np.where(urban, u, s)
+
+
+def _mean_rssi(x, y, h, loss, links_gw, cfg: RadioConfig):
+    """Median power (no shadowing) of points ``(x, y)`` at every gateway, (n, n_gw) [dBm]."""
+    gx, gy, gh = links_gw
+    d = np.hypot(x[:, None] - gx[None, :], y[:, None] - gy[None, :])
+    d = np.sqrt(d * d + (gh[None, :] - h[:, None]) ** 2)
+    urban = (np.hypot(x, y) < URBAN_RADIUS_M)[:, None]
+    pl_db = _path_loss(d, gh[None, :], h[:, None], urban)
+    return cfg.eirp_dbm + cfg.gw_gain_dbi - loss[:, None] - pl_db
+
+
+def _centre(gateways: pl.DataFrame) -> tuple[float, float]:
+    if "building" in gateways.columns:
+        hall = gateways.filter(pl.col("building") == "city_hall")
+        if hall.height:
+            return float(hall["lon"][0]), float(hall["lat"][0])
+    return float(gateways["lon"].mean()), float(gateways["lat"].mean())
+
+
+def build_links(city, registry: pl.DataFrame, seed: int, cfg: RadioConfig) -> Links:
+    """Positions, ADR spreading factors and static mean powers of every device.
+
+    Parameters
+    ----------
+    city : toyama_lab.city.City
+    registry : polars.DataFrame
+        :func:`toyama_lab.network.registry.build_registry` output.
+    seed : int
+    cfg : RadioConfig
+
+    Returns
+    -------
+    Links
+    """
+    gw = city.gateways
+    if gw.height == 0:
+        raise ValueError("the city has no gateways; nothing could receive the sensors.")
+    lon0, lat0 = _centre(gw)
+    gx, gy = local_xy_m(gw["lon"].to_numpy(), gw["lat"].to_numpy(), lon0, lat0)
+    gh = gw["height_m"].to_numpy().astype(np.float64)
+    pos = (
+        registry.select("device_index", "kind", "sensor_id")
+        .join(city.sensors.select("sensor_id", "lon", "lat"), on="sensor_id", how="left")
+        .sort("device_index")
+    )
+    kind = pos["kind"].to_numpy().astype(str)
+    dx, dy = local_xy_m(
+        pos["lon"].fill_null(np.nan).to_numpy(), pos["lat"].fill_null(np.nan).to_numpy(), lon0, lat0
+    )
+    fixed = np.isfinite(dx)
+    h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in kind])
+    loss = np.array([INDOOR_LOSS_DB.get(k, 0.0) for k in kind])
+    n_dev, n_gw = len(kind), gw.height
+    mean = np.full((n_dev, n_gw), np.nan)
+    fi = np.flatnonzero(fixed)
+    if fi.size:
+        m = _mean_rssi(dx[fi], dy[fi], h[fi], loss[fi], (gx, gy, gh), cfg)
+        shadow = cfg.shadowing_db * rnd.normal(
+            seed, "net-shadow", fi[:, None] * 1024 + np.arange(n_gw)[None, :], 0
+        )
+        mean[fi] = m + shadow
+    best_snr = np.nanmax(np.where(fixed[:, None], mean, -np.inf), axis=1) - noise_floor_dbm(
+        cfg.bw_hz
+    )
+    sf = np.where(
+        fixed,
+        assign_sf(np.where(fixed, best_snr, -99.0), margin_db=cfg.adr_margin_db, unreachable=12),
+        cfg.tracker_sf,
+    ).astype(np.int64)
+    reach = fixed[:, None] & (mean >= CUTOFF_DBM - 3.0 * cfg.fading_db)
+    cnt = reach.sum(axis=1)
+    ptr = np.r_[0, np.cumsum(cnt)].astype(np.int64)
+    cand = np.nonzero(reach)[1].astype(np.int64)
+    return Links(lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand)
+
+
+@dataclass(frozen=True)
+class Air:
+    """What happened on the air to a block of transmissions (input order).
+
+    Attributes
+    ----------
+    sent_s : numpy.ndarray
+        Actual start (after channel-access delays; planned start where not sent). [s]
+    freq_hz, sf, airtime_s : numpy.ndarray
+        Channel [Hz], spreading factor, time on air [s].
+    sent : numpy.ndarray of bool
+        Went on air.
+    regional : numpy.ndarray of int8
+        :data:`toyama_lab.radio.regional.REGIONAL_REASONS` code.
+    loss : numpy.ndarray of int8
+        :data:`LOSS_REASONS` code.
+    detail : numpy.ndarray of int8
+        :data:`DETAILS` code.
+    pair_tx, pair_gw : numpy.ndarray of int64
+        Receptions: transmission row and gateway index of every received pair.
+    pair_rssi, pair_snr : numpy.ndarray
+        RSSI [dBm] and SNR [dB] of those receptions.
+    """
+
+    sent_s: np.ndarray
+    freq_hz: np.ndarray
+    sf: np.ndarray
+    airtime_s: np.ndarray
+    sent: np.ndarray
+    regional: np.ndarray
+    loss: np.ndarray
+    detail: np.ndarray
+    pair_tx: np.ndarray
+    pair_gw: np.ndarray
+    pair_rssi: np.ndarray
+    pair_snr: np.ndarray
+
+
+def _ragged(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expand CSR lists: (row position for each item, item index into the CSR data)."""
+    counts = ptr[rows + 1] - ptr[rows]
+    owner = np.repeat(np.arange(rows.size), counts)
+    first = np.cumsum(counts) - counts
+    item = ptr[rows][owner] + (np.arange(int(counts.sum())) - first[owner])
+    return owner, item
+
+
+def _heard(x, y, eirp_dbm):
+    """Carrier-sense power between two transmitters (ground-level log-distance)."""
+
+    def heard_dbm(listener, other):
+        d = np.maximum(np.hypot(x[listener] - x[other], y[listener] - y[other]), 1.0)
+        return eirp_dbm - (31.7 + 35.0 * np.log10(d))
+
+    return heard_dbm
+
+
+def simulate_air(
+    device: np.ndarray,
+    counter: np.ndarray,
+    planned_s: np.ndarray,
+    phy_len: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    links: Links,
+    *,
+    seed: int,
+    cfg: RadioConfig,
+    gw_down: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Air:
+    """Channel, SF, airtime, channel access and receptions of a block of uplinks.
+
+    Parameters
+    ----------
+    device, counter : numpy.ndarray of int, shape (n,)
+        Device index and a per-device counter (FCnt) keying the random draws.
+    planned_s : numpy.ndarray, shape (n,)
+        Planned start [s] on a clock shared by all devices (hour-aligned: the hourly
+        budget counts clock hours of it).
+    phy_len : numpy.ndarray of int, shape (n,)
+        PHYPayload length [bytes].
+    x, y : numpy.ndarray, shape (n,)
+        Transmitter position in the local plane of ``links`` [m].
+    links : Links
+    seed : int
+    cfg : RadioConfig
+    gw_down : tuple of arrays, optional
+        ``(gateway index, start_s, end_s)`` intervals when a gateway is down.
+
+    Returns
+    -------
+    Air
+    """
+    n = device.size
+    sf = links.sf[device]
+    ch = np.minimum(
+        (rnd.uniform(seed, "net-channel", device, counter) * len(cfg.channels_hz)).astype(np.int64),
+        len(cfg.channels_hz) - 1,
+    )
+    freq = np.asarray(cfg.channels_hz, dtype=np.int64)[ch]
+    toa = np.asarray(time_on_air(phy_len, sf, bw_hz=cfg.bw_hz), dtype=np.float64).reshape(n)
+    loss = np.zeros(n, dtype=np.int8)
+    detail = np.zeros(n, dtype=np.int8)
+    empty_i = np.zeros(0, dtype=np.int64)
+    if n == 0:
+        e = np.zeros(0)
+        return Air(e, empty_i, empty_i, e, np.zeros(0, bool), np.zeros(0, np.int8), loss,
+                   detail, empty_i, empty_i, e, e)  # fmt: skip
+    reg = apply_regional_rules(
+        device,
+        planned_s,
+        toa,
+        freq,
+        rules=cfg.rules,
+        heard_dbm=_heard(x, y, cfg.eirp_dbm),
+    )
+    start = reg.start_s
+    reason = reg.reason.copy()
+    # apply_regional_rules marks a device's frames "delayed_pause" when only float
+    # round-off of its per-device time offset moved them (~1e-9 s): undo that here
+    spurious = (reason == DELAYED_PAUSE) & (np.abs(start - planned_s) < 1e-6)
+    reason[spurious] = 0
+    start = np.where(spurious, planned_s, start)
+    sent = reason <= DELAYED_CS
+    loss[reason == DROPPED_MAX_TX] = L_DWELL
+    detail[reason == DROPPED_MAX_TX] = DETAILS.index("max_dwell_400ms")
+    loss[reason == DROPPED_CS] = L_DUTY_CYCLE
+    detail[reason == DROPPED_CS] = DETAILS.index("carrier_sense_busy")
+    loss[reason == DROPPED_BUDGET] = L_DUTY_CYCLE
+    detail[reason == DROPPED_BUDGET] = DETAILS.index("hourly_budget")
+
+    # -- pairs within reach: fixed devices from their candidate lists, trackers per fix
+    rows = np.flatnonzero(sent)
+    fixed = np.isfinite(links.dev_x[device[rows]])
+    fr = rows[fixed]
+    owner, item = _ragged(links.cand_ptr, device[fr])
+    p_tx = fr[owner]
+    p_gw = links.cand_gw[item]
+    p_mean = links.mean_rssi[device[p_tx], p_gw]
+    mr = rows[~fixed]
+    if mr.size:
+        h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
+        m = _mean_rssi(x[mr], y[mr], h, np.zeros(mr.size), (links.gw_x, links.gw_y,
+                       links.gw_h), cfg)  # fmt: skip
+        ok = m >= CUTOFF_DBM - 3.0 * cfg.shadowing_db - 3.0 * cfg.fading_db
+        ti, gi = np.nonzero(ok)
+        shadow = cfg.shadowing_db * rnd.normal(
+            seed, "net-shadow-trk", device[mr[ti]] * 1024 + gi, counter[mr[ti]]
+        )
+        p_tx = np.concatenate([p_tx, mr[ti]])
+        p_gw = np.concatenate([p_gw, gi])
+        p_mean = np.concatenate([p_mean, m[ti, gi] + shadow])
+    fade = cfg.fading_db * rnd.normal(seed, "net-fade", device[p_tx] * 1024 + p_gw, counter[p_tx])
+    p_rssi = p_mean + fade
+    keep = p_rssi >= CUTOFF_DBM
+    p_tx, p_gw, p_rssi = p_tx[keep], p_gw[keep], p_rssi[keep]
+
+    # -- gateways down
+    down = np.zeros(p_tx.size, dtype=bool)
+    if gw_down is not None and len(gw_down[0]):
+        g_idx, g_s, g_e = gw_down
+        for g, s, e in zip(g_idx.tolist(), g_s.tolist(), g_e.tolist(), strict=True):
+            down |= (p_gw == g) & (start[p_tx] >= s) & (start[p_tx] < e)
+
+    # -- receptions: one receive() call, gateways kept apart by a time offset per gateway
+    p_reason = np.full(p_tx.size, OUT_OF_RANGE, dtype=np.int8)
+    up = np.flatnonzero(~down)
+    if up.size:
+        t0 = float(start[rows].min())
+        span = float((start[rows] + toa[rows]).max() - t0) + 10.0
+        offset = p_gw[up] * span
+        r = receive(
+            start[p_tx[up]] - t0 + offset,
+            toa[p_tx[up]],
+            freq[p_tx[up]],
+            sf[p_tx[up]],
+            cfg.bw_hz,
+            p_rssi[up][:, None],
+            sir_db=sir_threshold_matrix(cfg.co_sf_db),
+            n_demodulators=cfg.n_demodulators,
+        )
+        p_reason[up] = r.reason[:, 0]
+    sens = np.asarray(sensitivity_dbm(sf[p_tx], cfg.bw_hz))
+    p_reason[down & (p_rssi >= sens)] = _PAIR_GW_DOWN
+
+    # -- per transmission: delivered, or the fate at the strongest gateway
+    got = p_reason == RECEIVED
+    delivered = np.zeros(n, dtype=bool)
+    delivered[p_tx[got]] = True
+    order = np.lexsort((-p_rssi, p_tx))
+    first = order[np.r_[True, p_tx[order][1:] != p_tx[order][:-1]]] if order.size else order
+    best_reason = np.full(n, OUT_OF_RANGE, dtype=np.int8)
+    best_reason[p_tx[first]] = p_reason[first]
+    lost_air = sent & ~delivered
+    pair_to_loss = {
+        OUT_OF_RANGE: (L_OUT_OF_RANGE, 0),
+        NO_DEMODULATOR: (L_NO_DEMOD, 0),
+        COLLISION: (L_COLLISION, DETAILS.index("co_sf_collision")),
+        INTERFERENCE: (L_COLLISION, DETAILS.index("inter_sf_interference")),
+        _PAIR_GW_DOWN: (L_GATEWAY_DOWN, DETAILS.index("power_outage")),
+    }
+    for code, (lr, dt_) in pair_to_loss.items():
+        sel = lost_air & (best_reason == code)
+        loss[sel] = lr
+        detail[sel] = dt_
+    # a delivered frame whose strongest gateway lost it still counts as delivered
+    loss[delivered] = DELIVERED
+    detail[delivered] = 0
+    snr = p_rssi[got] - noise_floor_dbm(cfg.bw_hz)
+    return Air(
+        sent_s=start,
+        freq_hz=freq,
+        sf=sf,
+        airtime_s=toa,
+        sent=sent,
+        regional=reason,
+        loss=loss,
+        detail=detail,
+        pair_tx=p_tx[got],
+        pair_gw=p_gw[got],
+        pair_rssi=p_rssi[got],
+        pair_snr=snr,
+    )

@@ -1,0 +1,352 @@
+"""End to end: readings -> payloads -> frames -> air -> gateway log, with the truth beside it.
+
+:func:`simulate_network` plans every uplink of the window (:mod:`.uplinks`), gives each
+device its counter and encrypted, signed frame (:func:`toyama_lab.lorawan.encode_batch`),
+then runs the air (:mod:`.road`) one JST day of planned starts at a time, so memory is
+bounded by a day of traffic. Frames planned for one day do not interfere with frames of
+another (a frame straddling midnight only meets the frames of its own day); everything
+else is the same whatever the window, because every random draw is a function of
+``(seed, device, counter)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.lorawan.keys import KeyStore
+from toyama_lab.network.log import gateway_log, transmission_table
+from toyama_lab.network.registry import build_registry
+from toyama_lab.network.road import (
+    DETAILS,
+    L_SENSOR_DOWN,
+    Links,
+    RadioConfig,
+    build_links,
+    simulate_air,
+)
+from toyama_lab.network.uplinks import sensor_uplinks, tracker_uplinks
+
+__all__ = ["TRACKER_KEY", "NetworkResult", "simulate_network"]
+
+#: Key of ``readings_by_kind`` holding the children's GPS fixes (a polars DataFrame).
+TRACKER_KEY = "gps_tracker"
+_LORAWAN_OVERHEAD = 13  # MHDR 1 + FHDR 7 + FPort 1 + MIC 4 [bytes], LoRaWAN 1.0.4 §4
+_DAY_S = 86_400.0
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """Everything the simulated network produced.
+
+    Attributes
+    ----------
+    registry : polars.DataFrame
+        Devices (:data:`toyama_lab.network.registry.REGISTRY_SCHEMA`), SYNTHETIC.
+    keys : toyama_lab.lorawan.KeyStore
+        Their session keys, SYNTHETIC.
+    gateway_log : polars.DataFrame
+        One row per gateway reception (``RECEPTION_SCHEMA``).
+    transmissions : polars.DataFrame
+        Truth per uplink (:data:`toyama_lab.network.log.TRANSMISSION_SCHEMA`).
+    readings : dict of str to polars.DataFrame
+        Per kind, the exact values each payload carries (``device_index``,
+        ``period_start`` and the codec fields), for scoring the decoder.
+    params : dict
+        ``seed``, ``scenario``, ``start`` and the radio settings used.
+    """
+
+    registry: pl.DataFrame
+    keys: KeyStore
+    gateway_log: pl.DataFrame
+    transmissions: pl.DataFrame
+    readings: dict[str, pl.DataFrame] = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    def loss_counts(self) -> pl.DataFrame:
+        """Number of transmissions per ``loss_reason`` (all reasons, zeros included)."""
+        from toyama_lab.network.road import LOSS_REASONS
+
+        counts = self.transmissions.group_by("loss_reason").len()
+        return (
+            pl.DataFrame({"loss_reason": list(LOSS_REASONS)})
+            .cast({"loss_reason": pl.Enum(list(LOSS_REASONS))})
+            .join(counts, on="loss_reason", how="left")
+            .with_columns(pl.col("len").fill_null(0).cast(pl.UInt32).alias("count"))
+            .select("loss_reason", "count")
+        )
+
+
+def _outage_seconds(table: pl.DataFrame, start) -> pl.DataFrame:
+    """Outage rows with ``s``/``e``: start and end in seconds since JST midnight of start."""
+    from toyama_lab.network.log import JST_OFFSET, utc_base
+
+    base = utc_base(start).astype("datetime64[us]").item() + JST_OFFSET
+    return table.with_columns(
+        ((pl.col("start") - pl.lit(base)).dt.total_microseconds() / 1e6).alias("s"),
+        ((pl.col("end") - pl.lit(base)).dt.total_microseconds() / 1e6).alias("e"),
+    )
+
+
+def _sensor_down(uplinks: pl.DataFrame, outages: pl.DataFrame, city, start) -> np.ndarray:
+    """True where the device is powered off at the planned start (outage table)."""
+    n = uplinks.height
+    down = np.zeros(n, dtype=bool)
+    sens = outages.filter(pl.col("kind") == "sensor")
+    if sens.height == 0 or n == 0:
+        return down
+    sens = _outage_seconds(sens, start)
+    sens = sens.join(
+        city.sensors.select(pl.col("sensor_id").alias("target_id"), "sensor_index"),
+        on="target_id",
+    ).with_columns(pl.col("sensor_index").cum_count().over("sensor_index").alias("nth"))
+    dev = uplinks["device_index"].to_numpy().astype(np.int64)
+    t = uplinks["planned_s"].to_numpy()
+    n_dev = int(max(dev.max(), sens["sensor_index"].max())) + 1
+    for _, grp in sens.group_by("nth", maintain_order=True):
+        s = np.full(n_dev, np.inf)
+        e = np.full(n_dev, -np.inf)
+        idx = grp["sensor_index"].to_numpy()
+        s[idx] = grp["s"].to_numpy()
+        e[idx] = grp["e"].to_numpy()
+        down |= (t >= s[dev]) & (t < e[dev])
+    return down
+
+
+def _gateway_down(outages: pl.DataFrame, city, start):
+    gws = outages.filter(pl.col("kind") == "gateway")
+    if gws.height == 0:
+        return None
+    gws = _outage_seconds(gws, start)
+    index = {g: i for i, g in enumerate(city.gateways["gateway_id"].to_list())}
+    g_idx = np.array([index[g] for g in gws["target_id"].to_list()], dtype=np.int64)
+    return g_idx, gws["s"].to_numpy(), gws["e"].to_numpy()
+
+
+def _fcnt(device: np.ndarray, handed: np.ndarray) -> np.ndarray:
+    """FCntUp per row (rows in time order): 0, 1, 2... per device over handed rows, else -1."""
+    out = np.full(device.size, -1, dtype=np.int64)
+    rows = np.flatnonzero(handed)
+    if rows.size == 0:
+        return out
+    d = device[rows]
+    order = np.argsort(d, kind="stable")
+    ds = d[order]
+    first = np.r_[True, ds[1:] != ds[:-1]]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(ds.size), 0))
+    out[rows[order]] = np.arange(ds.size) - grp_start
+    return out
+
+
+def simulate_network(
+    city,
+    readings_by_kind: dict,
+    *,
+    seed: int,
+    scenario,
+    start,
+    intervals: dict[str, int] | None = None,
+    config: RadioConfig | None = None,
+) -> NetworkResult:
+    """Send every reading of the city over the simulated LoRaWAN network.
+
+    Parameters
+    ----------
+    city : toyama_lab.city.City
+        The city (sensors, gateways, children).
+    readings_by_kind : dict
+        ``{kind: {variable: (n_sensor, n_minute) array}}`` for sensor kinds, as
+        :func:`toyama_lab.synth.simulate` returns them for *all* sensors of the kind in
+        ``sensor_index`` order over whole days from ``start``; optionally
+        ``readings_by_kind["gps_tracker"]``: the children's fixes (polars DataFrame of
+        :data:`toyama_lab.synth.children.TRACK_SCHEMA`).
+    seed : int
+        Seed of the network (keys, phases, channels, fading); usually the dataset's.
+    scenario : str or toyama_lab.synth.Scenario
+        Scenario (its earthquake, if any, takes gateways and sensors down).
+    start : datetime.date or str
+        First day of the readings (JST midnight).
+    intervals : dict, optional
+        Reporting interval per sensor kind [min], e.g. ``{"pedestrian": 1}`` to load
+        the network (default :data:`toyama_lab.network.uplinks.REPORT_INTERVAL_MIN`).
+    config : RadioConfig, optional
+        Radio settings (default :class:`toyama_lab.network.road.RadioConfig`).
+
+    Returns
+    -------
+    NetworkResult
+
+    Raises
+    ------
+    ValueError
+        For a bad seed, unknown kinds, readings whose shape does not match the city.
+
+    Examples
+    --------
+    >>> from toyama_lab.city import build_city
+    >>> from toyama_lab import synth
+    >>> city = build_city(0, "tiny")
+    >>> rain = city.sensors.filter(city.sensors["kind"] == "rain")
+    >>> r = {"rain": synth.simulate("rain", rain, "2025-10-06", 1, seed=0,
+    ...                             scenario="normal-week")}
+    >>> res = simulate_network(city, r, seed=0, scenario="normal-week", start="2025-10-06")
+    >>> res.transmissions.height
+    432
+    """
+    from toyama_lab.lorawan.batch import encode_batch
+    from toyama_lab.synth import get_scenario, outages
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer, e.g. seed=0.")
+    seed = int(seed)
+    scen = get_scenario(scenario)
+    cfg = RadioConfig() if config is None else config
+    registry, keys = build_registry(city, seed)
+    readings_by_kind = dict(readings_by_kind)
+    fixes = readings_by_kind.pop(TRACKER_KEY, None)
+    up, readings = sensor_uplinks(city.sensors, readings_by_kind, start, seed=seed,
+                                  intervals=intervals)  # fmt: skip
+    if fixes is not None:
+        if not isinstance(fixes, pl.DataFrame):
+            raise ValueError(
+                f"readings_by_kind[{TRACKER_KEY!r}] must be the children's fixes as a polars "
+                "DataFrame (toyama_lab.synth.children.simulate_tracks)."
+            )
+        t_up, t_read = tracker_uplinks(fixes, registry, start, seed=seed)
+        if t_up.height:
+            up = pl.concat([up, t_up])
+            readings[TRACKER_KEY] = t_read
+    up = up.sort("planned_s", "device_index", maintain_order=True)
+    n = up.height
+    device = up["device_index"].to_numpy().astype(np.int64)
+    out_table = outages(city, scen, seed)
+    powered_off = _sensor_down(up, out_table, city, start)
+    has_payload = ~up["payload"].is_null().to_numpy()
+    handed = has_payload & ~powered_off
+    fcnt = _fcnt(device, handed)
+
+    # frames of every uplink handed to the radio
+    rows = np.flatnonzero(handed)
+    phy = pl.Series("phy_payload", [None] * n, dtype=pl.Binary)
+    addr = registry["dev_addr_int"].to_numpy().astype(np.int64)
+    if rows.size:
+        frames = encode_batch(
+            addr[device[rows]],
+            fcnt[rows],
+            up["fport"].to_numpy()[rows].astype(np.int64),
+            up["payload"].gather(rows),
+            keys,
+        )
+        phy = phy.scatter(rows, frames)
+    pay_len = up["payload"].bin.size().fill_null(0).to_numpy().astype(np.int64)
+
+    # positions of every transmitter: device position, or the fix position for trackers
+    links: Links = build_links(city, registry, seed, cfg)
+    x = links.dev_x[device].copy()
+    y = links.dev_y[device].copy()
+    mobile = ~up["lon"].is_null().to_numpy()
+    if mobile.any():
+        from toyama_lab.radio.link import local_xy_m
+
+        mx, my = local_xy_m(
+            up["lon"].to_numpy()[mobile], up["lat"].to_numpy()[mobile], links.lon0, links.lat0
+        )
+        x[mobile] = mx
+        y[mobile] = my
+
+    sent_s = up["planned_s"].to_numpy().copy()
+    sent = np.zeros(n, dtype=bool)
+    sf = np.zeros(n, dtype=np.int64)
+    freq = np.zeros(n, dtype=np.int64)
+    toa = np.zeros(n)
+    regional = np.full(n, -1, dtype=np.int8)
+    loss = np.zeros(n, dtype=np.int8)
+    detail = np.zeros(n, dtype=np.int8)
+    loss[~handed] = L_SENSOR_DOWN
+    detail[~has_payload] = DETAILS.index("no_reading")
+    detail[powered_off] = DETAILS.index("power_outage")
+    p_tx, p_gw, p_rssi, p_snr = [], [], [], []
+    gw_down = _gateway_down(out_table, city, start)
+    day = np.floor(sent_s / _DAY_S).astype(np.int64)
+    for d in np.unique(day[rows]).tolist() if rows.size else []:
+        sel = rows[day[rows] == d]
+        air = simulate_air(
+            device[sel],
+            fcnt[sel],
+            sent_s[sel],
+            pay_len[sel] + _LORAWAN_OVERHEAD,
+            x[sel],
+            y[sel],
+            links,
+            seed=seed,
+            cfg=cfg,
+            gw_down=gw_down,
+        )
+        sent_s[sel] = air.sent_s
+        sent[sel] = air.sent
+        sf[sel] = air.sf
+        freq[sel] = air.freq_hz
+        toa[sel] = air.airtime_s
+        regional[sel] = air.regional
+        loss[sel] = air.loss
+        detail[sel] = air.detail
+        p_tx.append(sel[air.pair_tx])
+        p_gw.append(air.pair_gw)
+        p_rssi.append(air.pair_rssi)
+        p_snr.append(air.pair_snr)
+    cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
+    pair_tx, pair_gw = cat(p_tx, np.int64), cat(p_gw, np.int64)
+    gw_ids = city.gateways["gateway_id"].to_list()
+    log = gateway_log(
+        pair_tx=pair_tx,
+        pair_gw=pair_gw,
+        rssi_dbm=cat(p_rssi, np.float64),
+        snr_db=cat(p_snr, np.float64),
+        end_s=sent_s + toa,
+        freq_hz=freq,
+        sf=sf,
+        bw_hz=cfg.bw_hz,
+        phy_payload=phy,
+        gateway_ids=gw_ids,
+        start=start,
+        seed=seed,
+    )
+    tx = transmission_table(
+        up.drop("down_detail"),
+        registry=registry,
+        start=start,
+        fcnt=fcnt,
+        phy_payload=phy,
+        sent_s=sent_s,
+        sent=sent,
+        sf=sf,
+        freq_hz=freq,
+        airtime_s=toa,
+        regional=regional,
+        loss=loss,
+        detail=detail,
+        pair_tx=pair_tx,
+        pair_gw=pair_gw,
+        gateway_ids=gw_ids,
+        bw_hz=cfg.bw_hz,
+    )
+    # readings keyed by tx_id for scoring
+    keyed = tx.select("tx_id", "device_index", "period_start")
+    readings = {
+        k: keyed.join(v, on=["device_index", "period_start"], how="inner", maintain_order="left")
+        for k, v in readings.items()
+    }
+    from toyama_lab.synth.calendar import as_date
+
+    params = {
+        "seed": seed,
+        "scenario": scen.name,
+        "start": as_date(start).isoformat(),
+        "intervals": dict(intervals or {}),
+        "rules": cfg.rules.name,
+        "channels_hz": list(cfg.channels_hz),
+        "tracker_sf": cfg.tracker_sf,
+    }
+    return NetworkResult(registry, keys, log, tx, readings, params)
