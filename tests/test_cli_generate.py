@@ -181,3 +181,46 @@ def test_ctrl_c_in_a_real_run_leaves_nothing(tmp_path):
     assert proc.returncode == 1, err
     assert "Aborted" in err
     assert leftovers(tmp_path) == []
+
+
+def test_network_flag_writes_a_gateway_log_that_decodes(tmp_path):
+    """--network adds network/ inside the same atomic build; the decode command reads it."""
+    import polars as pl
+
+    from toyama_lab.datasets import open_dataset
+
+    out = tmp_path / "nw"
+    result = run([*TINY, "--out", str(out), "--network"])
+    assert result.exit_code == 0, result.output
+    assert "gateway_log" in result.output and "transmissions" in result.output
+    assert leftovers(tmp_path) == ["nw"]
+    ds = open_dataset(out)
+    ds.verify()  # the manifest covers the network files too
+    assert {"network/gateway_log.parquet", "network/keys.csv"} <= set(ds.manifest["files"])
+
+    decoded = tmp_path / "decoded.parquet"
+    dec = CliRunner().invoke(
+        main,
+        [
+            "decode",
+            str(out / "network" / "gateway_log.parquet"),
+            "--keys",
+            str(out / "network" / "keys.csv"),
+            "--out",
+            str(decoded),
+        ],
+    )
+    assert dec.exit_code == 0, dec.output
+    frames = pl.read_parquet(decoded)
+    truth = pl.read_parquet(out / "network" / "transmissions.parquet")
+    ok = frames.filter(pl.col("status") == "ok")
+    assert ok.height == truth.filter(pl.col("delivered")).height > 0
+
+
+def test_network_flag_on_a_kept_dataset_adds_the_network(tmp_path):
+    out = tmp_path / "nw"
+    assert run([*TINY, "--out", str(out)]).exit_code == 0
+    assert not (out / "network").exists()
+    again = run([*TINY, "--out", str(out), "--network"])
+    assert again.exit_code == 0, again.output
+    assert (out / "network" / "gateway_log.parquet").is_file()

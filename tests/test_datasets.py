@@ -376,3 +376,14 @@ def test_children_fixes_in_blocks_equal_one_call():
     assert whole.height > 0
     for block_days in (1, 3):
         assert children_fixes(city, params, block_days=block_days).equals(whole)
+
+
+def test_load_with_network_adds_it_to_a_cached_dataset(tmp_path):
+    from toyama_lab.datasets import load
+
+    plain = load("normal-week", "tiny", 0, days=1, root=tmp_path, progress=False)
+    assert not (plain.path / "network").exists()
+    with_net = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True)
+    assert with_net.path == plain.path
+    assert (with_net.path / "network" / "transmissions.parquet").is_file()
+    with_net.verify()

@@ -77,8 +77,16 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
     type=click.IntRange(min=1),
     help="Threads for the chunked generation. Default: one per CPU.",
 )
+@click.option(
+    "--network",
+    is_flag=True,
+    help="Also carry every reading over the simulated LoRaWAN network: device registry and "
+    "synthetic keys, gateway log, transmission truth (network/).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
-def generate_command(scenario, size, seed, start, days, out, overwrite, workers, quiet) -> None:
+def generate_command(
+    scenario, size, seed, start, days, out, overwrite, workers, network, quiet
+) -> None:
     """Generate a synthetic dataset: Zarr time series, Parquet events, manifest, README.
 
     合成データセットを作る. The same options give byte-identical files whatever
@@ -97,6 +105,10 @@ def generate_command(scenario, size, seed, start, days, out, overwrite, workers,
             if reason is None:
                 if not quiet:
                     click.echo(f"{target}: already up to date (same parameters); kept.", err=True)
+                if network and not (target / "network").is_dir():
+                    from toyama_lab.network import simulate_from_dataset
+
+                    simulate_from_dataset(target)
                 _report(target, params, quiet)
                 return
             raise DatasetError(
@@ -111,6 +123,7 @@ def generate_command(scenario, size, seed, start, days, out, overwrite, workers,
             overwrite=overwrite,
             workers=workers,
             progress=not quiet and sys.stderr.isatty(),
+            network=network,
         )
     except DatasetError as exc:
         raise click.ClickException(str(exc)) from None

@@ -445,6 +445,7 @@ def generate(
     chunk_sensors: int = DEFAULT_CHUNK_SENSORS,
     chunk_days: int = DEFAULT_CHUNK_DAYS,
     progress: bool | None = None,
+    network: bool = False,
 ) -> Path:
     """Generate one dataset folder: Zarr time series, Parquet events, GeoJSON, README, manifest.
 
@@ -466,6 +467,11 @@ def generate(
         Compute chunk (work per task). Does not change the output bytes.
     progress : bool, optional
         Show a progress bar; default: only when standard error is a terminal.
+    network : bool
+        Also carry every reading over the simulated LoRaWAN network and write
+        ``network/`` (device registry and synthetic keys, gateway log, transmission
+        truth; see :func:`toyama_lab.network.simulate_from_dataset`), inside the same
+        atomic build.
 
     Returns
     -------
@@ -515,6 +521,10 @@ def generate(
         header = manifest_header(params)
         (tmp / "README.md").write_text(render_readme(header, cubes, tables), encoding="utf-8")
         write_manifest(tmp, header)
+        if network:
+            from toyama_lab.network import simulate_from_dataset
+
+            simulate_from_dataset(tmp)
     return final
 
 

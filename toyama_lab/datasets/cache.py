@@ -225,6 +225,7 @@ def load(
     root: str | os.PathLike[str] | None = None,
     verify: bool = False,
     rebuild: bool = False,
+    network: bool = False,
     **generate_options: Any,
 ) -> Dataset:
     """Load a dataset, generating it once into the data root if it is not there yet.
@@ -240,6 +241,9 @@ def load(
         On a cache hit, also check every file's SHA-256 against the manifest.
     rebuild : bool
         Generate again even if the folder exists.
+    network : bool
+        Make sure the dataset also holds ``network/`` (gateway log, device registry,
+        transmission truth): built with the dataset, or added to a cached one.
     **generate_options
         Passed to :func:`~toyama_lab.datasets.generate` when building
         (``workers``, ``client``, ``progress``, ...).
@@ -264,11 +268,30 @@ def load(
     if path.exists() and not rebuild:
         reason = stale_reason(path, params)
         if reason is None:
+            if network:
+                _ensure_network(path)
             return open_dataset(path, verify=verify)
         warnings.warn(f"regenerating {str(path)!r}: {reason}", stacklevel=2)
         overwrite = True
     try:
-        generate(**params.as_dict(), out=path, overwrite=overwrite, **generate_options)
+        generate(
+            **params.as_dict(), out=path, overwrite=overwrite, network=network, **generate_options
+        )
     except OutputExistsError:
-        pass  # another process finished the same dataset first: use it
+        # another process finished the same dataset first: use it
+        if network:
+            _ensure_network(path)
     return open_dataset(path, verify=verify)
+
+
+def _ensure_network(path: Path) -> None:
+    """Add ``network/`` to a cached dataset folder that lacks it."""
+    from toyama_lab.network import simulate_from_dataset
+
+    if (path / "network").is_dir():
+        return
+    try:
+        simulate_from_dataset(path)
+    except FileExistsError:
+        if not (path / "network").is_dir():
+            raise

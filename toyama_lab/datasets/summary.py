@@ -55,21 +55,22 @@ def summarize(path: str | os.PathLike[str]) -> pl.DataFrame:
                     "bytes": _size(files, f"timeseries/{store.name}"),
                 }
             )
-    for table in sorted((root / "events").glob("*.parquet")):
-        rows = pl.scan_parquet(table).select(pl.len()).collect().item()
-        records.append(
-            {
-                "part": "events",
-                "name": table.stem,
-                "sensors": None,
-                "days": None,
-                "readings": None,
-                "variables": None,
-                "rows": rows,
-                "bytes": _size(files, f"events/{table.name}"),
-            }
-        )
-    others = [k for k in files if not k.startswith(("timeseries/", "events/"))]
+    for part in ("events", "network"):
+        for table in sorted((root / part).glob("*.parquet")):
+            rows = pl.scan_parquet(table).select(pl.len()).collect().item()
+            records.append(
+                {
+                    "part": part,
+                    "name": table.stem,
+                    "sensors": None,
+                    "days": None,
+                    "readings": None,
+                    "variables": None,
+                    "rows": rows,
+                    "bytes": _size(files, f"{part}/{table.name}"),
+                }
+            )
+    others = [k for k in files if not k.startswith(("timeseries/", "events/", "network/"))]
     for name in others:
         records.append({"part": "other", "name": name, "bytes": files[name]["bytes"]})
     schema = {
