@@ -477,7 +477,7 @@ def test_payload_sizes_that_differ_a_lot(keys):
 @pytest.mark.parametrize("history", [False, True])
 @pytest.mark.parametrize("kind", ["increasing", "with_replays", "with_gaps", "rollover"])
 def test_fcnt_fast_path_matches_core_reconstruction(history, kind):
-    from toyama_lab.lorawan.batch import _fcnt32
+    from toyama_lab.lorawan._frame_crypto import rebuild_fcnt32
     from toyama_lab.lorawan.fcnt import reconstruct_fcnt
 
     rng = np.random.default_rng(len(kind) + history)
@@ -492,6 +492,25 @@ def test_fcnt_fast_path_matches_core_reconstruction(history, kind):
     f32 = start[device] + np.cumsum(steps) - np.cumsum(steps)[np.searchsorted(device, device)]
     f16 = (f32 & 0xFFFF).astype(np.int64)
     last = (start - 1).clip(-1) if history else None
-    got = _fcnt32(f16, device, last)
+    got = rebuild_fcnt32(f16, device, last)
     ref = reconstruct_fcnt(f16, device, last)
     assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+
+
+def test_key_table_is_kept_per_keystore(keys):
+    from toyama_lab.lorawan._frame_crypto import key_table
+
+    table = key_table(keys)
+    assert key_table(keys) is table and table.n == len(keys)
+    other = make_keys(3, seed=99)
+    assert key_table(other) is not table
+    assert table.lookup(np.array([BASE_ADDR + 1, 0x01], dtype=np.uint32)).tolist() == [1, -1]
+
+
+def test_docstring_examples():
+    import doctest
+
+    import toyama_lab.lorawan.batch as batch_module
+
+    result = doctest.testmod(batch_module)
+    assert result.attempted > 0 and result.failed == 0

@@ -136,6 +136,12 @@ def cmac(
     -------
     numpy.ndarray of uint8, shape (n, 16)
         The full 16-byte tags (LoRaWAN keeps the first 4 bytes).
+
+    Notes
+    -----
+    Rows whose chain has ended keep their state while longer rows go on; the
+    subkey (K1 for a complete last block, K2 after 10* padding, RFC 4493 §2.4)
+    is XORed in the round of each row's last block.
     """
     n, width = messages.shape
     if n == 0:
@@ -156,12 +162,10 @@ def cmac(
         m = messages
     else:
         m = messages.copy()
-        m[np.arange(width) >= lengths[:, None]] = 0
+        m *= np.arange(width, dtype=np.int32) < lengths.astype(np.int32)[:, None]
     incomplete = np.flatnonzero(~complete)
     m.reshape(-1)[incomplete * width + lengths[incomplete]] = 0x80
-    # K1 for complete last blocks, K2 for padded ones; XORed in the round of the last block.
-    n_groups = len(k1)
-    key_block = np.concatenate([k1, k2])[inverse + n_groups * (~complete)]
+    key_block = np.concatenate([k1, k2])[inverse + len(k1) * (~complete)]
     last = n_blocks - 1
     blocks = m.reshape(n, width // 16, 16)
     state = np.zeros((n, 16), dtype=np.uint8)

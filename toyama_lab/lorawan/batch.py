@@ -14,11 +14,13 @@ How the work is laid out
   buffer of all frames (numpy only).
 * Frames are sorted by device; AES runs once per device key over all of that
   device's blocks, and the CMAC chains of all frames advance in lock-step,
-  one block round at a time (:mod:`toyama_lab.lorawan._vector_crypto`).
-* The 32-bit FCnt is rebuilt per device from the 16 bits on air by
-  :func:`toyama_lab.lorawan.fcnt.reconstruct_fcnt` (the same rule as the
+  one block round at a time (:mod:`toyama_lab.lorawan._frame_crypto`,
+  :mod:`toyama_lab.lorawan._vector_crypto`). The AES key schedules are built
+  once per KeyStore and kept while it lives.
+* The 32-bit FCnt is rebuilt per device from the 16 bits on air with the
+  rule of :func:`toyama_lab.lorawan.fcnt.reconstruct_fcnt` (the same as the
   single-frame :class:`~toyama_lab.lorawan.fcnt.FCntTracker`), counting only
-  frames whose MIC is good.
+  frames whose MIC is good: a forged frame cannot move a device's counter.
 
 Status of a frame (column ``status``)
 -------------------------------------
@@ -44,7 +46,6 @@ References
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +60,16 @@ from toyama_lab.lorawan._columns import (
     gather_padded,
     ragged_index,
 )
-from toyama_lab.lorawan._vector_crypto import CipherCache, cmac, ecb_by_group
-from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, FCntStatus, reconstruct_fcnt
+from toyama_lab.lorawan._frame_crypto import (
+    crypt_payload,
+    frame_mic,
+    key_table,
+    le_bytes,
+    padded_buffer,
+    radix_key,
+    rebuild_fcnt32,
+)
+from toyama_lab.lorawan.fcnt import FCntStatus
 
 if TYPE_CHECKING:
     from toyama_lab.lorawan.keys import KeyStore
@@ -118,190 +127,6 @@ _JOIN_REQUEST_LEN = 23  # MHDR + JoinEUI 8 + DevEUI 8 + DevNonce 2 + MIC 4 (§6.
 _JOIN_ACCEPT_LENS = (17, 33)  # without / with CFList (§6.2.5)
 _IS_DATA = np.array([False, False, True, True, True, True, False, False])  # by MType
 _IS_DOWN = np.array([0, 0, 0, 1, 0, 1, 0, 0], dtype=np.uint8)  # Dir of data MTypes
-
-
-# ----------------------------------------------------------------------------- helpers
-class _KeyTable:
-    """Session keys as arrays: DevAddr sorted, and one cipher cache for all keys.
-
-    Group numbers of the cache: ``i`` is the AppSKey of device ``i``,
-    ``n + i`` its NwkSKey (``n`` devices). One table is kept per KeyStore
-    (weakly, see :func:`_key_table`), so the AES key schedules are built once
-    and live exactly as long as the KeyStore that holds the keys.
-    """
-
-    def __init__(self, keys: KeyStore) -> None:
-        entries = sorted(keys, key=lambda k: k.dev_addr)
-        self.n = len(entries)
-        self.signature = tuple((k.dev_addr, k.nwk_s_key, k.app_s_key) for k in entries)
-        self.addrs = np.array([k.dev_addr for k in entries], dtype=np.uint32)
-        self.ciphers = CipherCache([k.app_s_key for k in entries] + [k.nwk_s_key for k in entries])
-
-    def lookup(self, dev_addr: np.ndarray) -> np.ndarray:
-        """Device index of each DevAddr, -1 when unknown."""
-        if self.n == 0:
-            return np.full(len(dev_addr), -1, dtype=np.int64)
-        pos = np.searchsorted(self.addrs, dev_addr).clip(0, self.n - 1)
-        return np.where(self.addrs[pos] == dev_addr, pos, -1).astype(np.int64)
-
-
-_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _key_table(keys: KeyStore) -> _KeyTable:
-    """The :class:`_KeyTable` of a KeyStore, rebuilt only when its keys changed."""
-    signature = tuple(
-        (k.dev_addr, k.nwk_s_key, k.app_s_key) for k in sorted(keys, key=lambda k: k.dev_addr)
-    )
-    try:
-        table = _TABLES.get(keys)
-    except TypeError:  # not weak-referenceable: no cache
-        return _KeyTable(keys)
-    if table is None or table.signature != signature:
-        table = _KeyTable(keys)
-        _TABLES[keys] = table
-    return table
-
-
-def _radix_key(values: np.ndarray, bound: int) -> np.ndarray:
-    """``values`` (all below ``bound``) as uint16 when they fit: numpy's stable sort is
-    then a radix sort, several times faster than the merge sort used for wider keys."""
-    return values.astype(np.uint16) if bound <= 1 << 16 else values
-
-
-def _le_bytes(values: np.ndarray, n: int) -> np.ndarray:
-    """Little-endian ``n``-byte rows of unsigned integers."""
-    v = np.asarray(values).astype("<u8")
-    return v.view(np.uint8).reshape(-1, 8)[:, :n]
-
-
-def _b0_blocks(first: int, direction, dev_addr, fcnt32, last_byte) -> np.ndarray:
-    """B0 (MIC) or A_i (encryption) blocks, LoRaWAN 1.0.4 §4.3.3 / §4.4."""
-    n = len(dev_addr)
-    b = np.zeros((n, 16), dtype=np.uint8)
-    b[:, 0] = first
-    b[:, 5] = direction
-    b[:, 6:10] = _le_bytes(dev_addr, 4)
-    b[:, 10:14] = _le_bytes(fcnt32, 4)
-    b[:, 15] = last_byte
-    return b
-
-
-def _mic(
-    table: _KeyTable,
-    dev: np.ndarray,
-    buf: np.ndarray,
-    starts: np.ndarray,
-    body_len: np.ndarray,
-    direction: np.ndarray,
-    dev_addr: np.ndarray,
-    fcnt32: np.ndarray,
-) -> np.ndarray:
-    """MIC (first four CMAC bytes over B0 | MHDR..FRMPayload) of rows sorted by device.
-
-    The frame of row ``i`` (without MIC) is ``buf[starts[i]:starts[i] + body_len[i]]``;
-    ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
-    the longest one (see :func:`_padded_buffer`).
-    """
-    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
-    # the frame, zeros after it.
-    width = (int(body_len.max(initial=0)) // 16 + 2) * 16
-    msg = gather_padded(buf, starts - 16, 16 + body_len, width, padded=True)
-    msg[:, :16] = _b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
-    return cmac(table.ciphers, msg, 16 + body_len, dev + table.n, clean=True)[:, :4]
-
-
-def _padded_buffer(flat: np.ndarray, longest: int) -> np.ndarray:
-    """``flat`` with 16 zero bytes before it and ``longest + 48`` after it."""
-    buf = np.zeros(16 + len(flat) + longest + 48, dtype=np.uint8)
-    buf[16 : 16 + len(flat)] = flat
-    return buf
-
-
-def _crypt_payload(
-    table: _KeyTable,
-    dev: np.ndarray,
-    fport: np.ndarray,
-    direction: np.ndarray,
-    dev_addr: np.ndarray,
-    fcnt32: np.ndarray,
-    payload: np.ndarray,
-    lengths: np.ndarray,
-) -> np.ndarray:
-    """Encrypt or decrypt FRMPayloads (the same XOR with the AES keystream).
-
-    FPort 0 uses NwkSKey, other ports AppSKey (LoRaWAN 1.0.4 §4.3.3).
-    ``payload`` is a zero-padded ``(n, w)`` matrix, ``w`` a multiple of 16 of at
-    least the longest payload; the result has the same shape (bytes after
-    ``lengths[i]`` are meaningless). One OpenSSL call per key enciphers all
-    counter blocks ``A_1..A_k`` of all rows of that key; when payload sizes
-    differ a lot, rows are processed in groups of equal block count so that
-    no block is enciphered for nothing.
-    """
-    n = len(dev)
-    out = payload.copy()
-    n_blocks = (lengths + 15) // 16
-    group = np.where(fport == 0, dev + table.n, dev)
-    k_max = int(n_blocks.max(initial=0))
-    if k_max == 0:
-        return out
-    if n * k_max <= 1.5 * int(n_blocks.sum()) + 16:
-        batches = [(np.arange(n), k_max)]
-    else:
-        batches = [(np.flatnonzero(n_blocks == k), k) for k in np.unique(n_blocks[n_blocks > 0])]
-    for rows, k in batches:
-        k = int(k)
-        g = group[rows]
-        if np.any(g[1:] < g[:-1]):
-            sort = np.argsort(_radix_key(g, 2 * table.n), kind="stable")
-            rows, g = rows[sort], g[sort]
-        base = _b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
-        a = np.repeat(base[:, None, :], k, axis=1)
-        a[:, :, 15] = np.arange(1, k + 1, dtype=np.uint8)
-        stream = ecb_by_group(table.ciphers, a.reshape(-1, 16), np.repeat(g, k))
-        stream = stream.reshape(len(rows), 16 * k)
-        if len(rows) == n and np.array_equal(rows, np.arange(n)):
-            out[:, : 16 * k] ^= stream
-        else:
-            out[rows, : 16 * k] ^= stream
-    return out
-
-
-# ----------------------------------------------------------------------------- FCnt
-def _fcnt32(
-    fcnt16: np.ndarray, device: np.ndarray, last_seen: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~toyama_lab.lorawan.fcnt.reconstruct_fcnt` for rows sorted by device.
-
-    The common case - every frame of a device 1..MAX_FCNT_GAP ahead of the one
-    before it - is one cumulative sum; anything else (replays, gaps, resets)
-    goes to ``reconstruct_fcnt``, which gives the same result for the common
-    case (``tests/test_lorawan_batch.py`` checks both agree).
-    """
-    n = len(fcnt16)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int8)
-    f = fcnt16.astype(np.int64)
-    new_dev = np.ones(n, dtype=bool)
-    new_dev[1:] = device[1:] != device[:-1]
-    step = np.empty(n, dtype=np.int64)
-    step[1:] = (f[1:] - f[:-1]) % (1 << 16)
-    if last_seen is None:
-        first_ok = True
-        step[new_dev] = f[new_dev]
-    else:
-        prior = np.asarray(last_seen, dtype=np.int64)[device[new_dev]]
-        delta = (f[new_dev] - prior) % (1 << 16)
-        first_ok = bool(np.all((prior < 0) | ((delta > 0) & (delta <= MAX_FCNT_GAP))))
-        step[new_dev] = np.where(prior < 0, f[new_dev], prior + delta)
-    later = step[~new_dev]
-    if first_ok and np.all((later > 0) & (later <= MAX_FCNT_GAP)):
-        total = np.cumsum(step)
-        head = np.maximum.accumulate(np.where(new_dev, np.arange(n), 0))
-        fcnt32 = total - (total[head] - step[head])
-        if fcnt32.max() <= FCNT32_MAX:
-            return fcnt32, np.zeros(n, dtype=np.int8)
-    return reconstruct_fcnt(fcnt16, device, last_seen)
 
 
 # ----------------------------------------------------------------------------- decode
@@ -396,6 +221,20 @@ def decode_batch(
     Never raises on bad frames: every frame keeps a row with its ``status``.
     ``status_counts(result)`` adds ``duplicate`` = sum(n_receptions - 1), so the
     counts sum to ``len(receptions)``.
+
+    Examples
+    --------
+    >>> from toyama_lab.lorawan.keys import KeyStore
+    >>> ks = KeyStore.from_records(
+    ...     [{"dev_addr": "26011BDA", "nwk_s_key": "00" * 16, "app_s_key": "11" * 16}]
+    ... )
+    >>> phy = encode_batch([0x26011BDA] * 2, [1, 2], [13, 13], [b"\\x00\\x05", b"\\x00\\x07"], ks)
+    >>> rx = pl.DataFrame({"phy_payload": pl.concat([phy, phy[1:]])})  # frame 2 heard twice
+    >>> out = decode_batch(rx, ks)
+    >>> out.select("dev_addr", "fcnt", "status", "n_receptions", "rain_rain_mm").rows()
+    [('26011BDA', 1, 'ok', 1, 0.5), ('26011BDA', 2, 'ok', 2, 0.7)]
+    >>> status_counts(out).rows()
+    [('ok', 2), ('duplicate', 1)]
     """
     if not isinstance(receptions, pl.DataFrame):
         raise TypeError(
@@ -417,9 +256,10 @@ def decode_batch(
     n = len(frames)
     length = np.diff(offsets)
     # Every gather below reads from one buffer with room before and after the frames.
-    flat = _padded_buffer(flat, int(length.max(initial=0)))
+    flat = padded_buffer(flat, int(length.max(initial=0)))
     start = offsets[:-1] + 16
-    h = gather_padded(flat, start, length, _HEADER_WIDTH, padded=True)
+    # Bytes past a short frame are never read: every field below is gated by a length check.
+    h = gather_padded(flat, start, length, _HEADER_WIDTH, zero_tail=False, padded=True)
     mhdr = h[:, 0]
     mtype = (mhdr >> 5).astype(np.int64)
     major = mhdr & 0x03
@@ -455,7 +295,7 @@ def decode_batch(
     mark(is_data & (length < _MIN_DATA_LEN), "malformed:too_short")
     mark(is_data & (length < _MIN_DATA_LEN + fopts_len), "malformed:fopts_overflow")
     mark(is_data & (fport == 0) & (fopts_len > 0), "malformed:fopts_with_port0")
-    table = _key_table(keys)
+    table = key_table(keys)
     # Few distinct addresses: look each up once (a sorted search per row is slower).
     uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
     dev = table.lookup(uniq_addr)[addr_row]
@@ -468,7 +308,7 @@ def decode_batch(
     has_plain = np.zeros(n, dtype=bool)
     cand = np.flatnonzero(~bad)
     if len(cand):
-        dev_key = _radix_key(dev[cand], table.n)
+        dev_key = radix_key(dev[cand], table.n)
         sort = np.argsort(dev_key, kind="stable")
         order = cand[sort]
         c_dev = dev[order]
@@ -492,13 +332,13 @@ def decode_batch(
         # the frames whose counter changed (usually one round, at most a few).
         for _ in range(8):
             idx_act = np.flatnonzero(active)
-            new32, new_st = _fcnt32(c_f16[idx_act], c_key[idx_act], last_seen)
+            new32, new_st = rebuild_fcnt32(c_f16[idx_act], c_key[idx_act], last_seen)
             changed = ~checked[idx_act] | (new32 != f32[idx_act])
             redo = idx_act[changed]
             f32[idx_act] = new32
             fst[idx_act] = new_st
             if len(redo):
-                tags = _mic(
+                tags = frame_mic(
                     table,
                     c_dev[redo],
                     flat,
@@ -536,7 +376,7 @@ def decode_batch(
                 padded=True,
             )
             plain = np.zeros((n, width), dtype=np.uint8)
-            plain[good] = _crypt_payload(
+            plain[good] = crypt_payload(
                 table,
                 dev[good],
                 fport[good],
@@ -749,7 +589,7 @@ def encode_batch(
             else _as_int_array(val, name, n, 0, 1).astype(bool)
         )
     _check_lengths(plen, olen, port)
-    table = _key_table(keys)
+    table = key_table(keys)
     uniq_addr, addr_row = np.unique(addr.astype(np.uint32), return_inverse=True)
     dev = table.lookup(uniq_addr)[addr_row]
     missing = np.flatnonzero(dev < 0)
@@ -764,7 +604,7 @@ def encode_batch(
     direction = np.zeros(n, dtype=np.uint8)
     # Encrypt the FRMPayloads.
     pwidth = (int(plen.max(initial=0)) + 15) // 16 * 16 or 16
-    enc_mat = _crypt_payload(
+    enc_mat = crypt_payload(
         table, dev, port, direction, addr, f32, flat_to_padded(pflat, poff, pwidth), plen
     )
     enc = enc_mat[np.arange(pwidth) < plen[:, None]]
@@ -773,14 +613,14 @@ def encode_batch(
     width = int(frame_len.max(initial=0))
     body = np.zeros((n, width), dtype=np.uint8)
     body[:, 0] = np.where(flags["confirmed"], 0x80, 0x40)
-    body[:, 1:5] = _le_bytes(addr, 4)
+    body[:, 1:5] = le_bytes(addr, 4)
     body[:, 5] = (
         (flags["adr"].astype(np.uint8) << 7)
         | (flags["adr_ack_req"].astype(np.uint8) << 6)
         | (flags["ack"].astype(np.uint8) << 5)
         | olen.astype(np.uint8)
     )
-    body[:, 6:8] = _le_bytes(f32 & 0xFFFF, 2)
+    body[:, 6:8] = le_bytes(f32 & 0xFFFF, 2)
     flat_body = body.reshape(-1)
     row_base = np.arange(n, dtype=np.int64) * width
     idx, _ = ragged_index(row_base + 8, olen)
@@ -790,12 +630,12 @@ def encode_batch(
     idx, _ = ragged_index(row_base + 9 + olen, np.where(has_port, plen, 0))
     flat_body[idx] = enc
     # MIC per device, rows sorted by device.
-    order = np.argsort(_radix_key(dev, table.n), kind="stable")
+    order = np.argsort(radix_key(dev, table.n), kind="stable")
     mic = np.empty((n, 4), dtype=np.uint8)
-    mic[order] = _mic(
+    mic[order] = frame_mic(
         table,
         dev[order],
-        _padded_buffer(body.reshape(-1), width),
+        padded_buffer(body.reshape(-1), width),
         16 + order * width,
         frame_len[order],
         direction[order],
