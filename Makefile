@@ -13,7 +13,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (toyama-lab)" >/dev/null
 	@# strip notebook outputs on commit (the .gitattributes filter), when this is a git checkout
-	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install && git config filter.nbstripout.clean '$(abspath $(BIN))/python -m nbstripout --keep-id'; fi
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(abspath $(BIN))/python -m nbstripout --keep-id'; \
+	  git config filter.nbstripout.smudge cat; \
+	  git config diff.ipynb.textconv '$(abspath $(BIN))/python -m nbstripout -t'; fi
 	@touch $(STAMP)
 
 ## data: generate the default class dataset and print what was made

@@ -1,0 +1,161 @@
+"""When and where children walk: time bands and a metric grid, aggregated with suppression.
+
+Fixes of the child-watch trackers (こどもを見守る地域連携事業) are put into **time bands**
+(登校, 下校, ...) and into square **grid cells** of a given size in metres (a local
+projection around the city hall, :func:`toyama_lab.city.geo.to_xy`). A cell of a band is
+published only if at least ``k`` distinct children were seen in it
+(:func:`toyama_lab.privacy.aggregate_with_threshold`); other cells are kept as
+``suppressed`` without counts, so a map can show "there is something here, too few to
+show" without revealing one child's route.
+
+Notes
+-----
+Time bands (JST, by the hour of the fix):
+
+* 登校 (to school) 7-8時: 7:00-8:59. Japanese elementary schools start about 8:15-8:30
+  and children leave home 7:20-7:50 (:mod:`toyama_lab.synth.children`).
+* 下校 (from school) 14-17時: 14:00-17:59, the leave windows of grades 1-6 and the walk home.
+* 放課後・夕方 (evening) 18-19時: 18:00-19:59, the way home after a detour.
+* その他 (other): every other hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.city.geo import from_xy, to_xy
+from toyama_lab.privacy import MIN_CELL_CHILDREN, aggregate_with_threshold
+
+__all__ = [
+    "BAND_NAMES",
+    "TIME_BANDS",
+    "add_cells",
+    "add_time_band",
+    "cell_centres",
+    "heatmap_table",
+]
+
+#: Time bands: ``key -> (first hour, last hour)`` inclusive, JST.
+TIME_BANDS: dict[str, tuple[int, int]] = {
+    "to_school": (7, 8),
+    "from_school": (14, 17),
+    "evening": (18, 19),
+}
+#: ``key -> (Japanese, English)`` names of the bands (``other`` for the rest).
+BAND_NAMES: dict[str, tuple[str, str]] = {
+    "to_school": ("登校 7-8時", "To school 7-9h"),
+    "from_school": ("下校 14-17時", "From school 14-18h"),
+    "evening": ("放課後・夕方 18-19時", "Evening 18-20h"),
+    "other": ("その他", "Other"),
+}
+
+
+def _check_bands(bands: Mapping[str, tuple[int, int]]) -> None:
+    hours = np.zeros(24, dtype=int)
+    for key, span in bands.items():
+        if not (isinstance(span, tuple) and len(span) == 2 and 0 <= span[0] <= span[1] <= 23):
+            raise ValueError(
+                f"band {key!r} = {span!r} must be a (first_hour, last_hour) tuple with "
+                "0 <= first <= last <= 23, e.g. (14, 17)."
+            )
+        hours[span[0] : span[1] + 1] += 1
+    if (hours > 1).any():
+        raise ValueError(f"time bands overlap at hours {np.flatnonzero(hours > 1).tolist()}.")
+
+
+def add_time_band(
+    fixes: pl.DataFrame, bands: Mapping[str, tuple[int, int]] = TIME_BANDS
+) -> pl.DataFrame:
+    """Add a ``band`` column (a key of ``bands`` or ``"other"``) from the hour of ``time``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> f = pl.DataFrame({"time": [dt.datetime(2025, 6, 2, 7, 40), dt.datetime(2025, 6, 2, 15)]})
+    >>> add_time_band(f)["band"].to_list()
+    ['to_school', 'from_school']
+    """
+    if "time" not in fixes.columns:
+        raise ValueError(f"fixes lack a 'time' column; got {fixes.columns}.")
+    _check_bands(bands)
+    hour = pl.col("time").dt.hour()
+    expr = pl.lit("other")
+    for key, (h0, h1) in bands.items():
+        expr = pl.when(hour.is_between(h0, h1)).then(pl.lit(key)).otherwise(expr)
+    return fixes.with_columns(expr.alias("band"))
+
+
+def _check_cell(cell_m: float) -> float:
+    if isinstance(cell_m, bool) or not isinstance(cell_m, (int, float)) or not 10 <= cell_m <= 5000:
+        raise ValueError(f"cell_m={cell_m!r} must be a grid size from 10 to 5000 m, e.g. 200.")
+    return float(cell_m)
+
+
+def add_cells(fixes: pl.DataFrame, cell_m: float = 200.0) -> pl.DataFrame:
+    """Add integer grid indices ``cx``, ``cy`` of square cells of ``cell_m`` metres.
+
+    Parameters
+    ----------
+    fixes : polars.DataFrame
+        With ``lon``, ``lat``. [deg]
+    cell_m : float
+        Cell size (10-5000). [m]
+
+    Returns
+    -------
+    polars.DataFrame
+        The fixes with ``cx``, ``cy`` (int64): ``floor(x / cell_m)`` of the local
+        projection around the city hall (:func:`toyama_lab.city.geo.to_xy`).
+    """
+    c = _check_cell(cell_m)
+    missing = [k for k in ("lon", "lat") if k not in fixes.columns]
+    if missing:
+        raise ValueError(f"fixes lack column(s) {missing}; expected lon and lat in degrees.")
+    x, y = to_xy(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+    return fixes.with_columns(
+        pl.Series("cx", np.floor(x / c).astype(np.int64)),
+        pl.Series("cy", np.floor(y / c).astype(np.int64)),
+    )
+
+
+def cell_centres(cells: pl.DataFrame, cell_m: float = 200.0) -> pl.DataFrame:
+    """Add ``lon``, ``lat`` of the centre of each ``(cx, cy)`` cell. [deg]"""
+    c = _check_cell(cell_m)
+    lon, lat = from_xy((cells["cx"].to_numpy() + 0.5) * c, (cells["cy"].to_numpy() + 0.5) * c)
+    return cells.with_columns(pl.Series("lon", lon), pl.Series("lat", lat))
+
+
+def heatmap_table(
+    fixes: pl.DataFrame,
+    *,
+    cell_m: float = 200.0,
+    k: int = MIN_CELL_CHILDREN,
+    bands: Mapping[str, tuple[int, int]] = TIME_BANDS,
+) -> pl.DataFrame:
+    """Fixes and distinct children per (band, cell), cells with fewer than ``k`` suppressed.
+
+    Parameters
+    ----------
+    fixes : polars.DataFrame
+        Child fixes (``child_id``, ``time``, ``lon``, ``lat``), e.g.
+        ``ds.events("children_fixes")``.
+    cell_m : float
+        Cell size. [m]
+    k : int
+        Minimum distinct children for a cell to be shown (default 3, see
+        :mod:`toyama_lab.privacy`).
+    bands : mapping
+        Time bands (:data:`TIME_BANDS`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``band``, ``cx``, ``cy``, ``n_fixes``, ``n_children`` (null when suppressed),
+        ``suppressed``, ``lon``, ``lat`` (cell centre) [deg]. No child id leaves this table.
+    """
+    f = add_cells(add_time_band(fixes, bands), cell_m)
+    agg = aggregate_with_threshold(f, ["band", "cx", "cy"], k)
+    return cell_centres(agg, cell_m)

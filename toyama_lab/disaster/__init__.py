@@ -1,0 +1,10 @@
+"""Disaster-prevention analyses for the workbooks in ``workbooks/disaster/``.
+
+- :mod:`~toyama_lab.disaster.alerts`: river warning levels (氾濫注意水位, 避難判断水位,
+  氾濫危険水位), the alert timeline, rain peaks and lead times.
+- :mod:`~toyama_lab.disaster.coverage`: after an earthquake, which sensors went dark or
+  lost every gateway in reach (link budget), and where one more gateway helps most.
+- :mod:`~toyama_lab.disaster.bousai`: the 自主防災組織の組織率 KPI by district (SYNTHETIC
+  rates) and the population's distance to the nearest shelter.
+- :mod:`~toyama_lab.disaster.figures`: the offline plotly figures of these workbooks.
+"""
