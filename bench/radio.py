@@ -13,18 +13,26 @@ Baseline, measured in the same run on the same number of values per day: numpy
 ``sort`` of the day's random start times plus a ``searchsorted`` of all of them into the
 sorted array (the least any time-overlap search must do).
 
-Printed: transmissions, receptions, radio time and transmissions per second, baseline
-time, ratio, peak RSS (psutil), and the projected time for a full year.
+Printed: transmissions, receptions, radio time (wall and CPU, summed over the days) and
+transmissions per second, baseline time, ratio, peak RSS (psutil and the kernel's high-water
+mark), and the projected
+time for a full year. With ``--workers N`` the days are shared among N processes (spawned;
+each builds the city and links, then runs its block of days: days are independent,
+every draw being keyed by device and counter); then the wall time of the day loop
+(schedule, tracker fixes and radio; the slowest worker's) is printed too, with its
+projection for a year, and the peak RSS is that of the largest process.
 
 Usage::
 
-    python bench/radio.py [--days 365] [--size city] [--encode] [--seed 0]
+    python bench/radio.py [--days 365] [--size city] [--encode] [--seed 0] [--workers 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing as mp
+import resource
 import time
 
 import numpy as np
@@ -47,7 +55,10 @@ class _PeakRss:
         self.peak = self.proc.memory_info().rss
 
     def sample(self) -> None:
-        self.peak = max(self.peak, self.proc.memory_info().rss)
+        # the kernel's high-water mark (ru_maxrss, KiB on Linux) also sees the peaks
+        # inside a day, between two samples
+        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.peak = max(self.peak, self.proc.memory_info().rss, hwm)
 
 
 def _day_schedule(city, registry, links, day: int, d0: dt.date, seed: int, fixes_day):
@@ -78,39 +89,45 @@ def _day_schedule(city, registry, links, day: int, d0: dt.date, seed: int, fixes
     return dev, counter, planned, lens, x, y
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--days", type=int, default=365)
-    ap.add_argument("--size", default="city", choices=("tiny", "class", "city"))
-    ap.add_argument("--start", default="2025-04-01")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--encode", action="store_true", help="also build the LoRaWAN frames")
-    args = ap.parse_args(argv)
-    rss = _PeakRss()
+_STATE: dict = {}
+
+
+def _setup(args) -> None:
     city = build_city(args.seed, args.size)
     registry, keys = build_registry(city, args.seed)
     cfg = RadioConfig()
     links = build_links(city, registry, args.seed, cfg)
+    _STATE.update(args=args, city=city, registry=registry, keys=keys, links=links, cfg=cfg)
+
+
+def _run_days(days: list[int]) -> dict:
+    """Simulate the given day numbers; timings and counts (runs in a worker or inline)."""
     from toyama_lab.synth.children import simulate_tracks
 
+    t_loop = time.perf_counter()
+    args, city, registry, keys, links, cfg = (
+        _STATE[k] for k in ("args", "city", "registry", "keys", "links", "cfg")
+    )
+    rss = _PeakRss()
     start = dt.date.fromisoformat(args.start)
-    n_tx = n_rx = 0
-    t_air = t_base = t_track = t_enc = 0.0
+    out = {"n_tx": 0, "n_rx": 0, "t_air": 0.0, "cpu_air": 0.0, "t_base": 0.0, "t_track": 0.0}
+    out["t_enc"] = 0.0
     losses = np.zeros(8, dtype=np.int64)
-    for day in range(args.days):
+    for day in days:
         d = start + dt.timedelta(days=day)
         t0 = time.perf_counter()
         fixes = simulate_tracks(city, d, 1, seed=args.seed)
-        t_track += time.perf_counter() - t0
+        out["t_track"] += time.perf_counter() - t0
         dev, counter, planned, lens, x, y = _day_schedule(
             city, registry, links, day, d, args.seed, fixes
         )
         for arr in (dev, counter, lens, x, y):
             arr[:] = arr[np.argsort(planned, kind="stable")]
         planned.sort()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         air = simulate_air(dev, counter, planned, lens, x, y, links, seed=args.seed, cfg=cfg)
-        t_air += time.perf_counter() - t0
+        out["t_air"] += time.perf_counter() - t0
+        out["cpu_air"] += time.process_time() - c0
         if args.encode:
             from toyama_lab.lorawan.batch import encode_batch
 
@@ -118,36 +135,87 @@ def main(argv=None) -> None:
             pay = pl.Series([bytes(int(n) - _OVERHEAD) for n in lens], dtype=pl.Binary)
             t0 = time.perf_counter()
             encode_batch(addr[dev], counter % (1 << 32), 11, pay, keys)
-            t_enc += time.perf_counter() - t0
-        n_tx += dev.size
-        n_rx += air.pair_tx.size
+            out["t_enc"] += time.perf_counter() - t0
+        out["n_tx"] += dev.size
+        out["n_rx"] += air.pair_tx.size
         losses += np.bincount(air.loss, minlength=8)
+        del air  # keep one day of pairs in memory at a time
         rng = np.random.default_rng(day)
         starts = rng.uniform(0, 86400.0, dev.size)
         t0 = time.perf_counter()
         s = np.sort(starts)
         np.searchsorted(s, starts)
-        t_base += time.perf_counter() - t0
+        out["t_base"] += time.perf_counter() - t0
         rss.sample()
+    out["losses"] = losses
+    out["rss"] = rss.peak
+    out["t_loop"] = time.perf_counter() - t_loop
+    return out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--size", default="city", choices=("tiny", "class", "city"))
+    ap.add_argument("--start", default="2025-04-01")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--encode", action="store_true", help="also build the LoRaWAN frames")
+    ap.add_argument("--workers", type=int, default=1, help="processes sharing the days")
+    args = ap.parse_args(argv)
+    if args.workers < 1:
+        ap.error(f"--workers must be >= 1; got {args.workers}.")
+    # contiguous blocks of days per worker
+    blocks = [b.tolist() for b in np.array_split(np.arange(args.days), args.workers) if b.size]
+    if len(blocks) == 1:
+        _setup(args)
+        parts = [_run_days(blocks[0])]
+    else:
+        # spawn, not fork: polars' thread pool does not survive a fork
+        with mp.get_context("spawn").Pool(len(blocks), _setup, (args,)) as pool:
+            parts = pool.map(_run_days, blocks, chunksize=1)
+    t_loop = max(p["t_loop"] for p in parts)
+    city, registry = _STATE.get("city"), _STATE.get("registry")
+    if city is None:
+        city = build_city(args.seed, args.size)
+        registry, _ = build_registry(city, args.seed)
+    tot = {k: sum(p[k] for p in parts) for k in parts[0] if k not in ("losses", "rss", "t_loop")}
+    losses = np.sum([p["losses"] for p in parts], axis=0)
+    peak = max(p["rss"] for p in parts)
+    n_tx, n_rx, t_air = tot["n_tx"], tot["n_rx"], tot["t_air"]
     from toyama_lab.network.road import LOSS_REASONS
 
     year = t_air * 365.0 / args.days
     print(
         f"size={args.size} days={args.days} devices={registry.height} gateways="
-        f"{city.gateways.height}"
+        f"{city.gateways.height} workers={len(blocks)}"
     )
     print(f"transmissions           {n_tx:>14,d}")
     print(f"gateway receptions      {n_rx:>14,d}")
     print(f"radio time              {t_air:>14.2f} s   ({n_tx / t_air:,.0f} tx/s)")
     print(
-        f"baseline sort+search    {t_base:>14.2f} s   ({n_tx / t_base:,.0f} values/s); "
-        f"radio / baseline = {t_air / t_base:.1f}x"
+        f"radio CPU time          {tot['cpu_air']:>14.2f} s   "
+        f"({n_tx / tot['cpu_air']:,.0f} tx/s per core)"
     )
-    print(f"tracker fixes (synth)   {t_track:>14.2f} s   (not in the radio time)")
+    print(
+        f"baseline sort+search    {tot['t_base']:>14.2f} s   "
+        f"({n_tx / tot['t_base']:,.0f} values/s); radio / baseline = "
+        f"{t_air / tot['t_base']:.1f}x"
+    )
+    print(f"tracker fixes (synth)   {tot['t_track']:>14.2f} s   (not in the radio time)")
     if args.encode:
-        print(f"frame encoding          {t_enc:>14.2f} s   ({n_tx / t_enc:,.0f} frames/s)")
-    print(f"peak RSS                {rss.peak / 2**20:>14.0f} MiB")
+        print(
+            f"frame encoding          {tot['t_enc']:>14.2f} s   ({n_tx / tot['t_enc']:,.0f} "
+            "frames/s)"
+        )
+    print(f"peak RSS                {peak / 2**20:>14.0f} MiB")
     print(f"projected radio time for 365 days: {year:.0f} s ({year / 60:.1f} min)")
+    if len(blocks) > 1:
+        wy = t_loop * 365.0 / args.days
+        print(
+            f"wall time of the day loop on {len(blocks)} processes: {t_loop:.2f} s "
+            f"({n_tx / t_loop:,.0f} tx/s); projected for 365 days: {wy:.0f} s "
+            f"({wy / 60:.1f} min)"
+        )
     print(
         "loss reasons: "
         + ", ".join(f"{r}={int(c)}" for r, c in zip(LOSS_REASONS, losses, strict=True) if c)

@@ -123,6 +123,40 @@ def test_load_csv_with_blank_lines_bom_and_spaces(tmp_path):
     assert len(ks) == 2
 
 
+_JL = json.dumps({"dev_addr": "26011BDA", "nwk_s_key": NWK, "app_s_key": APP})
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("k.csv", f"# SYNTHETIC keys\ndev_addr,nwk_s_key,app_s_key\n26011BDA,{NWK},{APP}\n"),
+        ("k.csv", f"\n  # note\ndev_addr,nwk_s_key,app_s_key\n# x\n26011BDA,{NWK},{APP}\n"),
+        ("k.jsonl", f"# SYNTHETIC keys\n{_JL}\n   # trailing note\n"),
+        ("keys", f"# SYNTHETIC keys, sniffed as JSON lines\n\n{_JL}\n"),
+        (
+            "keys",
+            f"# SYNTHETIC, sniffed as CSV\ndev_addr,nwk_s_key,app_s_key\n26011BDA,{NWK},{APP}\n",
+        ),
+    ],
+)
+def test_load_skips_comment_lines(tmp_path, name, text):
+    ks = KeyStore.load(_write(tmp_path, name, text))
+    assert list(ks) == [KeyStore.from_records(_records()[:1]).get(0x26011BDA)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("k.csv", "# c\n# c\ndev_addr,nwk_s_key,app_s_key\n26011BDA,,x\n", r"line 4: column"),
+        ("k.csv", "# c\ndev_addr,nwk_s_key\n", r"line 2: header lacks column\(s\) app_s_key"),
+        ("k.jsonl", "# c\n\n[1]\n", r"line 3: expected a JSON object"),
+    ],
+)
+def test_load_errors_count_comment_lines(tmp_path, name, text, match):
+    with pytest.raises(KeyStoreError, match=match):
+        KeyStore.load(_write(tmp_path, name, text))
+
+
 def test_load_sniffs_json_lines_without_suffix(tmp_path):
     line = json.dumps({"dev_addr": "26011BDA", "nwk_s_key": NWK, "app_s_key": APP})
     ks = KeyStore.load(_write(tmp_path, "keys", line + "\n\n"))

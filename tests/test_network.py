@@ -244,7 +244,9 @@ def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
         assert a[name].read_bytes() == b[name].read_bytes(), name
     ks = KeyStore.load(a["keys"])
     assert len(ks) == res.registry.height
-    assert a["keys"].read_text().splitlines()[0].startswith("synthetic,")
+    first, header = a["keys"].read_text().splitlines()[:2]
+    assert first.startswith("#") and "SYNTHETIC" in first
+    assert header.startswith("synthetic,")
     with pytest.raises(FileExistsError):
         write_network(res, tmp_path / "a")
     write_network(res, tmp_path / "a", overwrite=True)
@@ -294,3 +296,31 @@ def test_bad_readings():
         )
     with pytest.raises(ValueError, match="polars DataFrame"):
         simulate_network(city, {"gps_tracker": [1, 2]}, seed=0, scenario="normal-week", start=START)
+
+
+def test_simulate_air_fading_is_the_counter_based_stream():
+    import dataclasses
+
+    from toyama_lab.network.road import build_links, simulate_air
+    from toyama_lab.synth import random as rnd
+
+    city = build_city(0, "class")
+    registry, _ = build_registry(city, 0)
+    cfg = RadioConfig()
+    links = build_links(city, registry, 0, cfg)
+    fixed = np.flatnonzero(np.isfinite(links.dev_x))
+    rng = np.random.default_rng(2)
+    dev = np.sort(rng.choice(fixed, 3000))
+    counter = np.arange(dev.size)
+    planned = np.sort(rng.uniform(0.0, 120.0, dev.size))  # crowded: frames meet
+    args = (dev, counter, planned, np.full(dev.size, 15), links.dev_x[dev], links.dev_y[dev])
+    fast = simulate_air(*args, links, seed=0, cfg=cfg)
+    slow = simulate_air(*args, dataclasses.replace(links, cand_fade_key=None), seed=0, cfg=cfg)
+    for f in dataclasses.fields(fast):
+        assert np.array_equal(getattr(fast, f.name), getattr(slow, f.name)), f.name
+    assert (fast.loss == LOSS_REASONS.index("collision")).any()  # contention was exercised
+    d, g = dev[fast.pair_tx], fast.pair_gw
+    want = cfg.fading_db * rnd.normal(
+        0, "net-fade", d * 1024 + g, counter[fast.pair_tx], dtype=np.float32
+    )
+    np.testing.assert_allclose(fast.pair_rssi - links.mean_rssi[d, g], want, atol=1e-5)

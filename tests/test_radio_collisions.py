@@ -11,8 +11,10 @@ from toyama_lab.radio.collisions import (
     OUT_OF_RANGE,
     REASONS,
     RECEIVED,
+    contention_mask,
     overlapping_pairs,
     receive,
+    receive_pairs,
     sir_threshold_matrix,
 )
 
@@ -164,3 +166,82 @@ def test_bad_input(kwargs, match):
         receive(**args)
     with pytest.raises(ValueError, match="co_sf_db"):
         sir_threshold_matrix(float("nan"))
+
+
+def _random_scene(seed):
+    rng = np.random.default_rng(seed)
+    n, n_gw = int(rng.integers(2, 200)), int(rng.integers(1, 5))
+    start = rng.uniform(0.0, rng.uniform(0.3, 30.0), n)
+    if seed % 2:
+        start = np.round(start, 1)  # ties in start
+    dur = rng.uniform(0.03, 1.5, n)
+    freq = F0 + rng.integers(0, 4, n) * 200e3 + rng.choice([0.0, 100e3], n)
+    sf = rng.integers(7, 13, n)
+    rssi = rng.uniform(-140.0, -90.0, (n, n_gw))
+    return rng, start, dur, freq, sf, rssi, int(rng.integers(1, 10))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_sparse_pairs_match_dense_matrix(seed):
+    # a pair left out of the list is a gateway that does not hear the transmission at
+    # all: the dense matrix with -inf dBm there must give the same fate to listed pairs
+    rng, start, dur, freq, sf, rssi, n_dem = _random_scene(seed)
+    listed = rng.random(rssi.shape) < 0.7
+    tx, gw = np.nonzero(listed)
+    perm = rng.permutation(tx.size)  # pair order must not matter
+    tx, gw = tx[perm], gw[perm]
+    sparse = receive_pairs(tx, gw, start, dur, freq, sf, 125_000, rssi[tx, gw],
+                           n_demodulators=n_dem)  # fmt: skip
+    dense = receive(start, dur, freq, sf, 125_000, np.where(listed, rssi, -np.inf),
+                    n_demodulators=n_dem).reason  # fmt: skip
+    assert np.array_equal(sparse, dense[tx, gw])
+    assert (sparse != RECEIVED).any() and (sparse == RECEIVED).any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hand_built_cases_through_pairs(seed):
+    # the dense scenes above, through the sparse entry with gateway ids far apart
+    r = receive_pairs([0, 1], [7, 7], [0.0, 0.0], [0.1, 0.1], F0, [7, 7], 125_000,
+                      [-100.0, -110.0 + seed])  # fmt: skip
+    assert [REASONS[c] for c in r] == ["received", "collision"]
+    r = receive_pairs([0, 1, 1], [7, 7, 900], [0.0, 0.0], [0.1, 0.1], F0, [7, 9], 125_000,
+                      [-100.0, -90.0, -90.0])  # fmt: skip
+    assert [REASONS[c] for c in r] == ["interference", "received", "received"]
+
+
+def test_contention_mask():
+    start = [0.0, 0.05, 1.0, 1.05, 3.0]
+    freq = [F0, F0, F0, F0 + 200e3, F0]
+    assert contention_mask(start, 0.1, freq).tolist() == [True, True, False, False, False]
+    # nine frames on nine channels at once: the ninth may find the 8 paths busy, and all
+    # the frames on air then are involved
+    start = np.r_[np.zeros(9), 5.0]
+    freq = F0 + np.arange(10) * 1e6
+    assert contention_mask(start, 0.1, freq).tolist() == [True] * 9 + [False]
+    assert not contention_mask(start, 0.1, freq, n_demodulators=9).any()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"pair_tx": [0, 2]}, "pair_tx"),
+        ({"pair_gw": [0]}, "same length"),
+        ({"pair_gw": [0, -1]}, "pair_gw"),
+        ({"sf": 13}, "sf"),
+        ({"sensitivity": [1.0, 2.0, 3.0]}, "sensitivity"),
+    ],
+)
+def test_receive_pairs_bad_input(kwargs, match):
+    args = {
+        "pair_tx": [0, 1],
+        "pair_gw": [0, 0],
+        "start_s": [0.0, 0.0],
+        "duration_s": [0.1, 0.1],
+        "freq_hz": F0,
+        "sf": 7,
+        "bw_hz": 125_000,
+        "rssi_dbm": [-100.0, -100.0],
+    }
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        receive_pairs(**args)

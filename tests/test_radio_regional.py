@@ -85,6 +85,26 @@ def test_pause_between_own_transmissions():
     assert_allclose(out.start_s, [0.0, 0.25, 0.5])
 
 
+@pytest.mark.parametrize("day", [0, 300])
+def test_spaced_frames_of_many_devices_are_not_delayed(day):
+    # 500 devices, 20 frames each 10 min apart at late clock times, each on its own
+    # channel: no pause or carrier-sense rule applies, so nothing may move (an offset per
+    # device in the pause scan once left ~1e-6 s round-off and marked them delayed)
+    rng = np.random.default_rng(1)
+    dev = np.repeat(np.arange(500), 20)
+    start = day * 86400.0 + np.tile(np.arange(20), 500) * 600.0 + rng.uniform(0, 590, 500)[dev]
+    freq = F0 + np.arange(dev.size) * 1e6
+    out = apply_regional_rules(dev, start, 0.1, freq)
+    assert set(names(out)) == {"sent"}
+    assert np.array_equal(out.start_s, start)
+    # and a real pause violation among them is still caught, by the exact amount
+    start[1] = start[0] + 0.12
+    out = apply_regional_rules(dev, start, 0.1, freq)
+    assert names(out)[:2] == ["sent", "delayed_pause"]
+    assert_allclose(out.start_s[1], start[0] + 0.15, atol=1e-9)
+    assert set(names(out)[2:]) == {"sent"}
+
+
 @pytest.mark.parametrize(
     ("rules", "sf", "payload", "expected"),
     [

@@ -283,7 +283,10 @@ class KeyStore:
 
         The format is chosen by suffix: ``.csv`` is CSV, ``.jsonl``/``.ndjson``/
         ``.json`` is JSON lines; any other suffix is sniffed from the first
-        non-blank character (``{`` means JSON lines).
+        non-blank character of the first line that is not a comment (``{`` means
+        JSON lines). In both formats, blank lines and comment lines (first non-blank
+        character ``#``, e.g. ``# SYNTHETIC keys, not for real devices``) are skipped,
+        before the CSV header too.
 
         Parameters
         ----------
@@ -311,15 +314,21 @@ class KeyStore:
         except UnicodeDecodeError as exc:
             raise KeyStoreError(f"{p}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
         suffix = p.suffix.lower()
+        # comment lines become blank lines, so that line numbers in messages stay true
+        lines = [
+            "\n" if line.lstrip().startswith("#") else line
+            for line in text.splitlines(keepends=True)
+        ]
+        content = [i for i, line in enumerate(lines) if line.strip()]
         if suffix in (".jsonl", ".ndjson", ".json"):
             is_json = True
         elif suffix == ".csv":
             is_json = False
         else:
-            is_json = text.lstrip().startswith("{")
+            is_json = bool(content) and lines[content[0]].lstrip().startswith("{")
         store = cls(source=str(p))
         if is_json:
-            for lineno, line in enumerate(text.splitlines(), start=1):
+            for lineno, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 where = f"{p}, line {lineno}"
@@ -336,17 +345,19 @@ class KeyStore:
                     )
                 store._add(_record_to_keys(rec, where), where)
         else:
-            reader = csv.DictReader(io.StringIO(text))
+            skip = content[0] if content else 0  # leading blank and comment lines
+            reader = csv.DictReader(io.StringIO("".join(lines[skip:])))
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in _REQUIRED if c not in header]
             if missing:
                 raise KeyStoreError(
-                    f"{p}, line 1: header lacks column(s) {', '.join(missing)}; expected a header "
-                    f"line with {', '.join(_REQUIRED)} (optional dev_eui, app_key)"
+                    f"{p}, line {skip + 1}: header lacks column(s) {', '.join(missing)}; "
+                    f"expected a header line with {', '.join(_REQUIRED)} (optional dev_eui, "
+                    "app_key)"
                 )
             reader.fieldnames = header
             for rec in reader:
-                where = f"{p}, line {reader.line_num}"
+                where = f"{p}, line {skip + reader.line_num}"
                 if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):
                     continue
                 store._add(_record_to_keys(rec, where), where)

@@ -25,12 +25,16 @@ Link model (every figure that is not a standard is marked *assumption*)
   ticket machines) lose a further 10 dB entering the building (assumption, of the order
   of ITU-R P.2109 for traditional buildings near 1 GHz).
 * **SNR**: RSSI minus the noise floor -174 + 10 log10(BW) + 6 dB (AN1200.22).
-* **Sensitivity and collisions**: :func:`toyama_lab.radio.collisions.receive` (noise floor +
-  SNR floor, 8 SX1301 demodulator paths per gateway, 6 dB co-SF capture, Croce et al.
-  inter-SF thresholds, lock after 3 preamble symbols). A pair is only simulated when its
-  power is at least :data:`CUTOFF_DBM` (sensitivity at SF12 minus 9 dB): weaker signals
-  can neither be received nor, alone, spoil a reception (co-SF capture needs the
-  interferer within 6 dB of a victim that is itself above sensitivity).
+* **Sensitivity and collisions**: :func:`toyama_lab.radio.collisions.receive_pairs` (noise
+  floor + SNR floor, 8 SX1301 demodulator paths per gateway, 6 dB co-SF capture, Croce et
+  al. inter-SF thresholds, lock after 3 preamble symbols). A pair is only simulated when
+  its power is at least :func:`pair_cutoff_dbm` of its SF (SF7: -133.5 dBm ... SF12:
+  :data:`CUTOFF_DBM` = -146.0 dBm with the defaults): the weakest power at which a frame
+  of that SF can spoil a reception (a victim is at least at its own sensitivity and
+  fails when the interferer is within the SIR threshold of it; for co-SF that is
+  sensitivity minus 6 dB), less 3 dB so that two such interferers adding up are still
+  counted. Weaker signals can neither be received nor spoil a reception unless three or
+  more of them add up, which is neglected.
 * **ADR**: each fixed device uses the lowest SF whose best-gateway SNR keeps a 10 dB
   installation margin (:func:`toyama_lab.radio.adr.assign_sf`, Semtech's recommended ADR);
   with no such SF it stays at SF12. The SF does not follow outages (ADR backs off only
@@ -69,7 +73,8 @@ from toyama_lab.radio.collisions import (
     NO_DEMODULATOR,
     OUT_OF_RANGE,
     RECEIVED,
-    receive,
+    contention_mask,
+    receive_pairs,
     sir_threshold_matrix,
 )
 from toyama_lab.radio.link import (
@@ -81,7 +86,6 @@ from toyama_lab.radio.link import (
 from toyama_lab.radio.regional import (
     ARIB_T108,
     DELAYED_CS,
-    DELAYED_PAUSE,
     DROPPED_BUDGET,
     DROPPED_CS,
     DROPPED_MAX_TX,
@@ -97,11 +101,13 @@ __all__ = [
     "DETAILS",
     "DEVICE_HEIGHT_M",
     "LOSS_REASONS",
+    "MARGIN_SIGMA",
     "URBAN_RADIUS_M",
     "Air",
     "Links",
     "RadioConfig",
     "build_links",
+    "pair_cutoff_dbm",
     "simulate_air",
 ]
 
@@ -130,8 +136,14 @@ DEVICE_HEIGHT_M = {
 INDOOR_LOSS_DB = {"counter": 10.0}
 #: Radius of the "urban" Hata environment around the city-hall gateway [m] (assumption).
 URBAN_RADIUS_M = 3000.0
-#: Weakest pair simulated: SF12 sensitivity at 125 kHz minus 9 dB. [dBm]
+#: Weakest pair simulated at any SF with the default settings: SF12 sensitivity at 125 kHz
+#: minus 9 dB (:func:`pair_cutoff_dbm`). [dBm]
 CUTOFF_DBM = float(sensitivity_dbm(12, 125_000)) - 9.0
+
+#: Random terms (fading, tracker shadowing) are drawn only for pairs whose mean power is
+#: within this many standard deviations of the level that matters: a pair is left out
+#: only when its normal draw would exceed 4 sigma (probability 3.2e-5, one-sided).
+MARGIN_SIGMA = 4.0
 
 #: Loss reasons of the transmission truth table, in code order (0 = delivered).
 LOSS_REASONS = (
@@ -165,6 +177,7 @@ DETAILS = (
     "power_outage",
     "no_reading",
 )
+_TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
 
 
@@ -224,9 +237,20 @@ class Links:
         Median received power with static shadowing (NaN rows for trackers). [dBm]
     sf : numpy.ndarray of int, shape (n_dev,)
         Spreading factor per device (ADR for fixed devices, fixed for trackers).
-    cand_ptr, cand_gw : numpy.ndarray
+    cand_ptr, cand_gw, cand_mean : numpy.ndarray
         CSR lists of the gateways each fixed device can reach (mean power above
-        :data:`CUTOFF_DBM` less three fading sigmas).
+        :func:`pair_cutoff_dbm` of its SF less :data:`MARGIN_SIGMA` fading sigmas) and
+        that mean power [dBm], strongest first.
+    seed : int
+        Seed the links were built with.
+    cand_fade_key : numpy.ndarray of uint64
+        Per candidate, the counter-based key of its fading stream
+        (``toyama_lab.synth.random.key_of(seed, "net-fade", device * 1024 + gateway)``),
+        computed once instead of once per frame.
+    cand_n_sens : numpy.ndarray of int, shape (n_dev,)
+        How many of those (a prefix) have a mean power above the sensitivity of the
+        device's SF less :data:`MARGIN_SIGMA` fading sigmas: the only pairs of a frame that meets no
+        other frame (:func:`toyama_lab.radio.collisions.contention_mask`) that can matter.
     """
 
     lon0: float
@@ -241,6 +265,37 @@ class Links:
     sf: np.ndarray
     cand_ptr: np.ndarray = field(repr=False)
     cand_gw: np.ndarray = field(repr=False)
+    cand_mean: np.ndarray = field(repr=False)
+    cand_n_sens: np.ndarray = field(repr=False)
+    seed: int = 0
+    cand_fade_key: np.ndarray | None = field(default=None, repr=False)
+
+
+def pair_cutoff_dbm(cfg: RadioConfig) -> np.ndarray:
+    """Weakest received power worth simulating, per SF of the transmission.
+
+    A frame of SF ``a`` can only make a victim of SF ``b`` fail when its power exceeds
+    ``sens_b - sir[b, a]`` (the victim is at least at its sensitivity ``sens_b``); the
+    cutoff is the smallest such power over ``b`` (and the frame's own sensitivity), less
+    3 dB so that two interferers just below the limit still count together.
+
+    Parameters
+    ----------
+    cfg : RadioConfig
+
+    Returns
+    -------
+    numpy.ndarray, shape (6,)
+        Cutoff for SF7..SF12. [dBm]
+
+    Examples
+    --------
+    >>> np.round(pair_cutoff_dbm(RadioConfig()), 1).tolist()
+    [-133.5, -136.0, -138.5, -141.0, -143.5, -146.0]
+    """
+    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz), dtype=np.float64)
+    harm = (sens[:, None] - sir_threshold_matrix(cfg.co_sf_db)).min(axis=0)
+    return np.minimum(sens, harm) - 3.0
 
 
 def _path_loss(d_m, gw_h, dev_h, urban, freq_hz=923.2e6):
@@ -318,11 +373,23 @@ def build_links(city, registry: pl.DataFrame, seed: int, cfg: RadioConfig) -> Li
         assign_sf(np.where(fixed, best_snr, -99.0), margin_db=cfg.adr_margin_db, unreachable=12),
         cfg.tracker_sf,
     ).astype(np.int64)
-    reach = fixed[:, None] & (mean >= CUTOFF_DBM - 3.0 * cfg.fading_db)
+    cut = pair_cutoff_dbm(cfg)[sf - 7]
+    reach = fixed[:, None] & (mean >= cut[:, None] - MARGIN_SIGMA * cfg.fading_db)
     cnt = reach.sum(axis=1)
     ptr = np.r_[0, np.cumsum(cnt)].astype(np.int64)
-    cand = np.nonzero(reach)[1].astype(np.int64)
-    return Links(lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand)
+    rows, cand = np.nonzero(reach)
+    cmean = mean[rows, cand]
+    order = np.lexsort((-cmean, rows))  # per device, strongest first
+    rows, cand, cmean = rows[order], cand[order], cmean[order]
+    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))[sf - 7]
+    n_sens = np.bincount(
+        rows[cmean >= sens[rows] - MARGIN_SIGMA * cfg.fading_db], minlength=n_dev
+    ).astype(np.int64)
+    fade_key = rnd.key_of(seed, "net-fade", rows.astype(np.int64) * 1024 + cand)
+    return Links(
+        lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand.astype(np.int64), cmean,
+        n_sens, int(seed), fade_key,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -363,13 +430,28 @@ class Air:
     pair_snr: np.ndarray
 
 
-def _ragged(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expand CSR lists: (row position for each item, item index into the CSR data)."""
-    counts = ptr[rows + 1] - ptr[rows]
-    owner = np.repeat(np.arange(rows.size), counts)
-    first = np.cumsum(counts) - counts
-    item = ptr[rows][owner] + (np.arange(int(counts.sum())) - first[owner])
+def _ragged(begin: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expand CSR slices ``begin[i] : begin[i] + counts[i]``: (row for each item, item)."""
+    owner = np.repeat(np.arange(begin.size), counts)
+    item = np.arange(int(counts.sum()), dtype=np.int64)
+    item += np.repeat(begin - (np.cumsum(counts) - counts), counts)
     return owner, item
+
+
+def _fade_from_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """``toyama_lab.synth.random.normal(seed, "net-fade", index, counter, dtype=float32)``
+    from the stream keys ``key_of(seed, "net-fade", index)`` computed beforehand.
+
+    The same SplitMix64 step and Box-Muller transform as :mod:`toyama_lab.synth.random`
+    (its ``hash64`` and ``normal``), so the values are identical; only the per-pair key
+    derivation is saved.
+    """
+    h = counter.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h *= rnd._GOLDEN
+        h += keys
+        rnd._mix(h)
+    return rnd._normal_from_hash(h, np.float32)
 
 
 def _heard(x, y, eirp_dbm):
@@ -442,12 +524,7 @@ def simulate_air(
         heard_dbm=_heard(x, y, cfg.eirp_dbm),
     )
     start = reg.start_s
-    reason = reg.reason.copy()
-    # apply_regional_rules marks a device's frames "delayed_pause" when only float
-    # round-off of its per-device time offset moved them (~1e-9 s): undo that here
-    spurious = (reason == DELAYED_PAUSE) & (np.abs(start - planned_s) < 1e-6)
-    reason[spurious] = 0
-    start = np.where(spurious, planned_s, start)
+    reason = reg.reason
     sent = reason <= DELAYED_CS
     loss[reason == DROPPED_MAX_TX] = L_DWELL
     detail[reason == DROPPED_MAX_TX] = DETAILS.index("max_dwell_400ms")
@@ -457,29 +534,60 @@ def simulate_air(
     detail[reason == DROPPED_BUDGET] = DETAILS.index("hourly_budget")
 
     # -- pairs within reach: fixed devices from their candidate lists, trackers per fix
+    # (every pair down to the cutoff for frames that meet others, down to sensitivity
+    # less the fading margin for the rest: see contention_mask)
+    cut = pair_cutoff_dbm(cfg)
     rows = np.flatnonzero(sent)
+    hot = np.zeros(n, dtype=bool)
+    hot[rows] = contention_mask(
+        start[rows], toa[rows], freq[rows], cfg.bw_hz, n_demodulators=cfg.n_demodulators
+    )
     fixed = np.isfinite(links.dev_x[device[rows]])
     fr = rows[fixed]
-    owner, item = _ragged(links.cand_ptr, device[fr])
+    d_fr = device[fr]
+    begin = links.cand_ptr[d_fr]
+    counts = np.where(hot[fr], links.cand_ptr[d_fr + 1] - begin, links.cand_n_sens[d_fr])
+    owner, item = _ragged(begin, counts)
     p_tx = fr[owner]
     p_gw = links.cand_gw[item]
-    p_mean = links.mean_rssi[device[p_tx], p_gw]
+    p_mean = links.cand_mean[item]
+    if links.cand_fade_key is not None and links.seed == seed:
+        fade = _fade_from_keys(links.cand_fade_key[item], counter[p_tx])
+    else:
+        fade = rnd.normal(seed, "net-fade", device[p_tx] * 1024 + p_gw, counter[p_tx],
+                          dtype=np.float32)  # fmt: skip
     mr = rows[~fixed]
     if mr.size:
         h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
-        m = _mean_rssi(x[mr], y[mr], h, np.zeros(mr.size), (links.gw_x, links.gw_y,
-                       links.gw_h), cfg)  # fmt: skip
-        ok = m >= CUTOFF_DBM - 3.0 * cfg.shadowing_db - 3.0 * cfg.fading_db
-        ti, gi = np.nonzero(ok)
+        sens_mr = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))[sf[mr] - 7]
+        floor = np.where(hot[mr], cut[sf[mr] - 7], sens_mr)
+        floor = floor - MARGIN_SIGMA * cfg.shadowing_db - MARGIN_SIGMA * cfg.fading_db
+        # (fix x gateway) matrices in blocks of fixes, so memory stays small
+        parts_t, parts_g, parts_m = [], [], []
+        for b in range(0, mr.size, _TRACKER_BLOCK):
+            blk = slice(b, b + _TRACKER_BLOCK)
+            r_b = mr[blk]
+            m = _mean_rssi(x[r_b], y[r_b], h[blk], np.zeros(r_b.size),
+                           (links.gw_x, links.gw_y, links.gw_h), cfg)  # fmt: skip
+            tb, gb = np.nonzero(m >= floor[blk, None])
+            parts_t.append(tb + b)
+            parts_g.append(gb)
+            parts_m.append(m[tb, gb])
+        ti, gi = np.concatenate(parts_t), np.concatenate(parts_g)
         shadow = cfg.shadowing_db * rnd.normal(
             seed, "net-shadow-trk", device[mr[ti]] * 1024 + gi, counter[mr[ti]]
         )
         p_tx = np.concatenate([p_tx, mr[ti]])
         p_gw = np.concatenate([p_gw, gi])
-        p_mean = np.concatenate([p_mean, m[ti, gi] + shadow])
-    fade = cfg.fading_db * rnd.normal(seed, "net-fade", device[p_tx] * 1024 + p_gw, counter[p_tx])
+        p_mean = np.concatenate([p_mean, np.concatenate(parts_m) + shadow])
+        fade_trk = rnd.normal(
+            seed, "net-fade", device[mr[ti]] * 1024 + gi, counter[mr[ti]], dtype=np.float32
+        )
+        fade = np.concatenate([fade, fade_trk])
+    fade *= np.float32(cfg.fading_db)
     p_rssi = p_mean + fade
-    keep = p_rssi >= CUTOFF_DBM
+    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
+    keep = np.flatnonzero(p_rssi >= np.where(hot, cut[sf - 7], sens[sf - 7])[p_tx])
     p_tx, p_gw, p_rssi = p_tx[keep], p_gw[keep], p_rssi[keep]
 
     # -- gateways down
@@ -489,36 +597,36 @@ def simulate_air(
         for g, s, e in zip(g_idx.tolist(), g_s.tolist(), g_e.tolist(), strict=True):
             down |= (p_gw == g) & (start[p_tx] >= s) & (start[p_tx] < e)
 
-    # -- receptions: one receive() call, gateways kept apart by a time offset per gateway
+    # -- receptions on the pair lists (a gateway that is down neither hears nor suffers)
     p_reason = np.full(p_tx.size, OUT_OF_RANGE, dtype=np.int8)
-    up = np.flatnonzero(~down)
-    if up.size:
-        t0 = float(start[rows].min())
-        span = float((start[rows] + toa[rows]).max() - t0) + 10.0
-        offset = p_gw[up] * span
-        r = receive(
-            start[p_tx[up]] - t0 + offset,
-            toa[p_tx[up]],
-            freq[p_tx[up]],
-            sf[p_tx[up]],
+    up = np.flatnonzero(~down) if down.any() else slice(None)
+    if p_tx.size:
+        p_reason[up] = receive_pairs(
+            p_tx[up],
+            p_gw[up],
+            start,
+            toa,
+            freq,
+            sf,
             cfg.bw_hz,
-            p_rssi[up][:, None],
+            p_rssi[up],
             sir_db=sir_threshold_matrix(cfg.co_sf_db),
             n_demodulators=cfg.n_demodulators,
         )
-        p_reason[up] = r.reason[:, 0]
-    sens = np.asarray(sensitivity_dbm(sf[p_tx], cfg.bw_hz))
-    p_reason[down & (p_rssi >= sens)] = _PAIR_GW_DOWN
+    if down.any():
+        p_reason[np.flatnonzero(down)[p_rssi[down] >= sens[sf[p_tx[down]] - 7]]] = _PAIR_GW_DOWN
 
     # -- per transmission: delivered, or the fate at the strongest gateway
     got = p_reason == RECEIVED
     delivered = np.zeros(n, dtype=bool)
     delivered[p_tx[got]] = True
-    order = np.lexsort((-p_rssi, p_tx))
-    first = order[np.r_[True, p_tx[order][1:] != p_tx[order][:-1]]] if order.size else order
-    best_reason = np.full(n, OUT_OF_RANGE, dtype=np.int8)
-    best_reason[p_tx[first]] = p_reason[first]
     lost_air = sent & ~delivered
+    best_reason = np.full(n, OUT_OF_RANGE, dtype=np.int8)
+    lp = np.flatnonzero(lost_air[p_tx])  # pairs of the lost transmissions only: few
+    if lp.size:
+        order = lp[np.lexsort((-p_rssi[lp], p_tx[lp]))]
+        first = order[np.r_[True, p_tx[order][1:] != p_tx[order][:-1]]]
+        best_reason[p_tx[first]] = p_reason[first]
     pair_to_loss = {
         OUT_OF_RANGE: (L_OUT_OF_RANGE, 0),
         NO_DEMODULATOR: (L_NO_DEMOD, 0),
@@ -530,9 +638,6 @@ def simulate_air(
         sel = lost_air & (best_reason == code)
         loss[sel] = lr
         detail[sel] = dt_
-    # a delivered frame whose strongest gateway lost it still counts as delivered
-    loss[delivered] = DELIVERED
-    detail[delivered] = 0
     snr = p_rssi[got] - noise_floor_dbm(cfg.bw_hz)
     return Air(
         sent_s=start,

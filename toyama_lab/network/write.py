@@ -3,8 +3,9 @@
 Files (all byte-identical for the same inputs and seed):
 
 * ``network/registry.parquet`` - devices (SYNTHETIC identifiers, ``synthetic`` column);
-* ``network/keys.csv`` - SYNTHETIC session keys, first column ``synthetic`` (``true``),
-  then the :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
+* ``network/keys.csv`` - SYNTHETIC session keys: a ``#`` comment line saying so, then a
+  header with first column ``synthetic`` (``true``) and the
+  :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
 * ``network/gateway_log.parquet`` - receptions in ``RECEPTION_SCHEMA``;
 * ``network/transmissions.parquet`` - the truth per uplink;
 * ``network/network.json`` - parameters and loss-reason counts.
@@ -36,16 +37,21 @@ FILES = {
     "transmissions": "transmissions.parquet",
     "params": "network.json",
 }
+#: First line of ``keys.csv`` (a comment, skipped by ``KeyStore.load``).
+KEYS_COMMENT = "# SYNTHETIC LoRaWAN session keys made by toyama-lab; not for any real device"
 _KEY_COLUMNS = ("synthetic", "dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key")
 
 
 def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
     """Write SYNTHETIC keys as CSV with a leading ``synthetic`` column (mode 0600).
 
-    ``toyama_lab.lorawan.KeyStore.load`` reads the file (it ignores the extra column).
+    The first line is the comment :data:`KEYS_COMMENT`.
+    ``toyama_lab.lorawan.KeyStore.load`` reads the file (it skips the comment and ignores
+    the extra column).
     Rows are sorted by DevAddr so the bytes do not depend on insertion order.
     """
     buf = io.StringIO()
+    buf.write(KEYS_COMMENT + "\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(_KEY_COLUMNS)
     for k in sorted(keys, key=lambda k: k.dev_addr):

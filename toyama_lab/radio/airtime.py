@@ -36,6 +36,21 @@ LDRO_SYMBOL_TIME_S = 16e-3
 
 
 def _check_members(name: str, value: np.ndarray, allowed: tuple[int, ...]) -> None:
+    if value.size == 0:
+        return
+    if value.size <= 64:  # a few values (often a scalar): plain Python is cheapest
+        if all(v in allowed for v in value.ravel().tolist()):
+            return
+    if value.dtype.kind in "iu" and allowed == tuple(range(allowed[0], allowed[-1] + 1)):
+        # contiguous integer set: two reductions instead of a set membership test
+        if value.min() >= allowed[0] and value.max() <= allowed[-1]:
+            return
+    else:
+        ok = np.zeros(value.shape, dtype=bool)
+        for a in allowed:
+            ok |= value == a
+        if ok.all():
+            return
     bad = ~np.isin(value, allowed)
     if np.any(bad):
         shown = np.unique(np.asarray(value)[bad])[:5].tolist()
@@ -69,7 +84,11 @@ def symbol_time(sf, bw_hz=125_000):
     bw_a = np.asarray(bw_hz)
     _check_members("sf", sf_a, SPREADING_FACTORS)
     _check_members("bw_hz", bw_a, BANDWIDTHS_HZ)
-    out = np.exp2(sf_a.astype(np.float64)) / bw_a.astype(np.float64)
+    if sf_a.dtype.kind in "iu" and bw_a.ndim == 0:
+        # a six-entry table indexed by sf - 7 (cheaper than exp2 on long pair arrays)
+        out = (np.exp2(np.arange(7.0, 13.0)) / float(bw_a))[sf_a - 7]
+    else:
+        out = np.exp2(sf_a.astype(np.float64)) / bw_a.astype(np.float64)
     return out if out.ndim else float(out)
 
 

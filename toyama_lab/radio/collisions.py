@@ -55,8 +55,10 @@ __all__ = [
     "REASONS",
     "RECEIVED",
     "Receptions",
+    "contention_mask",
     "overlapping_pairs",
     "receive",
+    "receive_pairs",
     "sir_threshold_matrix",
 ]
 
@@ -175,35 +177,279 @@ def overlapping_pairs(start_s, end_s):
     return order[older[keep]], order[newer[keep]]
 
 
-def _assign_demodulators(start, end, detected, n_paths):
-    """Greedy SX1301 path assignment per gateway; True where a detected frame got a path.
+def contention_mask(start_s, duration_s, freq_hz, bw_hz=125_000, *, n_demodulators=8):
+    """Transmissions whose receptions can depend on other transmissions.
 
-    Frames whose concurrency (all detected frames) stays below ``n_paths`` certainly get a
-    path; only the overloaded remainder is settled in time order (a short loop over the
-    overload candidates, not over all frames).
+    A transmission is marked when it overlaps another in time and band (it may disturb
+    or be disturbed), when it starts while ``n_demodulators`` or more others are on air
+    at all (it may find every demodulator path of a gateway busy), and, for the latter,
+    every transmission overlapping it in time (they hold the paths). Every pair of an
+    unmarked transmission is received exactly when its power is at or above the
+    sensitivity, whatever the other transmissions at that gateway.
+
+    Parameters
+    ----------
+    start_s, duration_s, freq_hz : array_like, shape (n_tx,)
+        Start [s], time on air [s] and centre frequency [Hz].
+    bw_hz : array_like, shape (n_tx,) or scalar, default 125000
+        Bandwidth. [Hz]
+    n_demodulators : int, default 8
+        Demodulator paths per gateway.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_tx,)
+
+    Examples
+    --------
+    >>> contention_mask([0.0, 0.05, 1.0], 0.1, [923.2e6, 923.2e6, 923.2e6]).tolist()
+    [True, True, False]
     """
-    tx_idx, gw_idx = np.nonzero(detected)
-    got = np.zeros_like(detected)
-    if tx_idx.size == 0:
-        return got
-    horizon = 4.0 * (float(end.max() - start.min()) + 1.0)
-    s = start[tx_idx] - start.min() + gw_idx * horizon
-    e = end[tx_idx] - start.min() + gw_idx * horizon
-    order = np.argsort(s, kind="stable")
-    s, e, tx_idx, gw_idx = s[order], e[order], tx_idx[order], gw_idx[order]
-    e_sorted = np.sort(e)
-    active = np.arange(s.size) - np.searchsorted(e_sorted, s, side="right")
-    ok = active < n_paths
+    start = np.asarray(start_s, dtype=np.float64)
+    n = start.size
+    end = start + np.broadcast_to(np.asarray(duration_s, dtype=np.float64), (n,))
+    freq = np.broadcast_to(np.asarray(freq_hz, dtype=np.float64), (n,))
+    bw = np.broadcast_to(np.asarray(bw_hz), (n,))
+    o_old, o_new = overlapping_pairs(start, end)
+    hot = np.zeros(n, dtype=bool)
+    band = np.abs(freq[o_old] - freq[o_new]) < (bw[o_old] + bw[o_new]) / 2.0
+    hot[o_old[band]] = True
+    hot[o_new[band]] = True
+    crowded = np.bincount(o_new, minlength=n) >= n_demodulators
+    if crowded.any():
+        hot[crowded] = True
+        hot[o_old[crowded[o_new]]] = True
+    return hot
+
+
+def _check_sf_bw(sf_a: np.ndarray, bw: np.ndarray) -> None:
+    """Spreading factors in 7..12 and bandwidths of LoRaWAN (errors say what is wrong)."""
+    if sf_a.size and (sf_a.dtype.kind not in "iu" or sf_a.min() < 7 or sf_a.max() > 12):
+        raise ValueError(
+            f"sf must be whole spreading factors 7..12; got {np.unique(sf_a)[:6].tolist()}."
+        )
+    symbol_time(np.int64(7), bw)  # validates the bandwidths
+
+
+def _demodulators(s, e, g, older, newer, detected, n_paths):
+    """Greedy SX1301 path assignment on pairs sorted by (gateway, start).
+
+    ``older``/``newer`` are the time-overlapping pairs of the same gateway (positions in
+    the sorted order, ``older`` first). A detected frame takes a path when fewer than
+    ``n_paths`` earlier detected frames of its gateway are still on air; frames rejected
+    earlier still count while on air in ``active`` but hold no path, so only the
+    overloaded remainder is settled in time order (a short loop over the overload
+    candidates, not over all frames).
+    """
+    both = detected[older] & detected[newer]
+    active = np.bincount(newer[both], minlength=s.size)
+    ok = detected & (active < n_paths)
     rejected_ends: list[float] = []
-    for c in np.flatnonzero(~ok):
+    gw_now = None
+    for c in np.flatnonzero(detected & ~ok).tolist():
+        if g[c] != gw_now:
+            gw_now, rejected_ends = g[c], []
         while rejected_ends and rejected_ends[0] <= s[c]:
             heapq.heappop(rejected_ends)
         if active[c] - len(rejected_ends) < n_paths:
             ok[c] = True
         else:
-            heapq.heappush(rejected_ends, e[c])
-    got[tx_idx[ok], gw_idx[ok]] = True
-    return got
+            heapq.heappush(rejected_ends, float(e[c]))
+    return ok
+
+
+def receive_pairs(
+    pair_tx,
+    pair_gw,
+    start_s,
+    duration_s,
+    freq_hz,
+    sf,
+    bw_hz,
+    rssi_dbm,
+    *,
+    sensitivity=None,
+    sir_db=None,
+    preamble=8,
+    lock_symbols=5,
+    n_demodulators=8,
+) -> np.ndarray:
+    """Decide the receptions of a sparse list of (transmission, gateway) pairs.
+
+    The same model as :func:`receive` (see the module notes), for the pairs given only:
+    a gateway hears a transmission, and is disturbed by it, only through a listed pair.
+    Pairs are sorted by (gateway, start); per gateway, the pairs that overlap in time are
+    found with one ``searchsorted``, and interference is summed over those overlaps with
+    ``numpy.add.reduceat``. Cost and memory grow with the number of pairs and overlaps,
+    not with ``n_tx x n_gw``.
+
+    Parameters
+    ----------
+    pair_tx : array_like of int, shape (n_pair,)
+        Transmission index (row of the per-transmission arrays) of each pair.
+    pair_gw : array_like of int, shape (n_pair,)
+        Gateway index (any non-negative int) of each pair; one pair per
+        (transmission, gateway) at most.
+    start_s, duration_s, freq_hz, sf, bw_hz : array_like, shape (n_tx,) or scalar
+        Per transmission, as in :func:`receive`. [s], [s], [Hz], [-], [Hz]
+    rssi_dbm : array_like, shape (n_pair,)
+        Received power of each pair. [dBm]
+    sensitivity : array_like, shape (n_pair,) or scalar, optional
+        Sensitivity per pair; default noise floor + SNR floor of the frame's SF and
+        bandwidth (:func:`toyama_lab.radio.link.sensitivity_dbm`). [dBm]
+    sir_db, preamble, lock_symbols, n_demodulators
+        As in :func:`receive`.
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (n_pair,)
+        Index into :data:`REASONS` per pair (0 = received).
+
+    Raises
+    ------
+    ValueError
+        For inconsistent shapes or out-of-range parameters.
+
+    Examples
+    --------
+    >>> r = receive_pairs([0, 1, 1], [0, 0, 3], [0.0, 0.0], [0.1, 0.1], 923.2e6, 7, 125_000,
+    ...                   [-100.0, -110.0, -110.0])
+    >>> [REASONS[c] for c in r]
+    ['received', 'collision', 'received']
+    """
+    start = np.asarray(start_s, dtype=np.float64)
+    if start.ndim != 1:
+        raise ValueError(f"start_s must be 1-D (one value per transmission); got {start.shape}.")
+    n = start.size
+    dur = np.broadcast_to(np.asarray(duration_s, dtype=np.float64), (n,))
+    freq = np.broadcast_to(np.asarray(freq_hz, dtype=np.float64), (n,))
+    sf_a = np.broadcast_to(np.asarray(sf), (n,))
+    bw_in = np.asarray(bw_hz)
+    bw = np.broadcast_to(bw_in, (n,))
+    p_tx = np.asarray(pair_tx)
+    p_gw = np.asarray(pair_gw)
+    rssi = np.asarray(rssi_dbm, dtype=np.float64)
+    m = p_tx.size
+    if p_tx.shape != (m,) or p_gw.shape != (m,) or rssi.shape != (m,):
+        raise ValueError(
+            "pair_tx, pair_gw and rssi_dbm must be 1-D arrays of the same length (one value "
+            f"per pair); got {p_tx.shape}, {p_gw.shape} and {rssi.shape}."
+        )
+    if m and (p_tx.dtype.kind not in "iu" or p_tx.min() < 0 or p_tx.max() >= n):
+        raise ValueError(f"pair_tx must be transmission indices in 0..{n - 1}.")
+    if m and (p_gw.dtype.kind not in "iu" or p_gw.min() < 0):
+        raise ValueError("pair_gw must be non-negative gateway indices (int).")
+    if np.any(dur <= 0):
+        raise ValueError("duration_s must be > 0 for every transmission.")
+    if lock_symbols < 0 or lock_symbols > preamble:
+        raise ValueError(f"lock_symbols must be in 0..preamble ({preamble}); got {lock_symbols}.")
+    if n_demodulators < 1:
+        raise ValueError(f"n_demodulators must be >= 1; got {n_demodulators}.")
+    thr = sir_threshold_matrix() if sir_db is None else np.asarray(sir_db, dtype=np.float64)
+    if thr.shape != (6, 6):
+        raise ValueError(f"sir_db must be a 6 x 6 matrix (SF7..12); got {thr.shape}.")
+    _check_sf_bw(np.asarray(sf_a), bw_in)
+    reason = np.full(m, RECEIVED, dtype=np.int8)
+    if m == 0:
+        return reason
+    sf_i = sf_a.astype(np.intp) - 7
+    if sensitivity is None:
+        sens_tx = np.asarray(sensitivity_dbm(sf_a, bw), dtype=np.float64)
+        in_range = rssi >= sens_tx[p_tx]
+    else:
+        sens = np.asarray(sensitivity, dtype=np.float64)
+        if sens.ndim and sens.shape != (m,):
+            raise ValueError(
+                f"sensitivity must be a scalar or one value per pair ({m}); got {sens.shape}."
+            )
+        in_range = rssi >= sens
+    end = start + dur
+    reason[~in_range] = OUT_OF_RANGE
+    # screen on transmissions (contention_mask): only the pairs of transmissions that
+    # can meet others need the per-gateway work; every other pair is received exactly
+    # when it is in range
+    hot = contention_mask(start, dur, freq, bw, n_demodulators=n_demodulators)
+    sel = np.flatnonzero(hot[p_tx])
+    if sel.size:
+        reason[sel] = _contend(
+            p_tx[sel], p_gw[sel], rssi[sel], in_range[sel], start, end, dur, freq, bw, sf_i,
+            thr, preamble, lock_symbols, int(n_demodulators),
+        )  # fmt: skip
+    return reason
+
+
+def _contend(p_tx, p_gw, rssi, in_range, start, end, dur, freq, bw, sf_i, thr, preamble,
+             lock_symbols, n_paths):  # fmt: skip
+    """Demodulator paths and interference of pairs (the core of :func:`receive_pairs`)."""
+    n = start.size
+    m = p_tx.size
+    reason = np.full(m, RECEIVED, dtype=np.int8)
+
+    # sort the pairs by (gateway, start, transmission): a stable sort by start rank, then
+    # a stable (radix for small ints) sort by gateway
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(start, kind="stable")] = np.arange(n)
+    r = rank[p_tx]
+    o = np.argsort(r, kind="stable")
+    g_small = p_gw[o]
+    if p_gw.max() < 1 << 15:
+        g_small = g_small.astype(np.int16)
+    o = o[np.argsort(g_small, kind="stable")]
+    tx_o, g = p_tx[o], p_gw[o]
+    s, e = start[tx_o], end[tx_o]
+
+    # time-overlapping pairs of the same gateway: candidates from one searchsorted on
+    # (gateway, start) keys; the exact tests below make the search margin harmless
+    t0 = float(start.min())
+    span = float(dur.max())
+    horizon = float(end.max() - t0) + 2.0 * span + 10.0
+    key = (s - t0) + g * horizon
+    lo = np.searchsorted(key, key - span * (1.0 + 1e-9) - 1e-6, side="left")
+    counts = np.arange(m) - lo
+    total = int(counts.sum())
+    newer = np.repeat(np.arange(m), counts)
+    older = np.arange(total) - np.repeat(np.cumsum(counts) - counts - lo, counts)
+    keep = (g[older] == g[newer]) & (e[older] > s[newer])
+    older, newer = older[keep], newer[keep]
+
+    got_path = _demodulators(s, e, g, older, newer, in_range[o], n_paths)
+
+    # interference: every overlapping pair, both directions (victim, interferer)
+    victim = np.concatenate([older, newer])
+    intf = np.concatenate([newer, older])
+    tv, ti = tx_o[victim], tx_o[intf]
+    same_band = np.abs(freq[tv] - freq[ti]) < (bw[tv] + bw[ti]) / 2.0
+    t_sym = np.exp2(sf_i[tv] + 7.0) / bw[tv]
+    lock_t = start[tv] + (preamble - lock_symbols) * t_sym
+    harmful = same_band & (end[ti] > lock_t)
+    victim, intf, tv, ti = victim[harmful], intf[harmful], tv[harmful], ti[harmful]
+    lost_co = np.zeros(m, dtype=bool)
+    lost_inter = np.zeros(m, dtype=bool)
+    if victim.size:
+        rs = rssi[o]
+        overlap = np.minimum(end[tv], end[ti]) - np.maximum(start[tv], start[ti])
+        weight = overlap / dur[tv]
+        k = victim * 6 + sf_i[ti]
+        order = np.argsort(k, kind="stable")
+        k, victim, intf, weight = k[order], victim[order], intf[order], weight[order]
+        bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        i_sum = np.add.reduceat(weight * 10.0 ** (rs[intf] / 10.0), bounds)
+        v = victim[bounds]
+        sf_int = k[bounds] % 6
+        with np.errstate(divide="ignore", invalid="ignore"):  # -inf dBm: no power at all
+            sir = rs[v] - 10.0 * np.log10(i_sum)
+        fail = sir < thr[sf_i[tx_o[v]], sf_int]
+        co = sf_int == sf_i[tx_o[v]]
+        lost_co[o[v[co & fail]]] = True
+        lost_inter[o[v[~co & fail]]] = True
+
+    reason[lost_inter] = INTERFERENCE
+    reason[lost_co] = COLLISION
+    got = np.empty(m, dtype=bool)
+    got[o] = got_path
+    reason[~got] = NO_DEMODULATOR
+    reason[~in_range] = OUT_OF_RANGE
+    return reason
 
 
 def receive(
@@ -221,6 +467,10 @@ def receive(
     n_demodulators=8,
 ) -> Receptions:
     """Decide every (transmission, gateway) reception.
+
+    A dense front end of :func:`receive_pairs`: every (transmission, gateway) pair of
+    the matrix is a pair (so a transmission out of range of a gateway still disturbs
+    the others there).
 
     Parameters
     ----------
@@ -271,10 +521,6 @@ def receive(
     n = start.size
     if start.ndim != 1:
         raise ValueError(f"start_s must be 1-D (one value per transmission); got {start.shape}.")
-    dur = np.broadcast_to(np.asarray(duration_s, dtype=np.float64), (n,))
-    freq = np.broadcast_to(np.asarray(freq_hz, dtype=np.float64), (n,))
-    sf_a = np.broadcast_to(np.asarray(sf), (n,))
-    bw = np.broadcast_to(np.asarray(bw_hz), (n,))
     rssi = np.asarray(rssi_dbm, dtype=np.float64)
     if rssi.ndim == 1:
         rssi = rssi[:, None]
@@ -283,58 +529,31 @@ def receive(
             f"rssi_dbm must have shape (n_tx, n_gw) = ({n}, n_gw); got {rssi.shape}. "
             "Compute it with toyama_lab.radio.link for every transmission and gateway."
         )
-    if np.any(dur <= 0):
-        raise ValueError("duration_s must be > 0 for every transmission.")
-    if lock_symbols < 0 or lock_symbols > preamble:
-        raise ValueError(f"lock_symbols must be in 0..preamble ({preamble}); got {lock_symbols}.")
-    if n_demodulators < 1:
-        raise ValueError(f"n_demodulators must be >= 1; got {n_demodulators}.")
-    t_sym = np.asarray(symbol_time(sf_a, bw), dtype=np.float64)
-    thr = sir_threshold_matrix() if sir_db is None else np.asarray(sir_db, dtype=np.float64)
-    if thr.shape != (6, 6):
-        raise ValueError(f"sir_db must be a 6 x 6 matrix (SF7..12); got {thr.shape}.")
-    sens = sensitivity_dbm(sf_a, bw) if sensitivity is None else sensitivity
-    sens = np.asarray(sens, dtype=np.float64)
-    if sens.ndim == 1:
-        sens = sens[:, None]
-    end = start + dur
     n_gw = rssi.shape[1]
-    reason = np.full((n, n_gw), RECEIVED, dtype=np.int8)
-    if n == 0:
-        return Receptions(reason)
-
-    in_range = rssi >= sens
-    got_path = _assign_demodulators(start, end, in_range, int(n_demodulators))
-
-    # interference: every overlapping pair, both directions (victim, interferer)
-    older, newer = overlapping_pairs(start, end)
-    victim = np.concatenate([older, newer])
-    intf = np.concatenate([newer, older])
-    same_band = np.abs(freq[victim] - freq[intf]) < (bw[victim] + bw[intf]) / 2.0
-    lock_t = start[victim] + (preamble - lock_symbols) * t_sym[victim]
-    harmful = same_band & (end[intf] > lock_t)
-    victim, intf = victim[harmful], intf[harmful]
-    lost_co = np.zeros((n, n_gw), dtype=bool)
-    lost_inter = np.zeros((n, n_gw), dtype=bool)
-    if victim.size:
-        overlap = np.minimum(end[victim], end[intf]) - np.maximum(start[victim], start[intf])
-        weight = overlap / dur[victim]
-        key = victim * 6 + (sf_a[intf] - 7)
-        order = np.argsort(key, kind="stable")
-        key, victim, intf, weight = key[order], victim[order], intf[order], weight[order]
-        bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        p_int = weight[:, None] * 10.0 ** (rssi[intf] / 10.0)
-        i_sum = np.add.reduceat(p_int, bounds, axis=0)
-        v = victim[bounds]
-        sf_int = key[bounds] % 6
-        sir = rssi[v] - 10.0 * np.log10(i_sum)
-        fail = sir < thr[sf_a[v] - 7, sf_int][:, None]
-        co = (sf_int + 7) == sf_a[v]
-        np.logical_or.at(lost_co, v[co], fail[co])
-        np.logical_or.at(lost_inter, v[~co], fail[~co])
-
-    reason[lost_inter] = INTERFERENCE
-    reason[lost_co] = COLLISION
-    reason[~got_path] = NO_DEMODULATOR
-    reason[~in_range] = OUT_OF_RANGE
-    return Receptions(reason)
+    sf_a = np.asarray(sf)
+    if sf_a.dtype.kind == "f" and np.all(sf_a == np.round(sf_a)):
+        sf_a = sf_a.astype(np.int64)
+    sens = None
+    if sensitivity is not None:
+        sens = np.asarray(sensitivity, dtype=np.float64)
+        if sens.ndim == 1:
+            sens = sens[:, None]
+        sens = np.broadcast_to(sens, (n, n_gw)).ravel()
+    pair_tx = np.repeat(np.arange(n), n_gw)
+    pair_gw = np.tile(np.arange(n_gw), n)
+    reason = receive_pairs(
+        pair_tx,
+        pair_gw,
+        start,
+        duration_s,
+        freq_hz,
+        sf_a,
+        bw_hz,
+        rssi.ravel(),
+        sensitivity=sens,
+        sir_db=sir_db,
+        preamble=preamble,
+        lock_symbols=lock_symbols,
+        n_demodulators=n_demodulators,
+    )
+    return Receptions(reason.reshape(n, n_gw))

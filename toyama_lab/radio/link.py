@@ -95,6 +95,23 @@ _BW_INDEX = {125_000: 0, 250_000: 1, 500_000: 2}
 _EARTH_RADIUS_M = 6_371_008.8  # IUGG mean Earth radius [m] (Moritz, Geodetic Reference System 1980)
 
 
+def _valid_sf(sf_a: np.ndarray) -> bool:
+    """True when every spreading factor is one of 7..12 (two reductions for int arrays)."""
+    if sf_a.size == 0:
+        return True
+    if sf_a.dtype.kind in "iu":
+        return bool(sf_a.min() >= 7 and sf_a.max() <= 12)
+    return bool(np.all(np.isin(sf_a, list(SNR_FLOOR_DB))))
+
+
+def _bw_index(bw_a: np.ndarray) -> np.ndarray | None:
+    """Column 0/1/2 for 125/250/500 kHz, or None if some bandwidth is not one of them."""
+    col = np.full(bw_a.shape, -1, dtype=np.intp)
+    for bw, i in _BW_INDEX.items():
+        col[bw_a == bw] = i
+    return None if np.any(col < 0) else col
+
+
 def _positive(name: str, value) -> np.ndarray:
     arr = np.asarray(value, dtype=np.float64)
     if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
@@ -373,7 +390,7 @@ def snr_floor_db(sf):
     [-7.5, -20.0]
     """
     sf_a = np.asarray(sf)
-    if np.any(~np.isin(sf_a, list(SNR_FLOOR_DB))):
+    if not _valid_sf(sf_a):
         raise ValueError(f"sf must be in 7..12; got {np.unique(sf_a).tolist()[:6]}.")
     out = -7.5 - 2.5 * (sf_a.astype(np.float64) - 7.0)
     return out if out.ndim else float(out)
@@ -407,19 +424,24 @@ def sensitivity_dbm(sf, bw_hz=125_000, *, table="snr", noise_figure_db=NOISE_FIG
     """
     sf_a = np.asarray(sf)
     bw_a = np.asarray(bw_hz)
-    if np.any(~np.isin(sf_a, list(SNR_FLOOR_DB))):
+    if not _valid_sf(sf_a):
         raise ValueError(f"sf must be in 7..12; got {np.unique(sf_a).tolist()[:6]}.")
-    if np.any(~np.isin(bw_a, list(_BW_INDEX))):
+    col = _bw_index(bw_a)
+    if col is None:
         raise ValueError(
             f"bw_hz must be one of {list(_BW_INDEX)}; got {np.unique(bw_a).tolist()[:6]}."
         )
     if table == "snr":
-        out = np.asarray(noise_floor_dbm(bw_a, noise_figure_db)) + snr_floor_db(sf_a)
+        # (6, 3) table, noise floor + SNR floor, looked up by (sf - 7, bandwidth column)
+        bws = np.array(list(_BW_INDEX), dtype=np.float64)
+        tab = (
+            np.asarray(noise_floor_dbm(bws, noise_figure_db))[None, :]
+            + np.asarray(snr_floor_db(np.arange(7, 13)))[:, None]
+        )
     elif table in ("sx1276", "lorasim"):
         tab = SX1276_SENSITIVITY_DBM if table == "sx1276" else LORASIM_SENSITIVITY_DBM
-        col = np.where(bw_a == 125_000, 0, np.where(bw_a == 250_000, 1, 2))
-        out = tab[sf_a - 7, col]
     else:
         raise ValueError(f"table={table!r} is unknown; expected 'snr', 'sx1276' or 'lorasim'.")
+    out = tab[sf_a.astype(np.intp) - 7, col]
     out = np.asarray(out, dtype=np.float64)
     return out if out.ndim else float(out)

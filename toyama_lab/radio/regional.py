@@ -260,10 +260,15 @@ def apply_regional_rules(
     cum_before = cum - step  # total before this row
     base = cum_before - cum_before[grp_start][grp_id]
     key = np.where(alive_o, s_o - base, -np.inf)
-    horizon = 4.0 * (float(np.abs(s_o).max() + cum.max()) + 1.0)
-    run = np.maximum.accumulate(key + grp_id * horizon) - grp_id * horizon
-    actual = np.where(alive_o, run + base, s_o)
-    delayed = alive_o & (actual > s_o + 1e-12)
+    # running max of key within each device, exactly: on integer ranks of the keys, each
+    # device lifted above the previous ones (a float offset per device would round)
+    by_key = np.argsort(key, kind="stable")
+    rank = np.empty(key.size, dtype=np.int64)
+    rank[by_key] = np.arange(key.size)
+    lifted = rank + grp_id.astype(np.int64) * key.size
+    run = key[by_key[np.maximum.accumulate(lifted) - grp_id * key.size]]
+    delayed = alive_o & (run > key)
+    actual = np.where(delayed, run + base, s_o)
     start[order] = actual
     reason[order[delayed]] = DELAYED_PAUSE
 
