@@ -305,8 +305,8 @@ def test_statuses_of_bad_frames(keys):
         (replay_same, "replay"),
         (replay_old, "replay"),
         (ahead, "fcnt_gap"),
-        (join_request, "join_request"),
-        (join_accept, "join_accept"),
+        (join_request, "unknown_device"),  # no AppKey for its DevEUI
+        (join_accept, "join_accept:no_app_key"),  # no join-request before it
         (proprietary, "proprietary"),
         (good[:11], "malformed:too_short"),
         (bad_major, "malformed:bad_major"),
@@ -514,3 +514,68 @@ def test_docstring_examples():
 
     result = doctest.testmod(batch_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- MAC commands
+MAC_UP = [
+    bytes([0x02]),  # LinkCheckReq
+    bytes([0x03, 0x07]),  # LinkADRAns
+    bytes([0x06, 0x80, 0x05]),  # DevStatusAns
+    bytes([0x0D]),  # DeviceTimeReq
+    bytes([0x20, 0x01]),  # RFU CID -> Unknown, ends the buffer
+    bytes([0x06, 0x80]),  # DevStatusAns cut short -> Truncated
+]
+
+
+def test_mac_command_names_match_the_single_frame_parser(keys):
+    from toyama_lab.lorawan.mac import parse_mac_commands
+
+    rng = np.random.default_rng(5)
+    n = 60
+    fopts = [
+        b"".join(MAC_UP[int(i)] for i in rng.integers(0, len(MAC_UP), int(k)))[:15]
+        for k in rng.integers(0, 4, n)
+    ]
+    fport = np.where(np.arange(n) % 5 == 0, 0, 7)
+    payload = [fo or b"\x02" if p == 0 else b"data" for fo, p in zip(fopts, fport, strict=True)]
+    fopts = [b"" if p == 0 else fo for fo, p in zip(fopts, fport, strict=True)]
+    phy = encode_batch(
+        BASE_ADDR + np.arange(n) % 7, np.arange(n) + 1, fport, payload, keys, fopts=fopts
+    )
+    out = decode_batch(rx(phy.to_list()), keys)
+    assert (out["status"] == "ok").all()
+    for got, fo, pay, p in zip(out["mac_commands"].to_list(), fopts, payload, fport, strict=True):
+        buf = pay if p == 0 else fo
+        expected = [c.name for c in parse_mac_commands(buf, uplink=True, lenient=True)]
+        assert (got if got is not None else []) == expected
+        assert (got is None) == (len(buf) == 0)
+
+
+def test_mac_commands_only_for_verified_frames(keys):
+    good = one(keys, fopts=[bytes([0x02])])
+    bad = bytearray(one(keys, fcnt32=[2], fopts=[bytes([0x02])]))
+    bad[-1] ^= 0x01
+    out = decode_batch(rx([good, bytes(bad), one(keys, fcnt32=[3])]), keys)
+    assert out["status"].to_list() == ["ok", "bad_mic", "ok"]
+    assert out["mac_commands"].to_list() == [["LinkCheckReq"], None, None]
+    from toyama_lab.lorawan._mac_batch import MAC_NAME_DTYPE
+
+    assert out.schema["mac_commands"] == pl.List(MAC_NAME_DTYPE)
+    assert out.filter(pl.col("mac_commands").list.contains("LinkCheckReq")).height == 1
+
+
+@pytest.mark.parametrize("uplink", [True, False])
+def test_split_mac_commands_agrees_with_lenient_parser(uplink):
+    from toyama_lab.lorawan._mac_batch import MAC_NAMES, split_mac_commands
+    from toyama_lab.lorawan.mac import parse_mac_commands
+
+    rng = np.random.default_rng(17 + uplink)
+    bufs = [bytes(rng.integers(0, 16, int(k)).astype(np.uint8)) for k in rng.integers(0, 21, 300)]
+    mat = np.zeros((len(bufs), 24), dtype=np.uint8)
+    for i, b in enumerate(bufs):
+        mat[i, : len(b)] = list(b)
+    row, name, off = split_mac_commands(mat, [len(b) for b in bufs], np.full(len(bufs), uplink))
+    for i, b in enumerate(bufs):
+        ref = parse_mac_commands(b, uplink=uplink, lenient=True)
+        assert [MAC_NAMES[k] for k in name[row == i]] == [c.name for c in ref]
+        assert off[row == i].tolist() == [c.offset for c in ref]

@@ -319,3 +319,169 @@ def test_read_errors(tmp_path):
     with pytest.raises(IngestError, match="Parquet"):
         read_receptions(f, format="parquet")
     assert "auto" in FORMATS
+
+
+# ---------------------------------------------------------------- gateway-side formats
+# ChirpStack v4 gateway UplinkFrame as the ChirpStack MQTT forwarder publishes it (JSON
+# marshaler) on "as923/gateway/<gateway_id>/event/up". Hand-written after the protobuf
+# schema chirpstack/chirpstack api/proto/gw/gw.proto: UplinkFrame {phy_payload, tx_info,
+# rx_info}, UplinkTxInfo {frequency, modulation.lora {bandwidth, spreading_factor,
+# code_rate}}, UplinkRxInfo {gateway_id, uplink_id, gw_time, ns_time, rssi, snr, channel,
+# rf_chain, context, crc_status} in protobuf's JSON mapping (lowerCamelCase, bytes base64).
+CHIRPSTACK_MQTT_UP = {
+    "phyPayload": B64,
+    "txInfo": {
+        "frequency": 923200000,
+        "modulation": {
+            "lora": {
+                "bandwidth": 125000,
+                "spreadingFactor": 10,
+                "codeRate": "CR_4_5",
+                "polarizationInversion": False,
+            }
+        },
+    },
+    "rxInfo": {
+        "gatewayId": "0016c001ff1e0001",
+        "uplinkId": 3201948113,
+        "nsTime": "2024-06-12T01:02:03.250Z",
+        "rssi": -97,
+        "snr": -3.25,
+        "channel": 1,
+        "rfChain": 1,
+        "context": "Ef7hXA==",
+        "crcStatus": "CRC_OK",
+    },
+}
+
+# The Things Stack v3 gateway-server uplink inside a gs.up.receive event, as the events API
+# streams it ({"result": event}). Hand-written after TheThingsNetwork/lorawan-stack
+# api/messages.proto (GatewayUplinkMessage {message, band_id}; UplinkMessage {raw_payload,
+# settings, rx_metadata, received_at}), api/metadata.proto (RxMetadata: gateway_ids, time,
+# timestamp, rssi, channel_rssi, snr) and the gateway server's event name "gs.up.receive".
+TTS_GS_UP_RECEIVE = {
+    "result": {
+        "name": "gs.up.receive",
+        "time": "2024-06-12T01:02:03.400Z",
+        "identifiers": [{"gateway_ids": {"gateway_id": "toyama-gw-01", "eui": "58A0CBFFFE800001"}}],
+        "data": {
+            "@type": "type.googleapis.com/ttn.lorawan.v3.GatewayUplinkMessage",
+            "message": {
+                "raw_payload": B64,
+                "settings": {
+                    "data_rate": {
+                        "lora": {"bandwidth": 125000, "spreading_factor": 8, "coding_rate": "4/5"}
+                    },
+                    "frequency": "923400000",
+                    "timestamp": 1012345678,
+                },
+                "rx_metadata": [
+                    {
+                        "gateway_ids": {"gateway_id": "toyama-gw-01"},
+                        "timestamp": 1012345678,
+                        "rssi": -101,
+                        "channel_rssi": -101,
+                        "snr": 2.5,
+                        "uplink_token": "ChQKEgoMdG95YW1hLWd3LTAxEgg=",
+                    }
+                ],
+                "received_at": "2024-06-12T01:02:03.380Z",
+                "correlation_ids": ["gs:uplink:01J0ABCDEF"],
+            },
+            "band_id": "AS_923",
+        },
+        "correlation_ids": ["gs:uplink:01J0ABCDEF"],
+        "origin": "ip-10-0-0-1",
+        "visibility": {"rights": ["RIGHT_GATEWAY_TRAFFIC_READ"]},
+    }
+}
+
+
+def test_chirpstack_mqtt_forwarder_uplink_frame():
+    row = receptions_from_json(CHIRPSTACK_MQTT_UP).row(0, named=True)
+    assert row["source"] == "chirpstack" and row["gateway_id"] == "0016c001ff1e0001"
+    assert (row["freq_hz"], row["sf"], row["bw_hz"], row["datr"], row["codr"]) == (
+        923200000,
+        10,
+        125000,
+        "SF10BW125",
+        "4/5",
+    )
+    # no gwTime (gateway without GNSS): the network server's time is used
+    assert row["time"] == datetime(2024, 6, 12, 1, 2, 3, 250000, tzinfo=UTC)
+    assert (row["rssi_dbm"], row["snr_db"]) == (-97.0, -3.25)
+    assert row["phy_payload"] == PHY and row["ingest_error"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("gwTime", "2024-06-12T01:02:03.125Z", datetime(2024, 6, 12, 1, 2, 3, 125000, tzinfo=UTC)),
+        ("nsTime", None, None),
+    ],
+)
+def test_chirpstack_time_preference(field, value, expected):
+    msg = json.loads(json.dumps(CHIRPSTACK_MQTT_UP))
+    if value is None:
+        del msg["rxInfo"][field]
+    else:
+        msg["rxInfo"][field] = value
+    assert receptions_from_json(msg)["time"][0] == expected
+
+
+def test_chirpstack_bad_crc_keeps_bytes():
+    msg = json.loads(json.dumps(CHIRPSTACK_MQTT_UP))
+    msg["rxInfo"]["crcStatus"] = "BAD_CRC"
+    row = receptions_from_json(msg).row(0, named=True)
+    assert row["phy_payload"] == PHY and row["ingest_error"].startswith("crc_error")
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_tts_gs_up_receive_event(wrapped):
+    obj = TTS_GS_UP_RECEIVE if wrapped else TTS_GS_UP_RECEIVE["result"]
+    row = receptions_from_json(obj).row(0, named=True)
+    assert row["source"] == "tts" and row["gateway_id"] == "toyama-gw-01"
+    assert (row["freq_hz"], row["sf"], row["bw_hz"], row["codr"], row["tmst"]) == (
+        923400000,
+        8,
+        125000,
+        "4/5",
+        1012345678,
+    )
+    # rx_metadata has no time: the message's received_at is used
+    assert row["time"] == datetime(2024, 6, 12, 1, 2, 3, 380000, tzinfo=UTC)
+    assert (row["rssi_dbm"], row["snr_db"]) == (-101.0, 2.5)
+    assert row["phy_payload"] == PHY and row["ingest_error"] is None
+
+
+def test_tts_event_gateway_from_identifiers():
+    event = json.loads(json.dumps(TTS_GS_UP_RECEIVE["result"]))
+    del event["data"]["message"]["rx_metadata"][0]["gateway_ids"]
+    assert receptions_from_json(event)["gateway_id"][0] == "58a0cbfffe800001"
+
+
+def test_tts_other_event_is_a_counted_row():
+    event = {
+        "name": "gs.status.receive",
+        "time": "2024-06-12T01:00:00Z",
+        "identifiers": [{"gateway_ids": {"gateway_id": "toyama-gw-01"}}],
+        "data": {"@type": "type.googleapis.com/ttn.lorawan.v3.GatewayStatus"},
+    }
+    row = receptions_from_json(event).row(0, named=True)
+    assert row["phy_payload"] is None and row["ingest_error"].startswith("not_an_uplink")
+
+
+def test_read_receptions_detects_gateway_formats(tmp_path):
+    from toyama_lab.lorawan.batch import decode_batch, status_counts
+    from toyama_lab.lorawan.keys import KeyStore
+
+    path = tmp_path / "gateway.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(o) for o in (CHIRPSTACK_MQTT_UP, TTS_GS_UP_RECEIVE, rxpk())) + "\n"
+    )
+    df = read_receptions(path)
+    assert df["source"].to_list() == ["chirpstack", "tts", "semtech"]
+    assert df["phy_payload"].to_list() == [PHY] * 3
+    out = decode_batch(df, KeyStore())
+    assert out["gateways"].to_list() == [["0016c001ff1e0001", "toyama-gw-01"]]
+    assert dict(status_counts(out).iter_rows()) == {"unknown_device": 1, "duplicate": 2}

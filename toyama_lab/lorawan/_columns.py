@@ -217,8 +217,25 @@ def gather_padded(
     windows = np.lib.stride_tricks.sliding_window_view(ext, width)
     out = windows[np.asarray(starts, dtype=np.int64)]
     if zero_tail:
-        # int32 comparisons keep the mask cheap; lengths and widths are small.
-        lengths = np.asarray(lengths).astype(np.int32)
+        lengths = np.asarray(lengths).astype(np.int64)
         if lengths.min() < width:
-            out *= np.arange(width, dtype=np.int32) < lengths[:, None]
+            if width % 8 == 0:
+                # AND with one precomputed mask row per length, 8 bytes at a time
+                keep = np.clip(lengths, 0, width)
+                out.view(np.uint64)[...] &= _tail_masks(width)[keep]
+            else:
+                out *= np.arange(width, dtype=np.int32) < lengths.astype(np.int32)[:, None]
     return out
+
+
+_TAIL_MASKS: dict[int, np.ndarray] = {}
+
+
+def _tail_masks(width: int) -> np.ndarray:
+    """Row ``k``: ``width`` bytes, the first ``k`` 0xFF and the rest 0, as uint64 words."""
+    table = _TAIL_MASKS.get(width)
+    if table is None:
+        keep = np.arange(width) < np.arange(width + 1)[:, None]
+        table = (keep.astype(np.uint8) * 0xFF).view(np.uint64)
+        _TAIL_MASKS[width] = table
+    return table

@@ -46,6 +46,10 @@ class CipherCache:
     def __init__(self, keys: Sequence[bytes]) -> None:
         self._keys = keys
         self._enc: dict[int, object] = {}
+        # CMAC subkeys K1, K2 by group (RFC 4493 §2.3), computed on first use
+        self._k1 = np.zeros((len(keys), 16), dtype=np.uint8)
+        self._k2 = np.zeros((len(keys), 16), dtype=np.uint8)
+        self._has_subkeys = np.zeros(len(keys), dtype=bool)
 
     def encryptor(self, group: int):
         enc = self._enc.get(group)
@@ -63,6 +67,43 @@ def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, stops
 
 
+class _Runs:
+    """The runs of equal groups of a sorted ``group`` array and their encryptors.
+
+    Built once, used for every block round of a CMAC (the Python work per run
+    is then one bound-method call).
+    """
+
+    def __init__(
+        self,
+        cache: CipherCache,
+        group: np.ndarray,
+        spans: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        starts, stops = _spans(group) if spans is None else spans
+        self.n = len(group)
+        self.calls = list(
+            zip(
+                [cache.encryptor(g).update_into for g in group[starts].tolist()],
+                (starts * 16).tolist(),
+                (stops * 16).tolist(),
+                strict=True,
+            )
+        )
+
+    def encrypt(self, blocks: np.ndarray) -> np.ndarray:
+        """Encipher the ``(n, 16)`` rows of ``blocks``, each with the key of its run."""
+        blocks = np.ascontiguousarray(blocks, dtype=np.uint8)
+        out = np.empty(self.n * 16 + 16, dtype=np.uint8)  # update_into wants one spare block
+        if self.n == 0:
+            return out[:0].reshape(0, 16)
+        src = memoryview(blocks.reshape(-1))
+        dst = memoryview(out)
+        for update_into, a, b in self.calls:
+            update_into(src[a:b], dst[a:])
+        return out[: self.n * 16].reshape(self.n, 16)
+
+
 def ecb_by_group(
     cache: CipherCache,
     blocks: np.ndarray,
@@ -75,19 +116,9 @@ def ecb_by_group(
     groups is one OpenSSL call. ``spans`` (start and stop rows of the runs)
     may be passed to reuse them across calls on the same groups.
     """
-    blocks = np.ascontiguousarray(blocks, dtype=np.uint8)
-    n = blocks.shape[0]
-    out = np.empty(n * 16 + 16, dtype=np.uint8)
-    if n == 0:
-        return out[:0].reshape(0, 16)
-    src = memoryview(blocks.reshape(-1))
-    dst = memoryview(out)
-    starts, stops = _spans(group) if spans is None else spans
-    for g, a, b in zip(
-        group[starts].tolist(), (starts * 16).tolist(), (stops * 16).tolist(), strict=True
-    ):
-        cache.encryptor(g).update_into(src[a:b], dst[a:])
-    return out[: n * 16].reshape(n, 16)
+    if len(group) == 0:
+        return np.zeros((0, 16), dtype=np.uint8)
+    return _Runs(cache, np.asarray(group), spans).encrypt(blocks)
 
 
 def _double(x: np.ndarray) -> np.ndarray:
@@ -100,10 +131,19 @@ def _double(x: np.ndarray) -> np.ndarray:
 
 
 def cmac_subkeys(cache: CipherCache, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Subkeys K1 and K2 of the keys of ``groups`` (sorted, unique), shape ``(len, 16)``."""
-    ell = ecb_by_group(cache, np.zeros((len(groups), 16), dtype=np.uint8), groups)
-    k1 = _double(ell)
-    return k1, _double(k1)
+    """Subkeys K1 and K2 of the keys of ``groups`` (sorted, unique), shape ``(len, 16)``.
+
+    Subkeys depend only on the key, so each is computed once per cache.
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    todo = groups[~cache._has_subkeys[groups]]
+    if len(todo):
+        ell = ecb_by_group(cache, np.zeros((len(todo), 16), dtype=np.uint8), todo)
+        k1 = _double(ell)
+        cache._k1[todo] = k1
+        cache._k2[todo] = _double(k1)
+        cache._has_subkeys[todo] = True
+    return cache._k1[groups], cache._k2[groups]
 
 
 def cmac(
@@ -169,7 +209,7 @@ def cmac(
     last = n_blocks - 1
     blocks = m.reshape(n, width // 16, 16)
     state = np.zeros((n, 16), dtype=np.uint8)
-    spans = _spans(group)
+    runs = _Runs(cache, group)
     lo, hi = int(n_blocks.min()), int(n_blocks.max())
     for i in range(hi):
         x = state ^ blocks[:, i]
@@ -177,7 +217,7 @@ def cmac(
             x ^= key_block
         elif i >= lo - 1:
             x ^= key_block * (last == i)[:, None]
-        out = ecb_by_group(cache, x, group, spans)
+        out = runs.encrypt(x)
         if i < lo:
             state = out
         else:

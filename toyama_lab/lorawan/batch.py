@@ -27,10 +27,31 @@ Status of a frame (column ``status``)
 ``ok``; ``bad_mic``; ``replay`` (MIC good, FCnt equal to or up to
 MAX_FCNT_GAP below the last accepted one of that device); ``fcnt_gap`` (MIC
 good with the forward counter, but more than MAX_FCNT_GAP = 16384 ahead);
-``unknown_device``; ``join_request``; ``join_accept``;
+``unknown_device`` (no session keys for the DevAddr, or no AppKey for the
+DevEUI of a join-request); ``join_request``, ``join_accept``,
+``join_accept:no_app_key``, ``join_accept:mic_mismatch`` (see Join frames);
 ``proprietary``; ``missing_payload`` (a reception without bytes, e.g. an
 ingest error); ``malformed:<reason>`` with reason ``empty``, ``too_short``,
 ``bad_major``, ``bad_mtype``, ``fopts_overflow``, ``fopts_with_port0``.
+
+Join frames
+-----------
+A join-request (23 bytes) is verified with the AppKey of its DevEUI (KeyStore
+entries with ``dev_eui`` and ``app_key``; one lock-step CMAC over all
+join-requests, one OpenSSL call per AppKey): status ``join_request`` (MIC
+good), ``bad_mic`` or ``unknown_device``; its ``join_eui``, ``dev_eui``
+(hex, as printed) and ``dev_nonce`` fill columns. A join-accept (downlink, 17
+or 33 bytes) carries no identity in clear, so it is decrypted and checked with
+the AppKey of the latest *verified* join-request received before it in the
+same table: status ``join_accept`` (decrypted, MIC good: ``dev_addr``,
+``join_nonce``, ``net_id``, ``rx1_dr_offset``, ``rx2_data_rate``,
+``rx_delay``, ``cf_list`` filled, ``dev_eui``/``join_eui`` of that request),
+``join_accept:no_app_key`` (no verified join-request before it: not
+verified, ``mic_ok`` null) or ``join_accept:mic_mismatch`` (that AppKey does
+not verify it: it answers another device whose request was not heard, or it
+was altered; ``mic_ok`` False, nothing decrypted shown). Join frames have no
+FCnt. DevNonce reuse is not tracked here.
+
 Extra receptions of the same bytes are collapsed and counted by
 :func:`status_counts` as ``duplicate``, so that the counts add up to the
 number of reception rows.
@@ -69,6 +90,12 @@ from toyama_lab.lorawan._frame_crypto import (
     radix_key,
     rebuild_fcnt32,
 )
+from toyama_lab.lorawan._join_batch import (
+    check_join_requests,
+    join_key_table,
+    open_join_accepts,
+)
+from toyama_lab.lorawan._mac_batch import mac_command_lists, split_mac_commands
 from toyama_lab.lorawan.fcnt import FCntStatus
 
 if TYPE_CHECKING:
@@ -104,6 +131,8 @@ STATUSES = (
     "unknown_device",
     "join_request",
     "join_accept",
+    "join_accept:no_app_key",
+    "join_accept:mic_mismatch",
     "proprietary",
     "missing_payload",
     "malformed:empty",
@@ -180,6 +209,150 @@ def _collapse(receptions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _sparse(n: int, rows: np.ndarray, values: Any, dtype: pl.DataType) -> pl.Series:
+    """A length-``n`` column, null except at ``rows`` (cheap when ``rows`` is empty)."""
+    out = pl.repeat(None, n, dtype=dtype, eager=True)
+    if len(rows):
+        vals = values if isinstance(values, pl.Series) else pl.Series(values, dtype=dtype)
+        out = out.scatter(rows, vals.cast(dtype))
+    return out
+
+
+def _hex(rows_of_bytes: np.ndarray) -> pl.Series:
+    """Upper-case hex text of each row of a ``(n, k)`` byte matrix."""
+    return binary_from_padded(rows_of_bytes).bin.encode("hex").str.to_uppercase()
+
+
+def _decode_joins(
+    keys: KeyStore,
+    flat: np.ndarray,
+    start: np.ndarray,
+    length: np.ndarray,
+    status: np.ndarray,
+    mtype: np.ndarray,
+) -> dict[str, Any]:
+    """Check join-requests and open join-accepts; set their ``status`` in place.
+
+    Join-requests (status ``join_request`` so far, i.e. 23 bytes) are verified
+    with the AppKey of their DevEUI. A join-accept (17 or 33 bytes) carries no
+    identity in clear, so it is tried with the AppKey of the latest verified
+    join-request received before it (a network server answers a join-request
+    within JOIN_ACCEPT_DELAY1/2 = 5/6 s, LoRaWAN 1.0.4 §6.2.6 and RP002 §2).
+    """
+    n = len(status)
+    mic_ok = np.zeros(n, dtype=bool)
+    checked = np.zeros(n, dtype=bool)
+    jr = np.flatnonzero(status == STATUSES.index("join_request"))
+    ja = np.flatnonzero(status == STATUSES.index("join_accept"))
+    cols: dict[str, pl.Series] = {}
+    addr = np.zeros(0, dtype=np.int64)
+    ja_ok_rows = np.zeros(0, dtype=np.int64)
+    if len(jr) or len(ja):
+        table = join_key_table(keys)
+        j_eui, d_eui, nonce, device, ok = check_join_requests(table, flat, start[jr])
+        status[jr] = np.where(
+            device < 0,
+            STATUSES.index("unknown_device"),
+            np.where(ok, STATUSES.index("join_request"), STATUSES.index("bad_mic")),
+        )
+        mic_ok[jr] = ok
+        checked[jr] = device >= 0
+        # latest verified join-request at or before each row (-1: none)
+        pos_of = np.full(n, -1, dtype=np.int64)
+        pos_of[jr[ok]] = np.flatnonzero(ok)
+        latest = np.maximum.accumulate(pos_of) if n else pos_of
+        cand = latest[ja]
+        tried = ja[cand >= 0]
+        cand = cand[cand >= 0]
+        status[ja] = STATUSES.index("join_accept:no_app_key")
+        plain, a_ok = open_join_accepts(table, flat, start[tried], length[tried], device[cand])
+        status[tried] = np.where(
+            a_ok, STATUSES.index("join_accept"), STATUSES.index("join_accept:mic_mismatch")
+        )
+        mic_ok[tried] = a_ok
+        checked[tried] = True
+        ja_ok_rows = tried[a_ok]
+        p = plain[a_ok].astype(np.int64)
+        join_nonce = p[:, 0] | (p[:, 1] << 8) | (p[:, 2] << 16)
+        net_id = p[:, 3] | (p[:, 4] << 8) | (p[:, 5] << 16)
+        addr = p[:, 6] | (p[:, 7] << 8) | (p[:, 8] << 16) | (p[:, 9] << 24)
+        has_cf = length[ja_ok_rows] == _JOIN_ACCEPT_LENS[1]
+        eui_rows = np.concatenate([jr, ja_ok_rows])
+        join_eui = np.concatenate([j_eui, j_eui[cand[a_ok]]])
+        dev_eui = np.concatenate([d_eui, d_eui[cand[a_ok]]])
+        eui_sort = np.argsort(eui_rows, kind="stable")
+        eui_rows = eui_rows[eui_sort]
+        be = np.stack([join_eui[eui_sort], dev_eui[eui_sort]]).astype(">u8")
+        cols["join_eui"] = _sparse(
+            n, eui_rows, _hex(be[0].view(np.uint8).reshape(-1, 8)), pl.String
+        )
+        cols["dev_eui"] = _sparse(n, eui_rows, _hex(be[1].view(np.uint8).reshape(-1, 8)), pl.String)
+        cols["dev_nonce"] = _sparse(n, jr, nonce, pl.UInt16)
+        cols["join_nonce"] = _sparse(n, ja_ok_rows, join_nonce, pl.UInt32)
+        cols["net_id"] = _sparse(
+            n,
+            ja_ok_rows,
+            _hex(net_id.astype(">u4").view(np.uint8).reshape(-1, 4)[:, 1:]),
+            pl.String,
+        )
+        cols["rx1_dr_offset"] = _sparse(n, ja_ok_rows, (p[:, 10] >> 4) & 0x07, pl.UInt8)
+        cols["rx2_data_rate"] = _sparse(n, ja_ok_rows, p[:, 10] & 0x0F, pl.UInt8)
+        cols["rx_delay"] = _sparse(n, ja_ok_rows, p[:, 11] & 0x0F, pl.UInt8)
+        cf = binary_from_padded(plain[a_ok][:, 12:28])
+        cols["cf_list"] = _sparse(n, ja_ok_rows[has_cf], cf.filter(pl.Series(has_cf)), pl.Binary)
+    return {
+        "mic_ok": mic_ok,
+        "checked": checked,
+        "accept_rows": ja_ok_rows,
+        "accept_dev_addr": addr,
+        "columns": cols,
+    }
+
+
+def _mac_commands(
+    header: np.ndarray,
+    fopts_rows: np.ndarray,
+    fopts_len: np.ndarray,
+    plain: np.ndarray,
+    has_plain: np.ndarray,
+    fport: np.ndarray,
+    pay_len: np.ndarray,
+    direction: np.ndarray,
+) -> pl.Series:
+    """Column ``mac_commands``: names of the MAC commands in FOpts or an FPort 0 payload.
+
+    Only frames whose MIC is good are parsed (FOpts from the header matrix, FPort 0
+    payloads after decryption); only those rows are touched, all in lock-step.
+    """
+    n = len(fport)
+    fo = np.flatnonzero(fopts_rows & (fopts_len > 0))
+    p0 = np.flatnonzero(has_plain & (fport == 0) & (pay_len > 0))
+    up = direction == 0
+    r1, n1, _ = split_mac_commands(header[fo, 8:24], fopts_len[fo], up[fo])
+    r2, n2, _ = split_mac_commands(plain[p0], pay_len[p0], up[p0])
+    col = mac_command_lists(
+        n,
+        np.concatenate([r1, r2 + len(fo)]),
+        np.concatenate([n1, n2]),
+        np.concatenate([fo, p0]),
+    )
+    return col.alias("mac_commands")
+
+
+#: Columns :func:`decode_batch` adds for join frames (null on other rows).
+_JOIN_COLUMNS: dict[str, pl.DataType] = {
+    "join_eui": pl.String,
+    "dev_eui": pl.String,
+    "dev_nonce": pl.UInt16,
+    "join_nonce": pl.UInt32,
+    "net_id": pl.String,
+    "rx1_dr_offset": pl.UInt8,
+    "rx2_data_rate": pl.UInt8,
+    "rx_delay": pl.UInt8,
+    "cf_list": pl.Binary,
+}
+
+
 def decode_batch(
     receptions: pl.DataFrame,
     keys: KeyStore,
@@ -209,11 +382,20 @@ def decode_batch(
         One row per distinct PHYPayload, in order of first reception, with
         ``dev_addr`` (str, 8 hex digits big-endian), ``mtype``, ``confirmed``,
         ``adr``, ``adr_ack_req``, ``ack``, ``class_b`` (uplink) / ``f_pending``
-        (downlink), ``fopts_len``, ``fopts`` (Binary), ``fcnt16``, ``fcnt``
+        (downlink), ``fopts_len``, ``fopts`` (Binary), ``mac_commands`` (list of
+        MAC command names, dtype ``List(Enum)`` over
+        ``toyama_lab.lorawan._mac_batch.MAC_NAMES`` (compares with plain strings),
+        from FOpts or a decrypted FPort 0 payload, as
+        :func:`~toyama_lab.lorawan.mac.parse_mac_commands` with ``lenient=True``
+        names them; null unless the MIC is good and there are commands; parse
+        ``fopts`` / ``frm_payload`` with that function for the fields), ``fcnt16``, ``fcnt``
         (UInt32, rebuilt 32-bit counter), ``fport``, ``frm_payload``
         (decrypted, null unless the MIC is good), ``mic``, ``mic_ok`` (null when
         not checked), ``status``, ``n_receptions``, ``gateways`` and the best
-        ``rssi_dbm``/``snr_db`` over the receptions, ``phy_payload``, and the
+        ``rssi_dbm``/``snr_db`` over the receptions, ``phy_payload``, the join
+        columns ``join_eui``, ``dev_eui``, ``dev_nonce``, ``join_nonce``, ``net_id``,
+        ``rx1_dr_offset``, ``rx2_data_rate``, ``rx_delay``, ``cf_list`` (null on
+        data frames; see "Join frames" in the module docstring), and the
         decoded payload columns (``<codec>_<field>``) plus ``payload_error``.
 
     Notes
@@ -279,6 +461,8 @@ def decode_batch(
     bad = np.zeros(n, dtype=bool)
 
     def mark(cond: np.ndarray, label: str) -> None:
+        if not cond.any():  # most conditions match no frame: skip the masked writes
+            return
         hit = cond & ~bad
         status[hit] = STATUSES.index(label)
         bad[:] |= hit
@@ -289,7 +473,10 @@ def decode_batch(
     mark(mtype == 6, "malformed:bad_mtype")
     mark((mtype == 0) & (length != _JOIN_REQUEST_LEN), "malformed:too_short")
     mark(mtype == 0, "join_request")
-    mark((mtype == 1) & ~np.isin(length, _JOIN_ACCEPT_LENS), "malformed:too_short")
+    mark(
+        (mtype == 1) & (length != _JOIN_ACCEPT_LENS[0]) & (length != _JOIN_ACCEPT_LENS[1]),
+        "malformed:too_short",
+    )
     mark(mtype == 1, "join_accept")
     mark(mtype == 7, "proprietary")
     mark(is_data & (length < _MIN_DATA_LEN), "malformed:too_short")
@@ -308,13 +495,15 @@ def decode_batch(
     has_plain = np.zeros(n, dtype=bool)
     cand = np.flatnonzero(~bad)
     if len(cand):
-        dev_key = radix_key(dev[cand], table.n)
+        every = len(cand) == n  # the usual case: no frame set aside so far
+        dev_key = radix_key(dev if every else dev[cand], table.n)
         sort = np.argsort(dev_key, kind="stable")
-        order = cand[sort]
+        order = sort if every else cand[sort]
         c_dev = dev[order]
         c_key = dev_key[sort]
         c_len = length[order] - _MIC_LEN
-        mic_rx = gather_padded(flat, start[order] + c_len, c_len, 4, zero_tail=False, padded=True)
+        c_start = start[order]
+        mic_rx = gather_padded(flat, c_start + c_len, c_len, 4, zero_tail=False, padded=True)
         last_seen = None
         if last_fcnt:
             known = {int(k): int(v) for k, v in last_fcnt.items()}
@@ -330,25 +519,33 @@ def decode_batch(
         # Counters are rebuilt from MIC-verified frames only: a forged frame must not move
         # a device's counter. Each round drops the frames whose MIC failed and re-checks
         # the frames whose counter changed (usually one round, at most a few).
+        n_c = len(order)
+
+        def pick(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            # ``rows`` is sorted and unique, so all n_c of them is the identity: no copy
+            return a if len(rows) == n_c else a[rows]
+
         for _ in range(8):
             idx_act = np.flatnonzero(active)
-            new32, new_st = rebuild_fcnt32(c_f16[idx_act], c_key[idx_act], last_seen)
-            changed = ~checked[idx_act] | (new32 != f32[idx_act])
+            new32, new_st = rebuild_fcnt32(pick(c_f16, idx_act), pick(c_key, idx_act), last_seen)
+            changed = ~pick(checked, idx_act) | (new32 != pick(f32, idx_act))
             redo = idx_act[changed]
             f32[idx_act] = new32
             fst[idx_act] = new_st
             if len(redo):
                 tags = frame_mic(
                     table,
-                    c_dev[redo],
+                    pick(c_dev, redo),
                     flat,
-                    start[order][redo],
-                    c_len[redo],
-                    c_dir[redo],
-                    c_addr[redo],
-                    f32[redo] & 0xFFFFFFFF,
+                    pick(c_start, redo),
+                    pick(c_len, redo),
+                    pick(c_dir, redo),
+                    pick(c_addr, redo),
+                    pick(f32, redo) & 0xFFFFFFFF,
                 )
-                ok[redo] = np.all(tags == mic_rx[redo], axis=1)
+                # compare the 4 MIC bytes as one 32-bit word per frame
+                same = tags.view("<u4")[:, 0] == pick(mic_rx, redo).view("<u4")[:, 0]
+                ok[redo] = same
                 checked[redo] = True
             if np.array_equal(active, ok):
                 break
@@ -363,14 +560,17 @@ def decode_batch(
         )
         # Decrypt the FRMPayload of every frame whose MIC is good, in (key, device) order
         # so that the rows of one key are contiguous.
-        good = order[ok]
-        good = good[np.argsort(fport[good] == 0, kind="stable")]
+        # (crypt_payload regroups FPort 0 rows, which use NwkSKey, when there are any)
+        g_rows = np.flatnonzero(ok)
+        good = pick(order, g_rows)
         if len(good):
-            width = (int(pay_len[good].max()) + 15) // 16 * 16 or 16
+            g_len = pay_len[good]
+            g_port = fport[good]
+            width = (int(g_len.max()) + 15) // 16 * 16 or 16
             enc = gather_padded(
                 flat,
-                start[good] + pay_start[good],
-                pay_len[good],
+                pick(c_start, g_rows) + pay_start[good],
+                g_len,
                 width,
                 zero_tail=False,
                 padded=True,
@@ -378,19 +578,34 @@ def decode_batch(
             plain = np.zeros((n, width), dtype=np.uint8)
             plain[good] = crypt_payload(
                 table,
-                dev[good],
-                fport[good],
-                direction[good],
-                dev_addr[good],
-                fcnt32[good] & 0xFFFFFFFF,
+                pick(c_dev, g_rows),
+                g_port,
+                pick(c_dir, g_rows),
+                pick(c_addr, g_rows),
+                pick(f32, g_rows) & 0xFFFFFFFF,
                 enc,
-                pay_len[good],
+                g_len,
             )
             has_plain[good] = True
+    joins = _decode_joins(keys, flat, start, length, status, mtype)
+    fcnt_known = mic_checked.copy()
+    mic_ok |= joins["mic_ok"]
+    mic_checked |= joins["checked"]
     data_ok = is_data & (length >= _MIN_DATA_LEN) & ~is_null
     malformed = np.array([s.startswith("malformed") for s in STATUSES])
     fopts_ok = data_ok & ~malformed[status]
     fopts_len = np.where(fopts_ok, fopts_len, 0)
+    mac_col = _mac_commands(
+        h, fopts_ok & mic_ok, fopts_len, plain, has_plain, fport, pay_len, direction
+    )
+    has_addr = data_ok
+    if len(joins["accept_rows"]):
+        # a verified join-accept names the DevAddr given to the device
+        dev_addr = dev_addr.copy()
+        dev_addr[joins["accept_rows"]] = joins["accept_dev_addr"]
+        has_addr = data_ok.copy()
+        has_addr[joins["accept_rows"]] = True
+        uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
     columns = {
         "dev_addr": pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String).gather(
             addr_row
@@ -406,12 +621,15 @@ def decode_batch(
         "mic_ok": mic_ok,
         "status": pl.Series(STATUSES, dtype=pl.String).gather(status),
         "_data": data_ok,
+        "_addr": has_addr,
+        "_jr": mtype == 0,
         "_up": data_ok & (direction == 0),
         "_down": data_ok & (direction == 1),
         "_fopts_ok": fopts_ok,
         "_port": fopts_ok & (fport >= 0),
         "_plain": has_plain,
         "_checked": mic_checked,
+        "_fcnt": fcnt_known,
         "_confirmed": (mtype == 4) | (mtype == 5),
     }
     data = pl.col("_data")
@@ -420,7 +638,7 @@ def decode_batch(
         return (pl.col("fctrl") & (1 << k)) != 0
 
     out = pl.DataFrame(columns).select(
-        pl.when(data).then(pl.col("dev_addr")).alias("dev_addr"),
+        pl.when(pl.col("_addr")).then(pl.col("dev_addr")).alias("dev_addr"),
         pl.col("mtype"),
         pl.when(data).then(pl.col("_confirmed")).alias("confirmed"),
         pl.when(data).then(bit(7)).alias("adr"),
@@ -433,13 +651,20 @@ def decode_batch(
         .then(pl.col("_phy").bin.slice(8, pl.col("fopts_len")))
         .alias("fopts"),
         pl.when(data).then(pl.col("fcnt16")).alias("fcnt16"),
-        pl.when(pl.col("_checked")).then(pl.col("fcnt")).alias("fcnt"),
+        pl.when(pl.col("_fcnt")).then(pl.col("fcnt")).alias("fcnt"),
         pl.when(pl.col("_port")).then(pl.col("fport")).alias("fport"),
         pl.when(pl.col("_plain")).then(pl.col("frm_payload")).alias("frm_payload"),
-        pl.when(data).then(pl.col("_phy").bin.tail(_MIC_LEN)).alias("mic"),
+        pl.when(data | (pl.col("_jr") & pl.col("_checked")))
+        .then(pl.col("_phy").bin.tail(_MIC_LEN))
+        .alias("mic"),
         pl.when(pl.col("_checked")).then(pl.col("mic_ok")).alias("mic_ok"),
         pl.col("status"),
     )
+    out.insert_column(out.columns.index("fopts") + 1, mac_col)
+    if joins["columns"]:
+        out = pl.concat([out, pl.DataFrame(joins["columns"])], how="horizontal")
+    else:  # no join frames: typed all-null columns, broadcast by polars
+        out = out.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in _JOIN_COLUMNS.items())
     out = pl.concat([out, frames.drop("_first")], how="horizontal")
     if decode_payloads:
         from toyama_lab.lorawan.codecs import decode_by_fport

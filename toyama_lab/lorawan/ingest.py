@@ -6,12 +6,23 @@ a frame by one gateway):
 * **Semtech UDP packet forwarder** ``PUSH_DATA``: the JSON object with an
   ``rxpk`` list, or the whole datagram (protocol version, 2-byte token,
   identifier ``0x00``, 8-byte gateway EUI, then the JSON) [1]_;
-* **ChirpStack v4**: gateway ``UplinkFrame`` / frame-log JSON
-  (``phyPayload``, ``txInfo``, ``rxInfo``) and integration ``up`` events
-  (``deviceInfo``, ``devAddr``, ``rxInfo[]``, ``txInfo``) [2]_;
-* **The Things Stack v3** uplink messages (``end_device_ids``,
-  ``uplink_message.rx_metadata[]``, ``settings.data_rate.lora``,
-  ``raw_payload`` where present) [3]_.
+* **ChirpStack v4**: the gateway ``UplinkFrame`` JSON that the ChirpStack MQTT
+  forwarder / gateway bridge publishes on ``<region>/gateway/<gateway_id>/event/up``
+  (``phyPayload`` base64, ``txInfo.frequency``,
+  ``txInfo.modulation.lora.{bandwidth, spreadingFactor, codeRate}``,
+  ``rxInfo.{gatewayId, rssi, snr, gwTime, nsTime, context, crcStatus}``; the
+  ``UplinkFrameSet`` / frame-log variant with a list ``rxInfo`` too), and
+  integration ``up`` events (``deviceInfo``, ``devAddr``, ``rxInfo[]``, ``txInfo``,
+  no PHYPayload) [2]_. The reception time is ``gwTime`` (gateway GNSS clock) when
+  present, else ``nsTime``. The opaque gateway ``context`` is not read;
+* **The Things Stack v3**: gateway-server uplink messages (``raw_payload``
+  base64, ``settings.data_rate.lora.{bandwidth, spreading_factor, coding_rate}``,
+  ``settings.frequency``, ``rx_metadata[]``), the same message inside a
+  ``gs.up.receive`` event (``{"name", "time", "identifiers", "data": {"@type":
+  ...GatewayUplinkMessage, "message": {...}}}``, optionally wrapped as
+  ``{"result": {...}}`` by the event-stream API), and application uplink messages
+  (``end_device_ids``, ``uplink_message``; ``raw_payload`` only where present) [3]_.
+  Other events give a row whose ``ingest_error`` starts with ``not_an_uplink``.
 
 Errors are never dropped silently
 ---------------------------------
@@ -31,7 +42,10 @@ References
 .. [2] ChirpStack v4 API protobufs ``gw/gw.proto`` (UplinkFrame, UplinkTxInfo,
    UplinkRxInfo) and ``integration/integration.proto`` (UplinkEvent).
 .. [3] The Things Stack documentation, "Data Formats" (uplink messages) and
-   the ``lorawanv3UplinkMessage`` API schema (``raw_payload``).
+   the ``lorawanv3UplinkMessage`` API schema (``raw_payload``); lorawan-stack
+   ``api/messages.proto`` (``UplinkMessage``: raw_payload, settings, rx_metadata,
+   received_at; ``GatewayUplinkMessage``: message, band_id) and the event
+   ``gs.up.receive`` defined by its gateway server.
 """
 
 from __future__ import annotations
@@ -262,9 +276,17 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for r in rx_list:
         r = r if isinstance(r, Mapping) else {}
-        t = r.get("gwTime") or r.get("time") or r.get("nsTime") or obj.get("time")
+        # Gateway clock (GNSS) first, then the network server's reception time.
+        t = (
+            r.get("gwTime")
+            or r.get("gw_time")
+            or r.get("time")
+            or r.get("nsTime")
+            or r.get("ns_time")
+            or obj.get("time")
+        )
         row_err = err
-        if phy is not None and r.get("crcStatus") == "BAD_CRC":
+        if phy is not None and r.get("crcStatus", r.get("crc_status")) == "BAD_CRC":
             row_err = "crc_error: the gateway reports a failed CRC"
         rows.append(
             _row(
@@ -342,8 +364,61 @@ def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The Things Stack event carrying a gateway uplink (``GatewayUplinkMessage``).
+TTS_UPLINK_EVENT = "gs.up.receive"
+
+
+def _tts_event_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows of a The Things Stack event (``{"name", "time", "identifiers", "data"}``).
+
+    ``gs.up.receive`` carries a ``GatewayUplinkMessage`` whose ``message`` is an
+    ``UplinkMessage`` with ``raw_payload``; the gateway comes from
+    ``rx_metadata[].gateway_ids`` or, failing that, from the event's
+    ``identifiers[].gateway_ids``. Other events (status, downlink, forward, ...)
+    give one row with the reason in ``ingest_error`` so that they stay counted.
+    """
+    name = obj.get("name")
+    data = obj.get("data")
+    message = data.get("message") if isinstance(data, Mapping) else None
+    if name != TTS_UPLINK_EVENT or not isinstance(message, Mapping):
+        return [
+            _row(
+                time=_time(obj.get("time")),
+                source="tts",
+                ingest_error=(
+                    f"not_an_uplink: The Things Stack event {name!r} is not "
+                    f"'{TTS_UPLINK_EVENT}' with a message; only gateway uplinks carry a PHYPayload"
+                ),
+            )
+        ]
+    gateway = None
+    for ident in obj.get("identifiers") or []:
+        ids = ident.get("gateway_ids") if isinstance(ident, Mapping) else None
+        if isinstance(ids, Mapping):
+            gateway = ids.get("eui") or ids.get("gateway_id")
+            break
+    msg = dict(message)
+    if not msg.get("received_at") and obj.get("time"):
+        msg["received_at"] = obj["time"]
+    rows = _tts_rows(msg)
+    if isinstance(gateway, str):
+        gw = gateway.lower() if _HEX.match(gateway) else gateway
+        for row in rows:
+            if row["gateway_id"] is None:
+                row["gateway_id"] = gw
+    return rows
+
+
+def _unwrap(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The object inside a The Things Stack event-stream line ``{"result": {...}}``."""
+    inner = obj.get("result")
+    return inner if len(obj) == 1 and isinstance(inner, Mapping) else obj
+
+
 def _detect(obj: Mapping[str, Any]) -> str | None:
     keys = set(obj)
+    if isinstance(obj.get("name"), str) and "data" in keys and "identifiers" in keys:
+        return "tts_event"
     if "rxpk" in keys or ({"tmst", "datr"} & keys and "data" in keys):
         return "semtech"
     if {"end_device_ids", "uplink_message", "raw_payload"} & keys:
@@ -362,7 +437,12 @@ def _rows_of(obj: Any, source: str, gateway_id: str | None, where: str) -> list[
                 f"object, got {type(obj).__name__}",
             )
         ]
+    obj = _unwrap(obj)
     kind = _detect(obj) if source == "auto" else source
+    if kind == "tts" and _detect(obj) == "tts_event":
+        kind = "tts_event"
+    if kind == "tts_event":
+        return _tts_event_rows(obj)
     if kind == "semtech":
         return _semtech_rows(obj, gateway_id)
     if kind == "chirpstack":

@@ -1,0 +1,174 @@
+"""Join-request and join-accept frames for whole columns (used by :mod:`.batch`).
+
+* :class:`JoinKeyTable` - the AppKeys of a :class:`~toyama_lab.lorawan.keys.KeyStore`
+  by DevEUI, with one AES encryptor per AppKey, kept as long as the KeyStore lives;
+* :func:`check_join_requests` - JoinEUI, DevEUI, DevNonce and the MIC of many
+  join-requests: one lock-step CMAC over all join-requests, one OpenSSL call per AppKey;
+* :func:`open_join_accepts` - decrypt many join-accepts and check their MIC, each with
+  the AppKey it is given.
+
+A join-accept carries no device identity in clear (LoRaWAN 1.0.x), so the
+caller chooses the AppKey to try (:func:`toyama_lab.lorawan.batch.decode_batch`
+uses the one of the latest verified join-request before it).
+
+References
+----------
+.. [1] LoRa Alliance, "LoRaWAN L2 1.0.4 Specification (TS001-1.0.4)", 2020,
+   §6.2.5 (join-request: MHDR | JoinEUI | DevEUI | DevNonce | MIC, MIC =
+   aes128_cmac(AppKey, MHDR | JoinEUI | DevEUI | DevNonce)[0..3]) and §6.2.6
+   (join-accept: the network encrypts with aes128_decrypt(AppKey, ...), so the
+   device decrypts with aes128_encrypt; MIC = aes128_cmac(AppKey, MHDR | JoinNonce |
+   NetID | DevAddr | DLSettings | RxDelay | CFList)[0..3]).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from toyama_lab.lorawan._columns import gather_padded
+from toyama_lab.lorawan._vector_crypto import CipherCache, cmac, ecb_by_group
+
+if TYPE_CHECKING:
+    from toyama_lab.lorawan.keys import KeyStore
+
+__all__ = ["JoinKeyTable", "check_join_requests", "join_key_table", "open_join_accepts"]
+
+_JR_BODY = 19  # MHDR + JoinEUI 8 + DevEUI 8 + DevNonce 2 [bytes], §6.2.5
+_MIC = 4
+
+
+class JoinKeyTable:
+    """AppKeys by DevEUI: ``euis`` sorted (uint64, big-endian value as printed)."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        entries = sorted(
+            (k for k in keys if k.dev_eui is not None and k.app_key is not None),
+            key=lambda k: k.dev_eui,
+        )
+        self.n = len(entries)
+        self.signature = _signature(keys)
+        self.euis = np.array([int.from_bytes(k.dev_eui, "big") for k in entries], dtype=np.uint64)
+        self.ciphers = CipherCache([k.app_key for k in entries])
+
+    def lookup(self, dev_eui: np.ndarray) -> np.ndarray:
+        """Index of each DevEUI (uint64) in the table, -1 when it has no AppKey."""
+        if self.n == 0:
+            return np.full(len(dev_eui), -1, dtype=np.int64)
+        pos = np.searchsorted(self.euis, dev_eui).clip(0, self.n - 1)
+        return np.where(self.euis[pos] == dev_eui, pos, -1).astype(np.int64)
+
+
+def _signature(keys: KeyStore) -> tuple:
+    return tuple(sorted((k.dev_eui, k.app_key) for k in keys if k.dev_eui and k.app_key))
+
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def join_key_table(keys: KeyStore) -> JoinKeyTable:
+    """The :class:`JoinKeyTable` of a KeyStore, rebuilt only when its AppKeys changed."""
+    try:
+        table = _TABLES.get(keys)
+    except TypeError:  # not weak-referenceable: no cache
+        return JoinKeyTable(keys)
+    if table is None or table.signature != _signature(keys):
+        table = JoinKeyTable(keys)
+        _TABLES[keys] = table
+    return table
+
+
+def _u64_be(rows: np.ndarray) -> np.ndarray:
+    """``(n, 8)`` bytes, most significant first, as uint64."""
+    return np.ascontiguousarray(rows).view(">u8").ravel().astype(np.uint64)
+
+
+def check_join_requests(
+    table: JoinKeyTable, buf: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fields and MIC check of 23-byte join-requests.
+
+    Parameters
+    ----------
+    table : JoinKeyTable
+    buf : numpy.ndarray of uint8
+        Frame buffer with at least 32 spare bytes after every frame
+        (:func:`toyama_lab.lorawan._frame_crypto.padded_buffer`).
+    starts : numpy.ndarray of int
+        Offset of each join-request in ``buf``.
+
+    Returns
+    -------
+    join_eui, dev_eui : numpy.ndarray of uint64
+        As printed (big-endian); on air they are little-endian.
+    dev_nonce : numpy.ndarray of int64
+    device : numpy.ndarray of int64
+        Row of the AppKey in ``table``, -1 when the DevEUI has none.
+    mic_ok : numpy.ndarray of bool
+        False also where ``device`` is -1 (not checked).
+    """
+    n = len(starts)
+    h = gather_padded(buf, starts, np.full(n, _JR_BODY + _MIC), 24, zero_tail=False, padded=True)
+    join_eui = _u64_be(h[:, 8:0:-1])
+    dev_eui = _u64_be(h[:, 16:8:-1])
+    dev_nonce = h[:, 17].astype(np.int64) | (h[:, 18].astype(np.int64) << 8)
+    device = table.lookup(dev_eui)
+    mic_ok = np.zeros(n, dtype=bool)
+    known = np.flatnonzero(device >= 0)
+    if len(known):
+        known = known[np.argsort(device[known], kind="stable")]
+        msg = gather_padded(buf, starts[known], np.full(len(known), _JR_BODY), 32, padded=True)
+        tags = cmac(table.ciphers, msg, np.full(len(known), _JR_BODY), device[known], clean=True)
+        mic_ok[known] = np.all(tags[:, :_MIC] == h[known, _JR_BODY : _JR_BODY + _MIC], axis=1)
+    return join_eui, dev_eui, dev_nonce, device, mic_ok
+
+
+def open_join_accepts(
+    table: JoinKeyTable,
+    buf: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    device: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decrypt join-accepts (17 or 33 bytes) with the AppKey of ``device`` and check the MIC.
+
+    Parameters
+    ----------
+    table : JoinKeyTable
+    buf : numpy.ndarray of uint8
+        Frame buffer with at least 48 spare bytes after every frame.
+    starts, lengths : numpy.ndarray of int
+        Offset and length [bytes] of each join-accept in ``buf``.
+    device : numpy.ndarray of int
+        AppKey row in ``table`` to try for each frame (>= 0).
+
+    Returns
+    -------
+    plain : numpy.ndarray of uint8, shape (n, 32)
+        MHDR is not included: row ``i`` is JoinNonce | NetID | DevAddr | DLSettings |
+        RxDelay | [CFList] | MIC, ``lengths[i] - 1`` bytes (the rest is zero).
+    mic_ok : numpy.ndarray of bool
+    """
+    n = len(starts)
+    if n == 0:
+        return np.zeros((0, 32), dtype=np.uint8), np.zeros(0, dtype=bool)
+    order = np.argsort(device, kind="stable")
+    enc_len = lengths[order] - 1
+    enc = gather_padded(buf, starts[order] + 1, enc_len, 32, padded=True)
+    # Two blocks per frame (the second is zero for a 17-byte frame and ignored).
+    plain = ecb_by_group(table.ciphers, enc.reshape(-1, 16), np.repeat(device[order], 2))
+    plain = plain.reshape(n, 32) * (np.arange(32) < enc_len[:, None])
+    body_len = enc_len - _MIC
+    rows = np.arange(n)
+    mic_rx = plain[rows[:, None], body_len[:, None] + np.arange(_MIC)]
+    msg = np.zeros((n, 32), dtype=np.uint8)
+    msg[:, 0] = gather_padded(buf, starts[order], np.ones(n), 1, padded=True)[:, 0]
+    msg[:, 1:] = plain[:, :31] * (np.arange(31) < body_len[:, None])
+    tags = cmac(table.ciphers, msg, body_len + 1, device[order], clean=True)
+    out_plain = np.empty_like(plain)
+    out_plain[order] = plain
+    ok = np.empty(n, dtype=bool)
+    ok[order] = np.all(tags[:, :_MIC] == mic_rx, axis=1)
+    return out_plain, ok

@@ -1,0 +1,114 @@
+"""MAC command names for whole columns (used by :mod:`.batch`).
+
+MAC commands are a CID byte followed by a payload whose length depends on the
+CID and the direction (LoRaWAN 1.0.4 §5), so a buffer can only be split from
+left to right. :func:`split_mac_commands` does that for many buffers at once:
+step ``i`` reads the ``i``-th command of every buffer that still has one
+(numpy over rows; at most 15 steps for FOpts, at most one step per command
+of the longest FPort 0 payload). Lengths and names come from the same table as
+the single-frame parser, :data:`toyama_lab.lorawan.mac.COMMANDS`, and the
+lenient rules are the same as :func:`toyama_lab.lorawan.mac.parse_mac_commands`
+with ``lenient=True``: an unknown CID gives ``Unknown`` and ends the buffer,
+a command cut short gives ``Truncated``.
+
+References
+----------
+.. [1] LoRa Alliance, "LoRaWAN L2 1.0.4 Specification (TS001-1.0.4)", 2020, §5
+   (MAC commands: CIDs, payload lengths per direction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from toyama_lab.lorawan.mac import COMMANDS
+
+__all__ = ["MAC_NAMES", "MAC_NAME_DTYPE", "mac_command_lists", "split_mac_commands"]
+
+_UNKNOWN, _TRUNCATED = "Unknown", "Truncated"
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    names = [*sorted({spec.name for spec in COMMANDS.values()}), _UNKNOWN, _TRUNCATED]
+    length = np.full((2, 256), -1, dtype=np.int64)  # [uplink, cid] -> payload bytes
+    name = np.full((2, 256), names.index(_UNKNOWN), dtype=np.int64)
+    for (cid, uplink), spec in COMMANDS.items():
+        length[int(uplink), cid] = spec.length
+        name[int(uplink), cid] = names.index(spec.name)
+    return length, name, tuple(names)
+
+
+_LENGTH, _NAME, MAC_NAMES = _tables()
+
+
+def split_mac_commands(
+    buffers: np.ndarray, lengths: np.ndarray, uplink: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split many MAC command buffers into commands, all rows in lock-step.
+
+    Parameters
+    ----------
+    buffers : numpy.ndarray of uint8, shape (n, w)
+        Row ``i`` holds its commands in its first ``lengths[i]`` bytes.
+    lengths : numpy.ndarray of int
+        Buffer lengths [bytes], at most ``w``.
+    uplink : numpy.ndarray of bool
+        Direction of each frame (True = end-device to network).
+
+    Returns
+    -------
+    row, name, offset : numpy.ndarray of int64
+        One entry per command, sorted by row then position: the buffer row, the
+        index of its name in :data:`MAC_NAMES` and the CID's offset in the buffer.
+    """
+    n, w = buffers.shape
+    lengths = np.asarray(lengths, dtype=np.int64)
+    up = np.asarray(uplink, dtype=np.int64)
+    rows, names, offs = [], [], []
+    pos = np.zeros(n, dtype=np.int64)
+    active = np.flatnonzero(lengths > 0)
+    while len(active):
+        p = pos[active]
+        cid = buffers[active, np.minimum(p, w - 1)]
+        d = up[active]
+        size = _LENGTH[d, cid]
+        end = p + 1 + size
+        unknown = size < 0
+        cut = ~unknown & (end > lengths[active])
+        name = np.where(cut, MAC_NAMES.index(_TRUNCATED), _NAME[d, cid])
+        rows.append(active)
+        names.append(name)
+        offs.append(p)
+        go_on = ~unknown & ~cut & (end < lengths[active])
+        pos[active] = end
+        active = active[go_on]
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    row = np.concatenate(rows)
+    off = np.concatenate(offs)
+    order = np.lexsort((off, row))
+    return row[order], np.concatenate(names)[order], off[order]
+
+
+#: dtype of the names: a polars Enum over :data:`MAC_NAMES` (compares with plain strings).
+MAC_NAME_DTYPE = pl.Enum(list(MAC_NAMES))
+
+
+def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarray) -> pl.Series:
+    """``List(MAC_NAME_DTYPE)`` column of length ``n``: the command names of each row.
+
+    Entry ``k`` belongs to output row ``where[row[k]]``; ``row`` must be sorted
+    and, within a row, in buffer order (as :func:`split_mac_commands` returns
+    it). Output rows without any entry are null.
+    """
+    if len(row) == 0:
+        return pl.repeat(None, n, dtype=pl.List(MAC_NAME_DTYPE), eager=True)
+    entries = pl.DataFrame({"r": row, "m": pl.Series(MAC_NAMES, dtype=MAC_NAME_DTYPE).gather(name)})
+    lists = entries.group_by("r", maintain_order=True).agg("m")
+    # output row -> position in ``lists`` (null where the row has no commands)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[np.asarray(where, dtype=np.int64)[lists["r"].to_numpy()]] = np.arange(len(lists))
+    index = pl.Series(pos).set(pl.Series(pos < 0), None)
+    return lists["m"].gather(index)
