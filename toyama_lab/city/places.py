@@ -28,7 +28,9 @@ Sources used for the reference positions (read by eye, approximate):
 - ``SRC_ITACHI``: いたち川 (富山市), Wikipedia 日本語版, for the course of いたち川
 
 The 神通大橋 gauge position follows the observatory list of 国土交通省 川の防災情報
-(https://www.river.go.jp/, about 36.689 N, 137.200 E).
+(https://www.river.go.jp/, about 36.689 N, 137.200 E). The warning levels of the river
+gauges are partly official (避難判断水位 and 氾濫危険水位 of the three 国土交通省 gauges,
+``SRC_MLIT_LEVELS_2015``) and partly illustrative; :data:`RIVER_GAUGES` says which.
 
 References
 ----------
@@ -191,6 +193,13 @@ COUNTERS: tuple[tuple[Place, int], ...] = (
 )
 
 # --- Districts ------------------------------------------------------------------------------
+
+#: The districts of the synthetic city. The populations are **approximate**: rounded
+#: orders of magnitude (:data:`SRC_POP`; not copied from the 住民基本台帳 tables, which
+#: use the city's own 地区 boundaries), scaled so that they add up to 398,800, within
+#: 2 % of the city's 406,978 inhabitants of August 2023 (References [1]). The synthetic
+#: districts (Voronoi cells of these centres) do not follow the official 地区 boundaries.
+#: Centres and ``radius_km`` are approximate (read by eye from :data:`SRC_GSI`).
 
 DISTRICTS: tuple[District, ...] = (
     District(
@@ -470,11 +479,43 @@ RIVERS: tuple[tuple[str, str, str, str, tuple[tuple[float, float], ...]], ...] =
     ),
 )
 
-#: Official-style river gauges (水位観測所) with their warning levels [m]:
+#: Source of the official 避難判断水位 and 氾濫危険水位 of the three 国土交通省 gauges below.
+SRC_MLIT_LEVELS_2015 = (
+    "富山河川国道事務所 記者発表資料「富山河川国道事務所管内河川の基準水位が見直されました」"
+    "(2015-03-25; in force from 2015-04-01), http://www.hrr.mlit.go.jp/toyama/ (read "
+    "through the copy at https://expydoc.com/doc/7395711) "
+    "(table 従来水位と改定水位の比較: 大川寺 5.24 / 6.61 m, 大沢野大橋 6.10 / 6.60 m, "
+    "神通大橋 7.50 / 8.00 m); later revisions, if any, not checked"
+)
+#: Provenance note used by the gauges whose three levels are all illustrative.
+SRC_ILLUSTRATIVE_LEVELS = (
+    "illustrative levels (not official figures; no official values were found for this "
+    "station); position approximate"
+)
+
+#: River gauges (水位観測所) with their warning levels [m]:
 #: (gauge_id, river_id, name_ja, name_romaji, lon, lat, 氾濫注意水位, 避難判断水位,
-#: 氾濫危険水位, source).  The levels are illustrative values of the right order for these
-#: stations, NOT the official figures (which we could not check offline): treat them as
-#: approximate, and look the official values up in SRC_MLIT / SRC_PREF before real use.
+#: 氾濫危険水位, source).
+#:
+#: Which numbers are official and which are illustrative:
+#:
+#: * 神通大橋 and 大沢野大橋 (神通川) and 大川寺 (常願寺川) are 国土交通省 reference
+#:   stations (洪水予報 基準観測所). Their 避難判断水位 and 氾濫危険水位 are the official
+#:   values of :data:`SRC_MLIT_LEVELS_2015` (神通大橋 7.50 / 8.00 m; a 2004-10-21 flood
+#:   reached 8.33 m there, above the 8.00 m 氾濫危険水位, according to the
+#:   神通川 maintenance contractor's page http://genba-s.net/jintsu-iji-h29/). Their
+#:   氾濫注意水位 could not be found in the sources at hand and is **illustrative**: a value
+#:   chosen between the 水防団待機水位 and the 避難判断水位 (大川寺: 水防団待機水位 4.20 m,
+#:   reported by a 常願寺川 works blog, https://genba2-s.net/jyoganji-hioki-5/, 2024-07-01;
+#:   illustrative 氾濫注意水位 4.70 m). Look the current values up on 国土交通省
+#:   川の防災情報 (https://www.river.go.jp/) before any real use.
+#: * 常願寺大橋 (常願寺川) and 石倉町 (いたち川, a 富山県 river) carry **illustrative** levels
+#:   only (:data:`SRC_ILLUSTRATIVE_LEVELS`), of the right order for small gauges.
+#:
+#: Gauge positions are approximate (read by eye; 神通大橋 after 川の防災情報, about
+#: 36.689 N, 137.200 E). The synthetic stage (:func:`toyama_lab.synth.hazards.river`) is
+#: scaled so that each gauge's thresholds are crossed by the heavy-rain scenario; the
+#: synthetic river is not a model of these rivers' real rating curves.
 RIVER_GAUGES: tuple[tuple[str, str, str, str, float, float, float, float, float, str], ...] = (
     (
         "jinzu-ohashi",
@@ -483,10 +524,13 @@ RIVER_GAUGES: tuple[tuple[str, str, str, str, float, float, float, float, float,
         "Jinzu Ohashi",
         137.2000,
         36.6890,
-        4.00,
-        5.30,
-        5.80,
-        SRC_MLIT,
+        6.50,
+        7.50,
+        8.00,
+        SRC_MLIT
+        + "; 避難判断・氾濫危険水位: "
+        + SRC_MLIT_LEVELS_2015
+        + "; 氾濫注意水位 6.50 m: illustrative",
     ),
     (
         "osawano-ohashi",
@@ -495,12 +539,29 @@ RIVER_GAUGES: tuple[tuple[str, str, str, str, float, float, float, float, float,
         "Osawano Ohashi",
         137.1975,
         36.6150,
-        3.20,
-        4.30,
-        4.80,
-        SRC_MLIT,
+        5.30,
+        6.10,
+        6.60,
+        SRC_MLIT
+        + "; 避難判断・氾濫危険水位: "
+        + SRC_MLIT_LEVELS_2015
+        + "; 氾濫注意水位 5.30 m: illustrative",
     ),
-    ("daisenji-g", "joganji", "大川寺", "Daisenji", 137.3110, 36.6120, 2.20, 3.00, 3.40, SRC_MLIT),
+    (
+        "daisenji-g",
+        "joganji",
+        "大川寺",
+        "Daisenji",
+        137.3110,
+        36.6120,
+        4.70,
+        5.24,
+        6.61,
+        SRC_MLIT
+        + "; 避難判断・氾濫危険水位: "
+        + SRC_MLIT_LEVELS_2015
+        + "; 氾濫注意水位 4.70 m: illustrative (水防団待機水位 4.20 m)",
+    ),
     (
         "joganji-ohashi",
         "joganji",
@@ -511,7 +572,7 @@ RIVER_GAUGES: tuple[tuple[str, str, str, str, float, float, float, float, float,
         2.40,
         3.10,
         3.60,
-        SRC_MLIT,
+        SRC_ILLUSTRATIVE_LEVELS,
     ),
     (
         "ishikuramachi",
@@ -523,7 +584,7 @@ RIVER_GAUGES: tuple[tuple[str, str, str, str, float, float, float, float, float,
         1.60,
         2.10,
         2.40,
-        SRC_PREF,
+        SRC_PREF + "; " + SRC_ILLUSTRATIVE_LEVELS,
     ),
 )
 
@@ -621,6 +682,9 @@ SCHOOLS: tuple[tuple[str, str, str, str, float, float], ...] = (
 # --- Public buildings that may carry LoRaWAN gateways -----------------------------------------
 # (building_id, name_ja, name_romaji, building kind, lon, lat, height_m).  Heights are
 # illustrative mast heights above ground [m] (approximate; the city does not publish them).
+# For scale: the city hall (新桜町7-38) has a tower with a public observation deck whose
+# top is 78.8 m above ground (富山市役所, Wikipedia 日本語版), so 70 m is a plausible
+# antenna height there; the other heights are guesses of the building sizes.
 
 PUBLIC_BUILDINGS: tuple[tuple[str, str, str, str, float, float, float], ...] = (
     ("city-hall", "富山市役所 本庁舎", "Toyama City Hall", "city_hall", 137.2137, 36.6959, 70.0),

@@ -207,9 +207,11 @@ class EventRule:
     source: str
 
 
-#: Event days. Lifts are synthetic choices (2-3x on the busiest event days is
-#: in line with the city's pedestrian counts on festival days, 富山市歩行者
-#: 通行量調査); the dates follow the rules given with each event.
+#: Event days. Lifts and hours are synthetic choices (illustrative: 2-3x on the
+#: busiest event days is meant to be of the order of the city's pedestrian counts on
+#: festival days, 富山市歩行者通行量調査, not fitted to them); the dates follow the
+#: rules given with each event, whose ``source`` says where they come from and where
+#: the real dates depart from the rule.
 EVENTS: tuple[EventRule, ...] = (
     EventRule(
         "chindon",
@@ -218,8 +220,12 @@ EVENTS: tuple[EventRule, ...] = (
         "central",
         2.2,
         (10, 18),
-        "first Saturday and Sunday of April",
-        "held every early April since 1955 around 富山城址公園 (富山市観光協会)",
+        "the Saturday falling on April 3-9 and the Sunday after it",
+        "held every spring since 1955 (富山商工会議所・富山市), on a weekend in early April: "
+        "Sat-Sun 2015-04-04/05, 2016-04-09/10, 2017-04-08/09, 2019-04-06/07, 2024-04-06/07 "
+        "(https://toyama.keizai.biz/headline/183, hokurikushinkansen-navi.jp 北日本新聞 "
+        "2017-04-08 and 2019-04-04, https://toyamadays.com/archives/44563868.html); "
+        "the rule reproduces these dates; it is an empirical rule, not the organisers'",
     ),
     EventRule(
         "sanno",
@@ -229,7 +235,7 @@ EVENTS: tuple[EventRule, ...] = (
         1.8,
         (10, 22),
         "June 1 and 2",
-        "日枝神社 annual festival on June 1-2 (富山市観光協会)",
+        "日枝神社 annual festival on June 1-2 (富山市観光協会; not re-checked in the last review)",
     ),
     EventRule(
         "toyama-matsuri",
@@ -239,8 +245,10 @@ EVENTS: tuple[EventRule, ...] = (
         2.5,
         (15, 22),
         "first Saturday and Sunday of August",
-        "summer festival in the city centre in early August (富山市観光協会); "
-        "exact dates vary, approximated by the first weekend",
+        "summer festival of 富山市 around 城址公園 and 城址大通り on the first Saturday and "
+        "Sunday of August (富山まつり, Wikipedia 日本語版; e.g. 2012-08-04/05, 2018-08-04/05, "
+        "2023-08-05/06, 富山市 press releases on kyodonewsprwire.jp); exceptions: "
+        "2015-08-08/09, 2022 moved to 09-24/25",
     ),
     EventRule(
         "owara",
@@ -250,7 +258,8 @@ EVENTS: tuple[EventRule, ...] = (
         6.0,
         (15, 24),
         "September 1 to 3",
-        "held on Sep 1-3 every year in 八尾町 (越中八尾観光協会)",
+        "held on Sep 1-3 every year in 富山市八尾町 (おわら風の盆行事運営委員会, "
+        "https://owara-gyoujiunei.com/about/index.html)",
     ),
     EventRule(
         "marathon",
@@ -260,8 +269,10 @@ EVENTS: tuple[EventRule, ...] = (
         1.6,
         (7, 15),
         "first Sunday of November",
-        "held in early November, start near 富山県庁 / station area (富山マラソン実行委員会); "
-        "approximated by the first Sunday",
+        "富山マラソン実行委員会: a Sunday in late October or early November (2015-11-01, "
+        "2016-10-30, 2017-10-29, 2024-11-03), from 高岡市役所 to the finish at 富岩運河環水公園 "
+        "north of 富山駅 (news.ntv.co.jp 2015; yutosoken.com 2017; news.yahoo.co.jp 2024); "
+        "approximated by the first Sunday of November; the lift here is at the finish",
     ),
     EventRule(
         "station-plaza",
@@ -286,6 +297,8 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
 def _event_dates(rule: EventRule, year: int) -> list[dt.date]:
     if rule.event_id == "chindon":
         sat = _nth_weekday(year, 4, 5, 1)
+        if sat.day < 3:  # April 1 or 2: the contest is on the next weekend (2016, 2017)
+            sat += dt.timedelta(days=7)
         return [sat, sat + dt.timedelta(days=1)]
     if rule.event_id == "sanno":
         return [dt.date(year, 6, 1), dt.date(year, 6, 2)]

@@ -49,7 +49,7 @@ __all__ = [
     "fault_events",
 ]
 
-#: Longest multi-day episode [days].
+#: Longest multi-day episode [days] (synthetic).
 MAX_EPISODE_DAYS = 5
 
 
@@ -84,7 +84,7 @@ FAULT_TYPES: tuple[FaultType, ...] = (
     FaultType("clock", 0.003, 600.0, True),
 )
 
-#: Size of a spike per kind (low, high) in the main variable's units.
+#: Size of a spike per kind (low, high) in the main variable's units (synthetic).
 _SPIKE = {
     "pedestrian": (200.0, 2000.0),
     "bicycle_park": (50.0, 400.0),
@@ -92,7 +92,7 @@ _SPIKE = {
     "rain": (5.0, 30.0),
     "river": (0.5, 3.0),
 }
-#: Drift per day: relative gain for counts and rain, metres for river.
+#: Drift per day: relative gain for counts and rain, metres for river (synthetic).
 _DRIFT = {"pedestrian": 0.05, "bicycle_park": 0.03, "counter": 0.05, "rain": -0.10, "river": 0.05}
 
 

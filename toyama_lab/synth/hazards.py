@@ -42,12 +42,15 @@ BUCKET_MM = 0.5
 LOOKBACK_H = 168
 #: Nash cascade: number of reservoirs (Nash 1957).
 NASH_N = 3
-#: Runoff coefficients of the fast and slow paths [-] (mountain catchments of
-#: Hokuriku: 0.5-0.7 in heavy rain; synthetic split).
+#: Runoff coefficients of the fast and slow paths [-]. Assumption: a total of 0.85
+#: of the rain leaves as runoff, of the order of the runoff coefficients used for
+#: steep mountain catchments in Japanese design practice (rational-formula tables,
+#: e.g. 国土交通省 河川砂防技術基準: 山地 about 0.7-0.8; quoted from memory, not
+#: re-checked); the split between the two paths is synthetic, not fitted.
 FAST_COEF, SLOW_COEF = 0.55, 0.30
-#: Slow (groundwater) reservoir constant [h].
+#: Slow (groundwater) reservoir constant [h] (assumption, synthetic).
 SLOW_K_H = 36.0
-#: Baseflow [mm/h].
+#: Baseflow [mm/h] (assumption, synthetic).
 BASEFLOW_MM_H = 0.05
 #: Snowmelt runoff at its peak [mm/h] and its seasonal bell (centre day of
 #: year, width [days]): the rivers from the Tateyama range run high with
@@ -57,6 +60,9 @@ SNOWMELT_MM_H, SNOWMELT_DOY, SNOWMELT_WIDTH_D = 0.25, 115.0, 25.0
 #: Rating-curve exponent: stage ~ discharge**0.6 (Manning, wide channel:
 #: Q ~ h**(5/3)).
 RATING_EXP = 0.6
+#: Fallback 氾濫注意 / 避難判断 / 氾濫危険水位 [m] for river rows without thresholds
+#: (illustrative; the city's gauges carry their own, see
+#: :data:`toyama_lab.city.places.RIVER_GAUGES`).
 _DEFAULT_THRESHOLDS = (2.0, 2.6, 3.0)
 
 

@@ -224,6 +224,7 @@ _PED_RAIN = 0.035
 #: Month factor of pedestrian volumes (synthetic: fewer people out in the snow
 #: months, more in the festival and shopping seasons).
 _PED_MONTH = np.array([0.85, 0.85, 0.95, 1.0, 1.05, 0.95, 1.0, 1.05, 1.0, 1.05, 1.0, 1.05])
+#: Extra factor on pedestrian volumes while snow is falling (assumption, synthetic).
 _PED_SNOW = 0.8
 #: Over-dispersion: a log-normal factor (sigma 0.25 on 15-minute knots) on the
 #: rate turns the Poisson count into a Poisson-lognormal mixture, as groups
@@ -454,7 +455,7 @@ def bicycle_park(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scena
     by day noise, morning rain and winter snow cover, times band-limited noise
     (4 %, 20-minute knots), rounded and clipped to ``[0, capacity]``. Entries
     and exits are its increments plus a Poisson "swap" flow (one bicycle out,
-    one in, within the minute; 0.15 % of the parked bicycles per minute in the
+    one in, within the minute; about 0.17 % of the parked bicycles per minute in the
     day), so ``occupancy[t] = occupancy[t-1] + entries[t] -
     exits[t]`` holds exactly, also across midnight. Riders arriving while the
     park is full and demand exceeds capacity are refused (Poisson, 2 % of the
@@ -482,7 +483,10 @@ def bicycle_park(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scena
     -----
     Rain: ``exp(-0.12 * morning rain [mm/h])`` (Heinen et al. 2010); winter:
     ``0.3 + 0.7 * sigmoid((T_day - 3 C) / 1.5 C)``: cycling nearly stops under
-    snow cover in Toyama (mean January temperature 3.0 C, JMA normals).
+    snow cover in Toyama (mean January temperature 3.0 C, JMA normals 1991-2020;
+    the shape of the factor is an assumption). The swap flow (0.02 % of the parked
+    bicycles per minute at night, 0.17 % from 06:00 to 22:00) and the refusals (2 % of the
+    excess demand per minute) are synthetic.
     """
     idx = sensor_index(sensors)
     ext = np.concatenate([[minutes[0] - 1], minutes])
@@ -516,12 +520,16 @@ SERVICE_MIN = 7.0
 #: Tickets per staffed window per ordinary open day (synthetic: keeps the
 #: utilisation near 0.6-0.9 in the busy hours outside the moving season).
 _TICKETS_PER_WINDOW = 40.0
+#: Counter opening hours 08:30-17:15, the usual 開庁時間 of 富山市 offices (富山市
+#: 公式ウェブサイト https://www.city.toyama.lg.jp/; not re-checked per counter).
 _OPEN_MIN = 8 * 60 + 30  # 08:30
-_CLOSE_MIN = 17 * 60 + 15  # 17:15 (富山市の開庁時間)
+_CLOSE_MIN = 17 * 60 + 15  # 17:15
 #: Share of the day's tickets per hour 8..17 (the 8 h covers 08:30-09:00 only,
 #: 17 h covers 17:00-17:15); synthetic, after the morning and early-afternoon
 #: peaks of the city's published counter congestion (窓口混雑状況).
 _COUNTER_HOURS = np.array([0.05, 0.14, 0.15, 0.13, 0.07, 0.12, 0.13, 0.11, 0.08, 0.02])
+#: Day-of-week factor of counter demand, Monday..Sunday (synthetic: Monday and Friday
+#: busier, closed at the weekend).
 _DOW = np.array([1.15, 1.0, 0.95, 0.95, 1.05, 0.0, 0.0])
 
 

@@ -4,6 +4,23 @@ Every scenario uses the same everyday physics (calendar, weather climate,
 mobility, faults); a scenario adds a default period and, for the hazard
 scenarios, a deterministic storm or earthquake at absolute times, so that
 the truth at a given minute does not depend on the window that is simulated.
+
+Notes
+-----
+Both hazard events are **illustrative**, not reconstructions:
+
+* ``heavy-rain``: the three storm bands (peaks 25, 60 and 15 mm/h on the plain,
+  Gaussian with sigma 1.5, 1 and 2 h) are chosen so that every river gauge crosses
+  its 氾濫危険水位 (:func:`toyama_lab.synth.hazards.river` scales each gauge to them).
+  Peaks of 50-80 mm/h and 300-400 mm a day upstream are of the order of the
+  July heavy rains in Hokuriku; they are not the observed values of any event.
+* ``earthquake``: the 呉羽山断層帯 is the active fault along the 呉羽丘陵 west of the
+  city centre, evaluated by 地震調査研究推進本部 地震調査委員会「砺波平野断層帯・
+  呉羽山断層帯の評価(一部改訂)」(2008-05-16,
+  https://www.jishin.go.jp/main/chousa/08may_tonami/index.htm). The magnitude 7.2
+  is of the order of that evaluation (which gives M of about 7.2 for this fault; the
+  figure was not re-read in the last review), the epicentre (137.165 E, 36.700 N,
+  on the 呉羽丘陵) and the date and time are illustrative.
 """
 
 from __future__ import annotations

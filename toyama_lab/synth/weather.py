@@ -12,17 +12,33 @@ from counter-based streams indexed by the absolute hour (see
 Notes
 -----
 Climate constants (JMA climatological normals 1991-2020, 富山 Toyama local
-meteorological observatory, https://www.data.jma.go.jp/obd/stats/etrn/):
+meteorological observatory; tables at https://www.data.jma.go.jp/obd/stats/etrn/):
 
+* annual precipitation 2,374.2 mm, wetter in winter than in summer, and
+  mean air temperature 14.5 C for the year, 3.0 C in January and 26.9 C in
+  August: 富山地方気象台「富山県の気象 気象特性」,
+  https://www.jma-net.go.jp/toyama/bosai/tokusei.html (checked);
 * monthly precipitation [mm], Jan..Dec: 259, 172, 165, 135, 123, 173, 246,
-  180, 214, 165, 218, 319 (rounded; annual ~2,370 mm, normal 2,374.2 mm);
-* mean air temperature ~3.0 C in January and ~27.2 C in August (annual
-  14.5 C), fitted by ``14.6 - 12.1 cos(2 pi (doy - 25) / 365.25)``;
-* mean daily temperature range ~8 C (diurnal amplitude 4 C, minimum near
-  05:00, maximum near 14:00 JST).
+  180, 214, 165, 218, 319 (rounded JMA monthly normals; their sum, 2,369 mm,
+  is within 0.2 % of the annual normal; the month-by-month values were not
+  re-checked against the JMA table in the last review, only the annual total
+  and the winter maximum);
+* seasonal temperature: the sinusoid ``14.5 - 12.3 cos(2 pi (doy - 30) /
+  365.25)`` (a fit, not a JMA product): annual mean 14.5 C, coldest around
+  January 30 and warmest around August 1 (as the Toyama normals: coldest at
+  the end of January, warmest at the start of August); its monthly means are
+  2.7 C in January and 26.2 C in August, 0.3 C and 0.7 C below the normals,
+  because one harmonic cannot follow the sharper August peak;
+* mean daily temperature range ~8 C (diurnal amplitude 4 C, maximum near
+  14:00 JST): an assumption of the right order for the Japan-Sea coast, not
+  a fitted normal;
+* snow season: most snowfall in January and February (normal snowfall about
+  104 cm and 84 cm, after the JMA normals as tabulated by
+  https://samui.shiraberun.com/snow/snow_toyama.html; not used numerically).
 
 Rain-event structure (synthetic, chosen to match the monthly totals above
-and the ~180 days a year with at least 1 mm of the Toyama normals): events
+and the roughly 175-180 days a year with at least 1 mm of the Toyama
+normals, a figure not re-checked in the last review): events
 start at a Poisson rate per hour, last a Gamma(2) duration (mean 10 h in
 winter: long, weak winter-monsoon precipitation; 5 h in summer: convective
 showers; 7-8 h in spring and autumn), clipped to 10 min - 23 h, and have a
@@ -87,6 +103,9 @@ _DAYS_IN_MONTH = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 MAX_EVENT_HOURS = 24
 #: Snow below this air temperature [C] (Matsuo et al. 1981).
 SNOW_BELOW_C = 2.0
+#: Seasonal temperature sinusoid: annual mean [C] (JMA normal 1991-2020, Toyama: 14.5 C),
+#: amplitude [C] and day of year of the minimum (fitted; see the module notes).
+_T_MEAN_C, _T_AMP_C, _T_COLDEST_DOY = 14.5, 12.3, 30.0
 _CELL_SIGMA = 0.5
 _CELL_KNOT_MIN = 10
 _MIN_DURATION_H = 10.0 / 60.0
@@ -356,9 +375,10 @@ def knot_noise(seed: int, stream: str, ids: np.ndarray, minutes: np.ndarray, ste
 def temperature(seed: int, minutes: np.ndarray) -> np.ndarray:
     """City air temperature at each minute. [C]
 
-    Seasonal normal (JMA 1991-2020, Toyama; see module notes) plus a daily
-    anomaly (N(0, 2.5 C) on daily knots, interpolated) plus a diurnal cycle
-    of amplitude 4 C with its maximum at 14:00 JST.
+    Seasonal normal (a sinusoid fitted to the JMA 1991-2020 normals for
+    Toyama; see the module notes) plus a daily anomaly (N(0, 2.5 C) on daily
+    knots, interpolated; the 2.5 C spread is an assumption) plus a diurnal
+    cycle of amplitude 4 C with its maximum at 14:00 JST (assumption).
 
     Returns
     -------
@@ -367,8 +387,8 @@ def temperature(seed: int, minutes: np.ndarray) -> np.ndarray:
     minutes = np.asarray(minutes, dtype=np.int64)
     day = minutes // MINUTES_PER_DAY
     doy = day_of_year(day).astype(np.float32)
-    seasonal = np.float32(14.6) - np.float32(12.1) * np.cos(
-        np.float32(2 * np.pi / 365.25) * (doy - np.float32(25.0))
+    seasonal = np.float32(_T_MEAN_C) - np.float32(_T_AMP_C) * np.cos(
+        np.float32(2 * np.pi / 365.25) * (doy - np.float32(_T_COLDEST_DOY))
     )
     anomaly = knot_noise(seed, "temp-anom", np.zeros((1, 1), np.int64), minutes, MINUTES_PER_DAY)
     hod = (minutes % MINUTES_PER_DAY).astype(np.float32) / np.float32(60.0)
