@@ -27,7 +27,7 @@ data: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2
 
 ## lab: open JupyterLab on the workbooks
 lab: $(STAMP)

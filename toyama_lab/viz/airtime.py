@@ -123,6 +123,8 @@ def airtime_figure(
             line={"dash": "dash", "color": "#555555"},
             annotation_text=f"{limit_ms:g} ms",
             annotation_position="top left",
+            # on a log axis plotly places annotations in log10 units
+            annotation_y=float(np.log10(limit_ms)),
         )
     if mark_payload is not None:
         fig.add_vline(x=mark_payload, line={"dash": "dot", "color": "#888888"})
