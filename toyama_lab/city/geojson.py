@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shapely
+
+from toyama_lab._atomic import write_text_atomic
 
 if TYPE_CHECKING:
     from toyama_lab.city.build import City
@@ -142,12 +143,4 @@ def write_geojson(city: City, path: str | os.PathLike) -> Path:
             f"cannot write {path}: folder {path.parent} does not exist; create it first."
         )
     text = json.dumps(to_geojson(city), ensure_ascii=False, separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, text)

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from toyama_lab._atomic import write_atomic
 from toyama_lab.cli import main
 
 
 def _write_parquet_atomic(df, out: Path) -> None:
     """Write ``df`` to ``out`` through a temporary file in the same folder, then rename."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        df.write_parquet(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, df.write_parquet)
 
 
 @main.command("decode")

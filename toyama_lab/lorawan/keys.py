@@ -30,12 +30,12 @@ import io
 import json
 import operator
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toyama_lab._atomic import write_text_atomic
 from toyama_lab.lorawan.errors import KeyStoreError
 
 if TYPE_CHECKING:
@@ -438,17 +438,7 @@ class KeyStore:
             raise KeyStoreError(
                 f"{p}: cannot choose a format from suffix {p.suffix!r}; use .csv or .jsonl"
             )
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(buf.getvalue())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(p, buf.getvalue(), mode=0o600, fsync=True)
         return p
 
     def to_polars(self) -> pl.DataFrame:

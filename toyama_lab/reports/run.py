@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toyama_lab._atomic import write_text_atomic
 from toyama_lab.reports.params import KINDS, Param, ParameterError, coerce
 
 __all__ = [
@@ -266,17 +267,6 @@ def _slug(params: Mapping[str, object]) -> str:
     return re.sub(r"[^A-Za-z0-9=._-]+", "-", "__".join(parts)) or "defaults"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run_grid(
     path: str | os.PathLike,
     grid: Mapping[str, Sequence] | Sequence[Mapping[str, object]],
@@ -359,7 +349,7 @@ def run_grid(
             "seconds": pl.Float64,
         },
     )
-    _write_atomic(out_dir / "index.csv", index.write_csv())
+    write_text_atomic(out_dir / "index.csv", index.write_csv())
     lines = [
         f"# {path.name}: {len(rows)} runs",
         "",
@@ -371,5 +361,5 @@ def run_grid(
         f"{r['status']}{': ' + r['error'].splitlines()[0] if r['error'] else ''} | {r['seconds']} |"
         for r in rows
     ]
-    _write_atomic(out_dir / "index.md", "\n".join(lines) + "\n")
+    write_text_atomic(out_dir / "index.md", "\n".join(lines) + "\n")
     return index
