@@ -15,9 +15,11 @@ sorted array (the least any time-overlap search must do).
 
 Printed: transmissions, receptions, radio time (wall and CPU, summed over the days) and
 transmissions per second, baseline time, ratio, peak RSS (psutil and the kernel's high-water
-mark), and the projected
-time for a full year. With ``--workers N`` the days are shared among N processes (spawned;
-each builds the city and links, then runs its block of days: days are independent,
+mark), and the projected time for a full year. With ``--workers N`` the days are shared
+among N processes (``--engine dask``, the default: one ``dask.delayed`` task per block
+of days on dask's processes scheduler;
+``--engine pool``: a spawned ``multiprocessing`` pool; each process builds the city and
+links, then runs its block of days: days are independent,
 every draw being keyed by device and counter); then the wall time of the day loop
 (schedule, tracker fixes and radio; the slowest worker's) is printed too, with its
 projection for a year, and the peak RSS is that of the largest process.
@@ -25,6 +27,7 @@ projection for a year, and the peak RSS is that of the largest process.
 Usage::
 
     python bench/radio.py [--days 365] [--size city] [--encode] [--seed 0] [--workers 1]
+                          [--engine dask|pool]
 """
 
 from __future__ import annotations
@@ -153,6 +156,22 @@ def _run_days(days: list[int]) -> dict:
     return out
 
 
+def _task(args, days: list[int]) -> dict:
+    """One dask task: a block of days in a worker process (city and links built once)."""
+    if _STATE.get("args") != args:
+        _setup(args)
+    return _run_days(days)
+
+
+def _run_dask(args, blocks: list[list[int]]) -> list[dict]:
+    """Blocks of days as ``dask.delayed`` tasks on the processes scheduler (spawned)."""
+    import dask
+
+    tasks = [dask.delayed(_task, pure=False)(args, b) for b in blocks]
+    with dask.config.set(scheduler="processes", num_workers=len(blocks)):
+        return list(dask.compute(*tasks))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--days", type=int, default=365)
@@ -161,18 +180,29 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--encode", action="store_true", help="also build the LoRaWAN frames")
     ap.add_argument("--workers", type=int, default=1, help="processes sharing the days")
+    ap.add_argument(
+        "--engine",
+        default="dask",
+        choices=("dask", "pool"),
+        help="with --workers > 1: dask.delayed tasks (processes scheduler) or a "
+        "multiprocessing pool",
+    )
     args = ap.parse_args(argv)
     if args.workers < 1:
         ap.error(f"--workers must be >= 1; got {args.workers}.")
     # contiguous blocks of days per worker
     blocks = [b.tolist() for b in np.array_split(np.arange(args.days), args.workers) if b.size]
+    t_wall = time.perf_counter()
     if len(blocks) == 1:
         _setup(args)
         parts = [_run_days(blocks[0])]
+    elif args.engine == "dask":
+        parts = _run_dask(args, blocks)
     else:
         # spawn, not fork: polars' thread pool does not survive a fork
         with mp.get_context("spawn").Pool(len(blocks), _setup, (args,)) as pool:
             parts = pool.map(_run_days, blocks, chunksize=1)
+    t_wall = time.perf_counter() - t_wall
     t_loop = max(p["t_loop"] for p in parts)
     city, registry = _STATE.get("city"), _STATE.get("registry")
     if city is None:
@@ -215,6 +245,10 @@ def main(argv=None) -> None:
             f"wall time of the day loop on {len(blocks)} processes: {t_loop:.2f} s "
             f"({n_tx / t_loop:,.0f} tx/s); projected for 365 days: {wy:.0f} s "
             f"({wy / 60:.1f} min)"
+        )
+        print(
+            f"wall time with start-up ({args.engine}: spawning, city and links per worker): "
+            f"{t_wall:.2f} s"
         )
     print(
         "loss reasons: "

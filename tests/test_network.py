@@ -301,8 +301,7 @@ def test_bad_readings():
 def test_simulate_air_fading_is_the_counter_based_stream():
     import dataclasses
 
-    from toyama_lab.network.road import build_links, simulate_air
-    from toyama_lab.synth import random as rnd
+    from toyama_lab.network.road import _fade, build_links, simulate_air
 
     city = build_city(0, "class")
     registry, _ = build_registry(city, 0)
@@ -320,7 +319,137 @@ def test_simulate_air_fading_is_the_counter_based_stream():
         assert np.array_equal(getattr(fast, f.name), getattr(slow, f.name)), f.name
     assert (fast.loss == LOSS_REASONS.index("collision")).any()  # contention was exercised
     d, g = dev[fast.pair_tx], fast.pair_gw
-    want = cfg.fading_db * rnd.normal(
-        0, "net-fade", d * 1024 + g, counter[fast.pair_tx], dtype=np.float32
-    )
+    want = cfg.fading_db * _fade(0, d * 1024 + g, counter[fast.pair_tx])
     np.testing.assert_allclose(fast.pair_rssi - links.mean_rssi[d, g], want, atol=1e-5)
+
+
+# -- long windows, a block of days at a time -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory):
+    """A tiny school-term dataset of 3 days (children's fixes included), no network yet."""
+    from toyama_lab.datasets import generate
+
+    out = tmp_path_factory.mktemp("blocks") / "ds"
+    generate("school-term", "tiny", 0, start=START, days=3, out=out)
+    return out
+
+
+def _bytes(folder):
+    from toyama_lab.network.write import FILES
+
+    return {k: (folder / "network" / v).read_bytes() for k, v in FILES.items()}
+
+
+def test_blocks_write_the_same_bytes_as_one_shot(three_days, tmp_path):
+    import shutil
+
+    from toyama_lab.datasets import open_dataset
+    from toyama_lab.network import simulate_from_dataset
+    from toyama_lab.network.dataset import read_readings
+
+    ds = open_dataset(three_days)
+    assert "children_fixes" in ds.event_names
+    p = ds.params
+    one = simulate_network(ds.city, read_readings(ds), seed=p.seed, scenario=p.scenario,
+                           start=p.start)  # fmt: skip
+    (tmp_path / "one").mkdir()
+    write_network(one, tmp_path / "one")
+    expected = _bytes(tmp_path / "one")
+    # uplinks planned after midnight and receptions ending after it cross the block edges
+    assert (
+        one.transmissions["planned_time"].dt.convert_time_zone("Asia/Tokyo").dt.date().n_unique()
+        == 4
+    )
+    for block_days in (1, 2, 3):
+        copy = tmp_path / f"b{block_days}"
+        shutil.copytree(three_days, copy)
+        simulate_from_dataset(copy, block_days=block_days)
+        got = _bytes(copy)
+        for name in ("gateway_log", "transmissions", "params", "registry", "keys"):
+            assert got[name] == expected[name], (block_days, name)
+        open_dataset(copy).verify()  # the manifest covers the new files
+
+
+def test_blocks_staged_in_row_groups(three_days, tmp_path, monkeypatch):
+    """Tables larger than a row group: staged parts, same bytes whatever the blocks."""
+    import shutil
+
+    from toyama_lab.datasets import store
+    from toyama_lab.network import simulate_from_dataset
+
+    monkeypatch.setitem(store.PARQUET_OPTIONS, "row_group_size", 1000)
+    got = []
+    for block_days in (1, 3):
+        copy = tmp_path / f"b{block_days}"
+        shutil.copytree(three_days, copy)
+        simulate_from_dataset(copy, block_days=block_days)
+        got.append(_bytes(copy))
+        assert not list((copy / "network").glob(".*part*")), "staged parts are removed"
+    assert got[0] == got[1]
+    log = pl.read_parquet(copy / "network" / "gateway_log.parquet")
+    assert log.height > 1000
+    assert log["time"].is_sorted()
+    tx = pl.read_parquet(copy / "network" / "transmissions.parquet")
+    assert tx["tx_id"].to_list() == list(range(tx.height))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_blocks_reject_bad_block_days(tiny, bad):
+    from toyama_lab.network import simulate_network_blocks
+
+    city, _, _ = tiny
+    gen = simulate_network_blocks(city, lambda a, n: {}, 1, seed=0, scenario="normal-week",
+                                  start=START, block_days=bad)  # fmt: skip
+    with pytest.raises(ValueError, match="block_days"):
+        next(gen)
+
+
+def test_fading_normals_from_the_table():
+    """The table-based fading draws are standard normal, deterministic and bounded."""
+    from toyama_lab.network.road import MARGIN_SIGMA, _fade, normal_lut
+    from toyama_lab.synth import random as rnd
+
+    lut = normal_lut()
+    assert lut.size == 65_537 and np.all(np.diff(lut) > 0)
+    np.testing.assert_allclose(lut[32_768], 0.0, atol=1e-6)
+    np.testing.assert_allclose(lut[:100], -lut[::-1][:100], atol=1e-6)  # symmetric
+    idx = np.arange(200_000, dtype=np.int64) % 1000
+    cnt = np.arange(200_000, dtype=np.int64) // 1000
+    z = _fade(7, idx, cnt)
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(z, _fade(7, idx, cnt))
+    assert abs(float(z.mean())) < 0.01 and abs(float(z.std()) - 1.0) < 0.01
+    assert MARGIN_SIGMA < np.abs(z).max() <= float(lut[-1]) < 4.5
+    # same tail mass as the normal: P(|z| > 2) = 0.0455
+    assert abs(float(np.mean(np.abs(z) > 2.0)) - 0.0455) < 0.003
+    # the word is the counter-based hash of (seed, "net-fade", index, counter)
+    w = (rnd.hash64(7, "net-fade", idx[:5], cnt[:5]) >> np.uint64(32)).astype(np.uint32)
+    u = (w.astype(np.float64)) / 2**32
+    from statistics import NormalDist
+
+    want = [NormalDist().inv_cdf(v) for v in u]
+    np.testing.assert_allclose(z[:5], want, atol=2e-4)
+
+
+@pytest.mark.parametrize("block", [1, 97, 1 << 40])
+def test_pair_blocks_do_not_change_the_air(block, monkeypatch):
+    import dataclasses
+
+    from toyama_lab.network import road
+
+    city = build_city(0, "class")
+    registry, _ = build_registry(city, 0)
+    links = road.build_links(city, registry, 0, RadioConfig())
+    fixed = np.flatnonzero(np.isfinite(links.dev_x))
+    rng = np.random.default_rng(5)
+    dev = np.sort(rng.choice(fixed, 2000))
+    planned = np.sort(rng.uniform(0.0, 300.0, dev.size))
+    args = (dev, np.arange(dev.size), planned, np.full(dev.size, 15), links.dev_x[dev],
+            links.dev_y[dev], links)  # fmt: skip
+    want = road.simulate_air(*args, seed=0, cfg=RadioConfig())
+    monkeypatch.setattr(road, "_PAIR_BLOCK", block)
+    got = road.simulate_air(*args, seed=0, cfg=RadioConfig())
+    for f in dataclasses.fields(want):
+        np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name), f.name)

@@ -16,9 +16,14 @@ from toyama_lab.network.dataset import simulate_from_dataset
 from toyama_lab.network.log import TRANSMISSION_SCHEMA
 from toyama_lab.network.registry import REGISTRY_SCHEMA, build_registry
 from toyama_lab.network.road import LOSS_REASONS, RadioConfig
-from toyama_lab.network.simulate import TRACKER_KEY, NetworkResult, simulate_network
+from toyama_lab.network.simulate import (
+    TRACKER_KEY,
+    NetworkResult,
+    simulate_network,
+    simulate_network_blocks,
+)
 from toyama_lab.network.uplinks import REPORT_INTERVAL_MIN
-from toyama_lab.network.write import write_network
+from toyama_lab.network.write import write_network, write_network_blocks
 
 __all__ = [
     "LOSS_REASONS",
@@ -31,5 +36,7 @@ __all__ = [
     "build_registry",
     "simulate_from_dataset",
     "simulate_network",
+    "simulate_network_blocks",
     "write_network",
+    "write_network_blocks",
 ]

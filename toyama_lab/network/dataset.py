@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["read_readings", "simulate_from_dataset"]
+__all__ = ["BLOCK_DAYS", "read_readings", "simulate_from_dataset"]
+
+#: Days simulated at a time by :func:`simulate_from_dataset` (memory: one block).
+BLOCK_DAYS = 1
 
 
 def read_readings(dataset) -> dict:
@@ -38,8 +41,53 @@ def read_readings(dataset) -> dict:
     return out
 
 
+def _block_reader(dataset):
+    """``read_block(first_day, n)`` over a dataset's Zarr cubes and fix table."""
+    import datetime as dt
+
+    import polars as pl
+    import xarray as xr
+
+    from toyama_lab.network.simulate import FIX_NUMBER, TRACKER_KEY
+    from toyama_lab.synth.calendar import as_date
+
+    cubes = {}
+    for kind in dataset.kinds:
+        store = Path(dataset.path) / "timeseries" / f"{kind}.zarr"
+        ds = xr.open_zarr(store, consolidated=False, mask_and_scale=False)
+        cubes[kind] = (ds, np.argsort(ds["sensor_index"].values, kind="stable"))
+    fix_path = Path(dataset.path) / "events" / "children_fixes.parquet"
+    day0 = dt.datetime.combine(as_date(dataset.params.start), dt.time())
+
+    def read_block(first_day: int, n: int) -> dict:
+        out: dict = {}
+        window = slice(first_day * 1440, (first_day + n) * 1440)
+        for kind, (ds, order) in cubes.items():
+            blk = ds.isel(time=window)
+            out[kind] = {name: np.asarray(blk[name].values)[order] for name in blk.data_vars}
+        if fix_path.exists():
+            lo = day0 + dt.timedelta(days=first_day)
+            hi = day0 + dt.timedelta(days=first_day + n)
+            fixes = (
+                pl.scan_parquet(fix_path)
+                .with_row_index(FIX_NUMBER)
+                .filter((pl.col("time") >= lo) & (pl.col("time") < hi))
+                .collect()
+            )
+            if fixes.height:
+                out[TRACKER_KEY] = fixes.with_columns(pl.col(FIX_NUMBER).cast(pl.Int64))
+        return out
+
+    return read_block
+
+
 def simulate_from_dataset(
-    path_or_dataset, seed: int | None = None, *, overwrite: bool = False, **options
+    path_or_dataset,
+    seed: int | None = None,
+    *,
+    overwrite: bool = False,
+    block_days: int = BLOCK_DAYS,
+    **options,
 ) -> dict[str, Path]:
     """Run the network over a generated dataset and write ``<dataset>/network/``.
 
@@ -51,6 +99,11 @@ def simulate_from_dataset(
         Network seed; default the dataset's seed.
     overwrite : bool
         Replace an existing ``network/`` subfolder.
+    block_days : int
+        Days simulated at a time (:func:`toyama_lab.network.simulate_network_blocks`):
+        memory holds one block of readings and receptions, whatever the window. The
+        files are the same for every ``block_days`` (see
+        :func:`toyama_lab.network.write.write_network_blocks`).
     **options
         Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``).
 
@@ -63,8 +116,8 @@ def simulate_from_dataset(
     """
     from toyama_lab.datasets import Dataset, open_dataset
     from toyama_lab.datasets.store import read_manifest, write_manifest
-    from toyama_lab.network.simulate import simulate_network
-    from toyama_lab.network.write import write_network
+    from toyama_lab.network.simulate import simulate_network_blocks
+    from toyama_lab.network.write import write_network_blocks
 
     ds = (
         path_or_dataset
@@ -72,15 +125,17 @@ def simulate_from_dataset(
         else open_dataset(os.fspath(path_or_dataset))
     )
     p = ds.params
-    result = simulate_network(
+    blocks = simulate_network_blocks(
         ds.city,
-        read_readings(ds),
+        _block_reader(ds),
+        p.days,
         seed=p.seed if seed is None else seed,
         scenario=p.scenario,
         start=p.start,
+        block_days=block_days,
         **options,
     )
-    paths = write_network(result, ds.path, overwrite=overwrite)
+    paths = write_network_blocks(blocks, ds.path, overwrite=overwrite)
     header = {k: v for k, v in read_manifest(ds.path).items() if k != "files"}
     write_manifest(ds.path, header)
     paths["manifest"] = Path(ds.path) / "manifest.json"

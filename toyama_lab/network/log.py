@@ -131,31 +131,45 @@ def gateway_log(
         ``RECEPTION_SCHEMA`` columns.
     """
     gw_ids = pl.Series(gateway_ids, dtype=pl.String)
-    t_end = end_s[pair_tx]
+    pair_tx = np.asarray(pair_tx, dtype=np.int64)
+    pair_gw = np.asarray(pair_gw, dtype=np.int64)
+    n = pair_tx.size
+    t_us = np.rint(end_s[pair_tx] * 1e6).astype(np.int64)
     gw_offset = rnd.hash64(seed, "net-tmst", np.arange(len(gateway_ids)), 0) & np.uint64(0xFFFFFFFF)
-    tmst = (gw_offset[pair_gw] + np.rint(t_end * 1e6).astype(np.int64).astype(np.uint64)) & (
-        np.uint64(0xFFFFFFFF)
+    tmst = (gw_offset[pair_gw] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
+    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of each
+    # gateway id in string order stands for the id, and tmst is a function of both
+    gw_rank = np.empty(len(gateway_ids), dtype=np.int64)
+    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(
+        len(gateway_ids)
     )
+    width = 1 << max(1, int(len(gateway_ids) - 1).bit_length())
+    if t_us.size and (t_us.min() < 0 or t_us.max() >= np.iinfo(np.int64).max // width):
+        order = np.lexsort((gw_rank[pair_gw], t_us))
+    else:
+        order = np.argsort(t_us * width + gw_rank[pair_gw], kind="stable")
+    pair_tx, pair_gw, t_us, tmst = pair_tx[order], pair_gw[order], t_us[order], tmst[order]
     sf_p = sf[pair_tx].astype(np.int8)
     bw_k = int(bw_hz) // 1000
+    time = pl.Series("time", utc_base(start) + t_us.astype("timedelta64[us]"))
     out = pl.DataFrame(
         {
-            "time": _utc(utc_base(start), t_end),
+            "time": time.dt.replace_time_zone("UTC"),
             "gateway_id": gw_ids.gather(pair_gw),
             "freq_hz": freq_hz[pair_tx].astype(np.int64),
             "sf": sf_p,
-            "bw_hz": np.full(pair_tx.size, int(bw_hz), dtype=np.int32),
+            "bw_hz": np.full(n, int(bw_hz), dtype=np.int32),
             "datr": pl.Series([f"SF{k}BW{bw_k}" for k in range(13)]).gather(sf_p),
-            "codr": pl.Series([CODING_RATE] * pair_tx.size, dtype=pl.String),
-            "rssi_dbm": np.rint(rssi_dbm).astype(np.float32),
-            "snr_db": (np.rint(snr_db * 10.0) / 10.0).astype(np.float32),
+            "codr": pl.repeat(CODING_RATE, n, dtype=pl.String, eager=True),
+            "rssi_dbm": np.rint(rssi_dbm[order]).astype(np.float32),
+            "snr_db": (np.rint(snr_db[order] * 10.0) / 10.0).astype(np.float32),
             "tmst": tmst.astype(np.uint32),
             "phy_payload": phy_payload.gather(pair_tx),
-            "source": pl.Series([SOURCE] * pair_tx.size, dtype=pl.String),
-            "ingest_error": pl.Series([None] * pair_tx.size, dtype=pl.String),
+            "source": pl.repeat(SOURCE, n, dtype=pl.String, eager=True),
+            "ingest_error": pl.repeat(None, n, dtype=pl.String, eager=True),
         }
     ).cast(RECEPTION_SCHEMA)
-    return out.sort("time", "gateway_id", "tmst", maintain_order=True)
+    return out
 
 
 def transmission_table(
@@ -177,25 +191,28 @@ def transmission_table(
     pair_gw: np.ndarray,
     gateway_ids: list[str],
     bw_hz: int,
+    tx_offset: int = 0,
 ) -> pl.DataFrame:
     """The transmission truth table (:data:`TRANSMISSION_SCHEMA`), one row per uplink.
 
     ``uplinks`` rows are the transmissions in ``tx_id`` order; the arrays are aligned with
     them (``fcnt`` -1, ``sf`` 0 and ``regional`` -1 where nothing was handed to the radio).
+    ``pair_tx`` indexes these rows; ``tx_id`` counts from ``tx_offset`` (the number of
+    transmissions of the blocks before, when a long window is written block by block).
     """
     n = uplinks.height
     base = utc_base(start)
     gw_ids = pl.Series(gateway_ids, dtype=pl.String)
     order = np.lexsort((pair_gw, pair_tx))
     heard = (
-        pl.DataFrame({"tx": pair_tx[order], "gw": gw_ids.gather(pair_gw[order])})
+        pl.DataFrame({"tx": pair_tx[order] + int(tx_offset), "gw": gw_ids.gather(pair_gw[order])})
         .group_by("tx", maintain_order=True)
         .agg(pl.col("gw").alias("heard_by"))
     )
     handed = fcnt >= 0
     reg_names = pl.Series([*REGIONAL_REASONS, "not_sent"], dtype=pl.String)
     df = uplinks.with_columns(
-        pl.int_range(n, dtype=pl.Int64).alias("tx_id"),
+        pl.int_range(int(tx_offset), int(tx_offset) + n, dtype=pl.Int64).alias("tx_id"),
         pl.Series("fcnt", np.where(handed, fcnt, 0), dtype=pl.UInt32),
         phy_payload.alias("phy_payload"),
         _utc(base, uplinks["planned_s"].to_numpy()).alias("planned_time"),

@@ -18,7 +18,9 @@ Link model (every figure that is not a standard is marked *assumption*)
   ~140 m apart, beyond the ~50 m decorrelation distance of TR 38.901 UMa).
 * **Per-frame fading**: N(0, 2 dB) per (transmission, gateway) (assumption: slow
   variation of a static narrowband link; no Rayleigh term, LoRa's bandwidth and the
-  gateways' height make deep fades rare in the RSSI reported per frame).
+  gateways' height make deep fades rare in the RSSI reported per frame). Drawn by
+  inverse-CDF sampling from a 65,537-node quantile table (:func:`normal_lut`), which
+  truncates at 4.48 sigma (the pair selection neglects beyond 4 sigma anyway).
 * **Power and antennas**: 13 dBm EIRP (ARIB STD-T108 20 mW class,
   :data:`toyama_lab.radio.regional.JAPAN_MAX_EIRP_DBM`), gateway antenna gain 2 dBi
   (assumption: a typical omni collinear after cable loss). Indoor devices (the city-hall
@@ -61,6 +63,7 @@ so the air of a day does not depend on which other days are simulated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -102,11 +105,13 @@ __all__ = [
     "DEVICE_HEIGHT_M",
     "LOSS_REASONS",
     "MARGIN_SIGMA",
+    "NORMAL_LUT_BITS",
     "URBAN_RADIUS_M",
     "Air",
     "Links",
     "RadioConfig",
     "build_links",
+    "normal_lut",
     "pair_cutoff_dbm",
     "simulate_air",
 ]
@@ -178,6 +183,7 @@ DETAILS = (
     "no_reading",
 )
 _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
+_PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
 
 
@@ -438,20 +444,68 @@ def _ragged(begin: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return owner, item
 
 
-def _fade_from_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """``toyama_lab.synth.random.normal(seed, "net-fade", index, counter, dtype=float32)``
-    from the stream keys ``key_of(seed, "net-fade", index)`` computed beforehand.
+#: Bits of the random word that index the inverse-CDF table of the fading normals.
+NORMAL_LUT_BITS = 16
 
-    The same SplitMix64 step and Box-Muller transform as :mod:`toyama_lab.synth.random`
-    (its ``hash64`` and ``normal``), so the values are identical; only the per-pair key
-    derivation is saved.
+
+@lru_cache(maxsize=1)
+def normal_lut() -> np.ndarray:
+    """Standard normal quantiles at ``u = i / 2**NORMAL_LUT_BITS``, float32, 65,537 values.
+
+    The two end nodes (u = 0 and 1) are the quantiles of ``0.25 / 2**16`` and its
+    complement (+-4.48), so a draw never exceeds 4.48 sigma (well beyond
+    :data:`MARGIN_SIGMA` = 4 sigma, where the pair selection stops looking anyway). Quantiles
+    from :meth:`statistics.NormalDist.inv_cdf` (Wichura's AS241, 1988: about 1e-16
+    relative error).
+    """
+    from statistics import NormalDist
+
+    n = 1 << NORMAL_LUT_BITS
+    u = np.arange(n + 1, dtype=np.float64) / n
+    u[0], u[-1] = 0.25 / n, 1.0 - 0.25 / n
+    inv = NormalDist().inv_cdf
+    return np.array([inv(float(v)) for v in u], dtype=np.float32)
+
+
+def _fade_from_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """Standard normal fading draws, float32, for stream keys and counters.
+
+    ``keys`` are ``toyama_lab.synth.random.key_of(seed, "net-fade", device * 1024 +
+    gateway)`` (computed once per link), ``counter`` the frame's FCnt. One SplitMix64
+    step (as :func:`toyama_lab.synth.random.hash64`) gives a 64-bit word; its top 16 bits
+    pick a cell of :func:`normal_lut` and the next 16 bits interpolate linearly in it
+    (inverse-CDF sampling; cheaper than Box-Muller's log, sqrt and cos, and a pure
+    function of the word, so as deterministic).
     """
     h = counter.astype(np.uint64)
     with np.errstate(over="ignore"):
         h *= rnd._GOLDEN
         h += keys
-        rnd._mix(h)
-    return rnd._normal_from_hash(h, np.float32)
+    return _normal_from_word(h)
+
+
+def _normal_from_word(h: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser of ``counter * golden + key`` words (in place), then the table."""
+    rnd._mix(h)
+    h >>= np.uint64(32)
+    w = h.astype(np.uint32)
+    del h
+    lut = normal_lut()
+    idx = (w >> np.uint32(16)).astype(np.intp)
+    frac = (w & np.uint32(0xFFFF)).astype(np.float32)
+    frac *= np.float32(1.0 / 65536.0)
+    lo = lut[idx]
+    idx += 1
+    hi = lut[idx]
+    hi -= lo
+    hi *= frac
+    hi += lo
+    return hi
+
+
+def _fade(seed: int, index: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """:func:`_fade_from_keys` with the keys derived here (trackers, other seeds)."""
+    return _fade_from_keys(rnd.key_of(seed, "net-fade", index), counter)
 
 
 def _heard(x, y, eirp_dbm):
@@ -462,6 +516,52 @@ def _heard(x, y, eirp_dbm):
         return eirp_dbm - (31.7 + 35.0 * np.log10(d))
 
     return heard_dbm
+
+
+def _fixed_pairs(fr, device, counter, hot, floor_tx, links: Links, seed: int, cfg):
+    """Receivable pairs of fixed devices: (tx row, gateway, RSSI [dBm]) above ``floor_tx``.
+
+    Transmissions ``fr`` are expanded into their candidate gateways (all of them for a
+    frame that meets others, the prefix within reach of sensitivity otherwise), the
+    fading is drawn and weak pairs are dropped, in blocks of about :data:`_PAIR_BLOCK`
+    pairs so that the intermediate arrays stay in cache; the result is the same as in
+    one go.
+    """
+    d_fr = device[fr]
+    begin = links.cand_ptr[d_fr]
+    counts = np.where(hot[fr], links.cand_ptr[d_fr + 1] - begin, links.cand_n_sens[d_fr])
+    use_keys = links.cand_fade_key is not None and links.seed == seed
+    with np.errstate(over="ignore"):
+        c_gold = counter.astype(np.uint64) * rnd._GOLDEN  # the counter half of each word
+    ends = np.cumsum(counts)
+    cuts = np.searchsorted(ends, np.arange(_PAIR_BLOCK, int(ends[-1]) if ends.size else 0,
+                                           _PAIR_BLOCK), side="right")  # fmt: skip
+    bounds = np.r_[0, cuts, fr.size]
+    out_t, out_g, out_r = [], [], []
+    sigma = np.float32(cfg.fading_db)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if b <= a:
+            continue
+        owner, item = _ragged(begin[a:b], counts[a:b])
+        p_tx = fr[a:b][owner]
+        p_gw = links.cand_gw[item]
+        if use_keys:
+            h = c_gold[p_tx]
+            with np.errstate(over="ignore"):
+                h += links.cand_fade_key[item]
+            fade = _normal_from_word(h)
+        else:
+            fade = _fade(seed, device[p_tx] * 1024 + p_gw, counter[p_tx])
+        fade *= sigma
+        p_rssi = links.cand_mean[item] + fade
+        keep = np.flatnonzero(p_rssi >= floor_tx[p_tx])
+        out_t.append(p_tx[keep])
+        out_g.append(p_gw[keep])
+        out_r.append(p_rssi[keep])
+    if not out_t:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy(), np.zeros(0)
+    return np.concatenate(out_t), np.concatenate(out_g), np.concatenate(out_r)
 
 
 def simulate_air(
@@ -542,20 +642,11 @@ def simulate_air(
     hot[rows] = contention_mask(
         start[rows], toa[rows], freq[rows], cfg.bw_hz, n_demodulators=cfg.n_demodulators
     )
+    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
+    floor_tx = np.where(hot, cut[sf - 7], sens[sf - 7])  # weakest pair kept, per tx
     fixed = np.isfinite(links.dev_x[device[rows]])
     fr = rows[fixed]
-    d_fr = device[fr]
-    begin = links.cand_ptr[d_fr]
-    counts = np.where(hot[fr], links.cand_ptr[d_fr + 1] - begin, links.cand_n_sens[d_fr])
-    owner, item = _ragged(begin, counts)
-    p_tx = fr[owner]
-    p_gw = links.cand_gw[item]
-    p_mean = links.cand_mean[item]
-    if links.cand_fade_key is not None and links.seed == seed:
-        fade = _fade_from_keys(links.cand_fade_key[item], counter[p_tx])
-    else:
-        fade = rnd.normal(seed, "net-fade", device[p_tx] * 1024 + p_gw, counter[p_tx],
-                          dtype=np.float32)  # fmt: skip
+    p_tx, p_gw, p_rssi = _fixed_pairs(fr, device, counter, hot, floor_tx, links, seed, cfg)
     mr = rows[~fixed]
     if mr.size:
         h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
@@ -577,18 +668,14 @@ def simulate_air(
         shadow = cfg.shadowing_db * rnd.normal(
             seed, "net-shadow-trk", device[mr[ti]] * 1024 + gi, counter[mr[ti]]
         )
-        p_tx = np.concatenate([p_tx, mr[ti]])
-        p_gw = np.concatenate([p_gw, gi])
-        p_mean = np.concatenate([p_mean, np.concatenate(parts_m) + shadow])
-        fade_trk = rnd.normal(
-            seed, "net-fade", device[mr[ti]] * 1024 + gi, counter[mr[ti]], dtype=np.float32
-        )
-        fade = np.concatenate([fade, fade_trk])
-    fade *= np.float32(cfg.fading_db)
-    p_rssi = p_mean + fade
-    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
-    keep = np.flatnonzero(p_rssi >= np.where(hot, cut[sf - 7], sens[sf - 7])[p_tx])
-    p_tx, p_gw, p_rssi = p_tx[keep], p_gw[keep], p_rssi[keep]
+        t_tx = mr[ti]
+        t_mean = np.concatenate(parts_m) + shadow
+        fade_trk = _fade(seed, device[mr[ti]] * 1024 + gi, counter[mr[ti]])
+        t_rssi = t_mean + fade_trk * np.float32(cfg.fading_db)
+        keep = np.flatnonzero(t_rssi >= floor_tx[t_tx])
+        p_tx = np.concatenate([p_tx, t_tx[keep]])
+        p_gw = np.concatenate([p_gw, gi[keep]])
+        p_rssi = np.concatenate([p_rssi, t_rssi[keep]])
 
     # -- gateways down
     down = np.zeros(p_tx.size, dtype=bool)

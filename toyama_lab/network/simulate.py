@@ -7,6 +7,13 @@ bounded by a day of traffic. Frames planned for one day do not interfere with fr
 another (a frame straddling midnight only meets the frames of its own day); everything
 else is the same whatever the window, because every random draw is a function of
 ``(seed, device, counter)``.
+
+:func:`simulate_network_blocks` runs a long window a block of days at a time (readings
+read per block, FCntUp carried per device, uplinks planned past the block's last
+midnight handed to the next block, receptions ending past it held back so that the
+gateway log stays in time order); its blocks put end to end are the rows of the one-shot
+run, so :func:`toyama_lab.network.simulate_from_dataset` writes the same files whatever
+the block size, with memory bounded by one block.
 """
 
 from __future__ import annotations
@@ -29,10 +36,18 @@ from toyama_lab.network.road import (
 )
 from toyama_lab.network.uplinks import sensor_uplinks, tracker_uplinks
 
-__all__ = ["TRACKER_KEY", "NetworkResult", "simulate_network"]
+__all__ = [
+    "FIX_NUMBER",
+    "TRACKER_KEY",
+    "NetworkResult",
+    "simulate_network",
+    "simulate_network_blocks",
+]
 
 #: Key of ``readings_by_kind`` holding the children's GPS fixes (a polars DataFrame).
 TRACKER_KEY = "gps_tracker"
+#: Optional column of the fixes: the fix's row number in the whole window's fix table.
+FIX_NUMBER = "fix_number"
 _LORAWAN_OVERHEAD = 13  # MHDR 1 + FHDR 7 + FPort 1 + MIC 4 [bytes], LoRaWAN 1.0.4 §4
 _DAY_S = 86_400.0
 
@@ -195,7 +210,39 @@ def simulate_network(
     >>> res.transmissions.height
     432
     """
-    from toyama_lab.lorawan.batch import encode_batch
+    road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
+                    config=config)  # fmt: skip
+    up, readings = _plan(road, readings_by_kind)
+    up = up.sort("planned_s", "device_index", maintain_order=True)
+    fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
+    log, tx = _air(road, up, fcnt_next, tx_offset=0)
+    # readings keyed by tx_id for scoring
+    keyed = tx.select("tx_id", "device_index", "period_start")
+    readings = {
+        k: keyed.join(v, on=["device_index", "period_start"], how="inner", maintain_order="left")
+        for k, v in readings.items()
+    }
+    return NetworkResult(road.registry, road.keys, log, tx, readings, _params(road))
+
+
+@dataclass(frozen=True)
+class _Road:
+    """What stays the same for every block of a window: city, devices, links, outages."""
+
+    city: object
+    seed: int
+    scen: object
+    start: object
+    intervals: dict | None
+    cfg: RadioConfig
+    registry: pl.DataFrame
+    keys: KeyStore
+    links: Links
+    outages: pl.DataFrame
+    gw_down: tuple | None
+
+
+def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
     from toyama_lab.synth import get_scenario, outages
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -204,28 +251,71 @@ def simulate_network(
     scen = get_scenario(scenario)
     cfg = RadioConfig() if config is None else config
     registry, keys = build_registry(city, seed)
+    links = build_links(city, registry, seed, cfg)
+    out_table = outages(city, scen, seed)
+    gw_down = _gateway_down(out_table, city, start)
+    return _Road(city, seed, scen, start, intervals, cfg, registry, keys, links, out_table,
+                 gw_down)  # fmt: skip
+
+
+def _params(road: _Road) -> dict:
+    from toyama_lab.synth.calendar import as_date
+
+    return {
+        "seed": road.seed,
+        "scenario": road.scen.name,
+        "start": as_date(road.start).isoformat(),
+        "intervals": dict(road.intervals or {}),
+        "rules": road.cfg.rules.name,
+        "channels_hz": list(road.cfg.channels_hz),
+        "tracker_sf": road.cfg.tracker_sf,
+    }
+
+
+def _plan(road: _Road, readings_by_kind: dict, *, first_day: int = 0):
+    """Planned uplinks (unsorted) and the readings they carry, for a block of days."""
     readings_by_kind = dict(readings_by_kind)
     fixes = readings_by_kind.pop(TRACKER_KEY, None)
-    up, readings = sensor_uplinks(city.sensors, readings_by_kind, start, seed=seed,
-                                  intervals=intervals)  # fmt: skip
+    up, readings = sensor_uplinks(road.city.sensors, readings_by_kind, road.start,
+                                  seed=road.seed, intervals=road.intervals,
+                                  first_day=first_day)  # fmt: skip
     if fixes is not None:
         if not isinstance(fixes, pl.DataFrame):
             raise ValueError(
                 f"readings_by_kind[{TRACKER_KEY!r}] must be the children's fixes as a polars "
                 "DataFrame (toyama_lab.synth.children.simulate_tracks)."
             )
-        t_up, t_read = tracker_uplinks(fixes, registry, start, seed=seed)
+        number = None
+        if FIX_NUMBER in fixes.columns:
+            number = fixes[FIX_NUMBER].to_numpy()
+            fixes = fixes.drop(FIX_NUMBER)
+        t_up, t_read = tracker_uplinks(
+            fixes, road.registry, road.start, seed=road.seed, fix_number=number
+        )
         if t_up.height:
             up = pl.concat([up, t_up])
             readings[TRACKER_KEY] = t_read
-    up = up.sort("planned_s", "device_index", maintain_order=True)
+    return up, readings
+
+
+def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int):
+    """Frames, air and tables of uplinks sorted by (planned_s, device_index).
+
+    ``fcnt_next`` (per device, the next FCntUp) is advanced in place. Returns the gateway
+    log (sorted) and the transmission truth (``tx_id`` from ``tx_offset``).
+    """
+    from toyama_lab.lorawan.batch import encode_batch
+
+    city, registry, keys, links, cfg = road.city, road.registry, road.keys, road.links, road.cfg
+    seed, start = road.seed, road.start
     n = up.height
     device = up["device_index"].to_numpy().astype(np.int64)
-    out_table = outages(city, scen, seed)
-    powered_off = _sensor_down(up, out_table, city, start)
+    powered_off = _sensor_down(up, road.outages, city, start)
     has_payload = ~up["payload"].is_null().to_numpy()
     handed = has_payload & ~powered_off
     fcnt = _fcnt(device, handed)
+    fcnt[handed] += fcnt_next[device[handed]]
+    fcnt_next += np.bincount(device[handed], minlength=fcnt_next.size)
 
     # frames of every uplink handed to the radio
     rows = np.flatnonzero(handed)
@@ -243,7 +333,6 @@ def simulate_network(
     pay_len = up["payload"].bin.size().fill_null(0).to_numpy().astype(np.int64)
 
     # positions of every transmitter: device position, or the fix position for trackers
-    links: Links = build_links(city, registry, seed, cfg)
     x = links.dev_x[device].copy()
     y = links.dev_y[device].copy()
     mobile = ~up["lon"].is_null().to_numpy()
@@ -268,7 +357,7 @@ def simulate_network(
     detail[~has_payload] = DETAILS.index("no_reading")
     detail[powered_off] = DETAILS.index("power_outage")
     p_tx, p_gw, p_rssi, p_snr = [], [], [], []
-    gw_down = _gateway_down(out_table, city, start)
+    gw_down = road.gw_down
     day = np.floor(sent_s / _DAY_S).astype(np.int64)
     for d in np.unique(day[rows]).tolist() if rows.size else []:
         sel = rows[day[rows] == d]
@@ -331,22 +420,104 @@ def simulate_network(
         pair_gw=pair_gw,
         gateway_ids=gw_ids,
         bw_hz=cfg.bw_hz,
+        tx_offset=tx_offset,
     )
-    # readings keyed by tx_id for scoring
-    keyed = tx.select("tx_id", "device_index", "period_start")
-    readings = {
-        k: keyed.join(v, on=["device_index", "period_start"], how="inner", maintain_order="left")
-        for k, v in readings.items()
-    }
-    from toyama_lab.synth.calendar import as_date
+    return log, tx
 
-    params = {
-        "seed": seed,
-        "scenario": scen.name,
-        "start": as_date(start).isoformat(),
-        "intervals": dict(intervals or {}),
-        "rules": cfg.rules.name,
-        "channels_hz": list(cfg.channels_hz),
-        "tracker_sf": cfg.tracker_sf,
-    }
-    return NetworkResult(registry, keys, log, tx, readings, params)
+
+def _merge_log(carry, log: pl.DataFrame, edge_us: int | None):
+    """Held-back receptions merged into a block's sorted log; split at ``edge_us``.
+
+    Returns the rows to write now (time before ``edge_us`` [us since the Unix epoch], or
+    all when ``edge_us`` is None) and the rows to hold back. Only the head of the log
+    that overlaps the held-back rows in time is sorted again; the rest is sliced.
+    """
+    keys = ["time", "gateway_id", "tmst"]
+    if carry is not None and carry.height:
+        t = log["time"].dt.epoch("us").to_numpy()
+        k = int(np.searchsorted(t, int(carry["time"].dt.epoch("us").max()), side="right"))
+        head = pl.concat([carry, log.slice(0, k)]).sort(keys, maintain_order=True)
+        log = pl.concat([head, log.slice(k)])
+    if edge_us is None:
+        return log, None
+    t = log["time"].dt.epoch("us").to_numpy()
+    k = int(np.searchsorted(t, edge_us, side="left"))
+    return log.slice(0, k), log.slice(k)
+
+
+def simulate_network_blocks(
+    city,
+    read_block,
+    n_days: int,
+    *,
+    seed: int,
+    scenario,
+    start,
+    block_days: int = 1,
+    intervals: dict[str, int] | None = None,
+    config: RadioConfig | None = None,
+):
+    """:func:`simulate_network` over a long window, a block of days at a time.
+
+    Memory holds one block of readings, uplinks and receptions. The rows yielded, put end
+    to end, are exactly the rows :func:`simulate_network` gives for the whole window:
+    FCntUp is carried per device from block to block; an uplink whose planned start falls
+    after the block (the last slot of a day plus the device's phase) waits for the next
+    block, whose air it belongs to; receptions ending after the block's last midnight wait
+    for the next block too, so the gateway log stays sorted by time. The boundary rule of
+    the air is the one of :func:`simulate_network`: a frame only meets frames planned on
+    its own JST day.
+
+    Parameters
+    ----------
+    city : toyama_lab.city.City
+    read_block : callable
+        ``read_block(first_day, n)`` -> the ``readings_by_kind`` of :func:`simulate_network`
+        for days ``first_day .. first_day + n - 1`` of the window; its
+        ``"gps_tracker"`` fixes carry a :data:`FIX_NUMBER` column (row number in the
+        whole window's fix table) so that their jitters match the one-shot run.
+    n_days : int
+        Days in the window.
+    seed, scenario, start, intervals, config
+        As in :func:`simulate_network`.
+    block_days : int
+        Days per block.
+
+    Yields
+    ------
+    NetworkResult
+        Per block: the same ``registry``, ``keys`` and ``params``, and that block's
+        ``gateway_log`` and ``transmissions`` rows (``readings`` empty).
+    """
+    for name, v in (("n_days", n_days), ("block_days", block_days)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}={v!r} must be a positive integer number of days.")
+    road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
+                    config=config)  # fmt: skip
+    params = _params(road)
+    fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
+    from toyama_lab.network.log import utc_base
+
+    base_us = int(utc_base(start).astype("datetime64[us]").astype(np.int64))
+    spill = None
+    carry = None
+    tx_offset = 0
+    for a in range(0, int(n_days), int(block_days)):
+        b = min(a + int(block_days), int(n_days))
+        up, _ = _plan(road, read_block(a, b - a), first_day=a)
+        if spill is not None and spill.height:
+            up = pl.concat([spill, up])
+        up = up.sort("planned_s", "device_index", maintain_order=True)
+        last = b == int(n_days)
+        if not last:
+            up, spill = (
+                up.filter(pl.col("planned_s") < b * _DAY_S),
+                up.filter(pl.col("planned_s") >= b * _DAY_S),
+            )
+        log, tx = _air(road, up, fcnt_next, tx_offset=tx_offset)
+        tx_offset += tx.height
+        log, carry = _merge_log(carry, log, None if last else base_us + b * 86_400_000_000)
+        block = NetworkResult(road.registry, road.keys, log, tx, {}, params)
+        del up, log, tx  # hold one block at a time
+        yield block
+        del block

@@ -203,6 +203,7 @@ def sensor_uplinks(
     *,
     seed: int,
     intervals: dict[str, int] | None = None,
+    first_day: int = 0,
 ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """Planned uplinks of the fixed sensors, with payload bytes and the readings they carry.
 
@@ -220,6 +221,10 @@ def sensor_uplinks(
         Seed for the device phases and jitters.
     intervals : dict, optional
         Reporting interval per kind [min], overriding :data:`REPORT_INTERVAL_MIN`.
+    first_day : int
+        Day of ``start``'s window the readings begin on (0 = ``start``): a block of days
+        of a longer window gets the same slots, jitters and ``planned_s`` (still counted
+        from ``start``) as the whole window would give those days.
 
     Returns
     -------
@@ -232,6 +237,8 @@ def sensor_uplinks(
     """
     from toyama_lab.synth.calendar import as_date
 
+    if isinstance(first_day, bool) or not isinstance(first_day, (int, np.integer)) or first_day < 0:
+        raise ValueError(f"first_day={first_day!r} must be a non-negative integer (days).")
     day0 = dt.datetime.combine(as_date(start), dt.time())
     iv = dict(REPORT_INTERVAL_MIN)
     for k, v in (intervals or {}).items():
@@ -255,7 +262,7 @@ def sensor_uplinks(
             )
         n_s, n_slot = has.shape
         dev = np.repeat(rows["sensor_index"].to_numpy().astype(np.int64), n_slot)
-        slot = np.tile(np.arange(n_slot, dtype=np.int64), n_s)
+        slot = np.tile(np.arange(n_slot, dtype=np.int64), n_s) + int(first_day) * (1440 // interval)
         sidx = rows["sensor_index"].to_numpy().astype(np.int64)
         phase = interval * 60.0 * rnd.uniform(seed, "net-phase", sidx, 0)
         jitter = JITTER_S * rnd.uniform(seed, "net-jitter", dev, slot)
@@ -300,7 +307,7 @@ def sensor_uplinks(
 
 
 def tracker_uplinks(
-    fixes: pl.DataFrame, registry: pl.DataFrame, start, *, seed: int
+    fixes: pl.DataFrame, registry: pl.DataFrame, start, *, seed: int, fix_number=None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Planned uplinks of the children's trackers: one per GPS fix.
 
@@ -315,6 +322,10 @@ def tracker_uplinks(
         Start of the window (JST midnight); ``planned_s`` counts from it.
     seed : int
         Seed of the jitter.
+    fix_number : array-like of int, optional
+        Number of each fix in the whole window's fix table (keys its jitter); default
+        ``0, 1, 2, ...``. Give the row numbers of the full table when ``fixes`` is a
+        block of it, so the block gets the same jitters as the whole window.
 
     Returns
     -------
@@ -342,7 +353,14 @@ def tracker_uplinks(
     dev = df["device_index"].to_numpy().astype(np.int64)
     t_us = df["time"].cast(pl.Datetime("us")).to_numpy() - np.datetime64(day0, "us")
     t_fix = t_us.astype("timedelta64[us]").astype(np.int64).astype(np.float64) / 1e6
-    n = np.arange(len(dev), dtype=np.int64)
+    if fix_number is None:
+        n = np.arange(len(dev), dtype=np.int64)
+    else:
+        n = np.asarray(fix_number, dtype=np.int64)
+        if n.shape != dev.shape:
+            raise ValueError(
+                f"fix_number has {n.size} values for {dev.size} fixes; give one per fix row."
+            )
     jitter = JITTER_S * rnd.uniform(seed, "net-jitter-trk", dev, n)
     codec = FIXED_CODECS["gps"]
     cols = {

@@ -10,6 +10,15 @@ Files (all byte-identical for the same inputs and seed):
 * ``network/transmissions.parquet`` - the truth per uplink;
 * ``network/network.json`` - parameters and loss-reason counts.
 
+:func:`write_network_blocks` writes the same files from the blocks of
+:func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: rows are
+staged in part files of exactly one Parquet row group (``PARQUET_OPTIONS["row_group_size"]``
+rows) and the parts are then streamed into one file (``polars.LazyFrame.sink_parquet``).
+The bytes depend only on the rows, never on the blocks: a table of at most one row group
+is the very file :func:`write_network` writes; a larger one is always assembled from the
+same canonical parts (``write_network`` writes such a table in one go, with a different
+but equally valid row-group layout).
+
 The subfolder is built as ``network.tmp-XXXX`` beside it and renamed into place, so a
 crash never leaves half a folder; an existing ``network/`` is replaced only with
 ``overwrite=True``.
@@ -25,7 +34,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["FILES", "SUBFOLDER", "write_keys_csv", "write_network"]
+__all__ = ["FILES", "SUBFOLDER", "write_keys_csv", "write_network", "write_network_blocks"]
 
 #: Name of the subfolder in a dataset folder.
 SUBFOLDER = "network"
@@ -71,6 +80,154 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def _meta(params, n_devices, n_tx, n_rx, counts) -> str:
+    meta = {
+        "synthetic": True,
+        "note": "SYNTHETIC devices and keys: never use them on a real network.",
+        "params": params,
+        "n_devices": n_devices,
+        "n_transmissions": n_tx,
+        "n_receptions": n_rx,
+        "loss_reasons": counts,
+    }
+    return json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _open_folder(out_dir, overwrite: bool) -> tuple[Path, Path]:
+    root = Path(out_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"{str(root)!r} is not a folder; give an existing dataset folder (e.g. one made by "
+            "`toyama-lab generate`)."
+        )
+    final = root / SUBFOLDER
+    if final.exists() and not overwrite:
+        raise FileExistsError(f"{str(final)!r} exists already; pass overwrite=True to replace it.")
+    return root, final
+
+
+def _swap_in(root: Path, tmp: Path, final: Path) -> None:
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.old-", dir=root))
+        old.rmdir()
+        os.rename(final, old)
+        os.rename(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, final)
+
+
+class _StagedTable:
+    """Rows appended block by block, staged in parts of exactly one row group each."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        from toyama_lab.datasets.store import PARQUET_OPTIONS
+
+        self.folder, self.name = folder, name
+        self.size = int(PARQUET_OPTIONS["row_group_size"])
+        self.buf: list = []
+        self.n_buf = 0
+        self.parts: list[Path] = []
+        self.rows = 0
+
+    def _flush(self, frame) -> None:
+        from toyama_lab.datasets.store import write_parquet
+
+        p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
+        write_parquet(frame, p)
+        self.parts.append(p)
+
+    def add(self, frame) -> None:
+        import polars as pl
+
+        self.rows += frame.height
+        while frame.height:
+            take = frame.slice(0, self.size - self.n_buf)
+            frame = frame.slice(take.height)
+            self.buf.append(take)
+            self.n_buf += take.height
+            if self.n_buf == self.size:
+                self._flush(pl.concat(self.buf))
+                self.buf, self.n_buf = [], 0
+
+    def close(self, path: Path, schema) -> None:
+        import polars as pl
+
+        from toyama_lab.datasets.store import PARQUET_OPTIONS, write_parquet
+
+        rest = pl.concat(self.buf) if self.buf else pl.DataFrame(schema=schema)
+        if not self.parts:
+            write_parquet(rest, path)
+            return
+        if rest.height:
+            self._flush(rest)
+        opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
+        pl.concat([pl.scan_parquet(p) for p in self.parts]).sink_parquet(path, **opts)
+        for p in self.parts:
+            p.unlink()
+
+
+def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
+    """Write the blocks of :func:`toyama_lab.network.simulate_network_blocks` atomically.
+
+    Parameters
+    ----------
+    blocks : iterable of toyama_lab.network.NetworkResult
+        In order; registry, keys and params are taken from the first.
+    out_dir : path-like
+        A dataset folder; ``network/`` is created inside it.
+    overwrite : bool
+        Replace an existing ``network/`` subfolder.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        As :func:`write_network`; for a window whose tables fit in one row group
+        (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`) the files are byte-identical to
+        those :func:`write_network` writes for :func:`toyama_lab.network.simulate_network`.
+
+    Raises
+    ------
+    FileExistsError, FileNotFoundError
+        As :func:`write_network`.
+    ValueError
+        If ``blocks`` is empty.
+    """
+    from toyama_lab.datasets.store import write_parquet
+    from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA
+    from toyama_lab.network.road import LOSS_REASONS
+
+    root, final = _open_folder(out_dir, overwrite)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.tmp-", dir=root))
+    try:
+        log = _StagedTable(tmp, "gateway_log")
+        txs = _StagedTable(tmp, "transmissions")
+        counts = dict.fromkeys(LOSS_REASONS, 0)
+        head = None  # (params, number of devices) of the first block
+        for res in blocks:
+            if head is None:
+                head = (res.params, res.registry.height)
+                write_parquet(res.registry, tmp / FILES["registry"])
+                write_keys_csv(res.keys, tmp / FILES["keys"])
+            log.add(res.gateway_log)
+            txs.add(res.transmissions)
+            for r, c in res.loss_counts().iter_rows():
+                counts[r] += int(c)
+            del res  # hold one block at a time
+        if head is None:
+            raise ValueError("no blocks to write; give at least one block of days.")
+        log.close(tmp / FILES["gateway_log"], RECEPTION_SCHEMA)
+        txs.close(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA)
+        text = _meta(head[0], head[1], txs.rows, log.rows, counts)
+        (tmp / FILES["params"]).write_text(text, encoding="utf-8")
+        _swap_in(root, tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {k: final / v for k, v in FILES.items()}
+
+
 def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
     """Write ``result`` to ``out_dir/network/`` atomically.
 
@@ -96,15 +253,7 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     """
     from toyama_lab.datasets.store import write_parquet
 
-    root = Path(out_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(
-            f"{str(root)!r} is not a folder; give an existing dataset folder (e.g. one made by "
-            "`toyama-lab generate`)."
-        )
-    final = root / SUBFOLDER
-    if final.exists() and not overwrite:
-        raise FileExistsError(f"{str(final)!r} exists already; pass overwrite=True to replace it.")
+    root, final = _open_folder(out_dir, overwrite)
     tmp = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.tmp-", dir=root))
     try:
         write_parquet(result.registry, tmp / FILES["registry"])
@@ -112,25 +261,15 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
         write_parquet(result.gateway_log, tmp / FILES["gateway_log"])
         write_parquet(result.transmissions, tmp / FILES["transmissions"])
         counts = {r: int(c) for r, c in result.loss_counts().iter_rows()}
-        meta = {
-            "synthetic": True,
-            "note": "SYNTHETIC devices and keys: never use them on a real network.",
-            "params": result.params,
-            "n_devices": result.registry.height,
-            "n_transmissions": result.transmissions.height,
-            "n_receptions": result.gateway_log.height,
-            "loss_reasons": counts,
-        }
-        text = json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = _meta(
+            result.params,
+            result.registry.height,
+            result.transmissions.height,
+            result.gateway_log.height,
+            counts,
+        )
         (tmp / FILES["params"]).write_text(text, encoding="utf-8")
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.old-", dir=root))
-            old.rmdir()
-            os.rename(final, old)
-            os.rename(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, final)
+        _swap_in(root, tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
