@@ -20,6 +20,7 @@ from toyama_lab.network import (
     simulate_network,
     write_network,
 )
+from toyama_lab.network.road import AS923_JP_CHANNELS_HZ
 from toyama_lab.radio.regional import AS923_DWELL
 from toyama_lab.synth.children import simulate_tracks
 
@@ -453,3 +454,211 @@ def test_pair_blocks_do_not_change_the_air(block, monkeypatch):
     got = road.simulate_air(*args, seed=0, cfg=RadioConfig())
     for f in dataclasses.fields(want):
         np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name), f.name)
+
+
+# -- confirmed uplinks and retransmissions ---------------------------------------------
+
+
+def _digest(log: pl.DataFrame) -> str:
+    """SHA-256 of a gateway log's content (times, gateways, radio values, frame bytes)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(log["time"].dt.epoch("us").to_numpy().tobytes())
+    for c in ("gateway_id", "datr"):
+        h.update("\n".join(log[c].to_list()).encode())
+    for c in ("freq_hz", "rssi_dbm", "snr_db", "tmst"):
+        h.update(log[c].to_numpy().tobytes())
+    h.update(b"".join(log["phy_payload"].to_list()))
+    return h.hexdigest()
+
+
+#: _digest of the ``tiny`` fixture's gateway log, recorded before confirmed uplinks and
+#: retransmissions were added: the default run must not change.
+TINY_LOG_DIGEST = "afff7051d942f00dddb3c17564351313b38122eeb267dbcd72225741f904c04b"
+
+
+def test_default_gateway_log_unchanged(tiny):
+    city, readings, res = tiny
+    assert _digest(res.gateway_log) == TINY_LOG_DIGEST
+    cfg = RadioConfig(confirmed_share=0.0, max_retransmissions=0)
+    explicit = simulate_network(
+        city, readings, seed=0, scenario="normal-week", start=START, config=cfg
+    )
+    assert explicit.gateway_log.equals(res.gateway_log)
+    assert explicit.transmissions.equals(res.transmissions)
+    tx = res.transmissions
+    assert (tx["attempt"] == 0).all() and not tx["confirmed"].any()
+    assert "max_retransmissions" not in res.params
+
+
+def _loaded(max_retransmissions, days=1, share=1.0):
+    city = build_city(0, "tiny")
+    readings = _readings(city, START, "normal-week", kinds=("pedestrian",), days=days)
+    # two channels instead of eight: enough collisions for second retransmissions
+    cfg = RadioConfig(confirmed_share=share, max_retransmissions=max_retransmissions,
+                      channels_hz=AS923_JP_CHANNELS_HZ[:2])  # fmt: skip
+    res = simulate_network(city, readings, seed=0, scenario="normal-week", start=START,
+                           intervals={"pedestrian": 1}, config=cfg)  # fmt: skip
+    return city, readings, res
+
+
+@pytest.fixture(scope="module")
+def retx():
+    """tiny city, counters every minute on 2 channels, all confirmed, up to 3 retransmissions."""
+    return _loaded(3)
+
+
+def _frame_delivery(tx: pl.DataFrame) -> float:
+    frames = tx.filter(pl.col("fcnt").is_not_null()).group_by("device_index", "fcnt")
+    return float(frames.agg(pl.col("delivered").any())["delivered"].mean())
+
+
+def test_retransmissions_improve_delivery(retx):
+    _, _, res = retx
+    _, _, base = _loaded(0)
+    assert base.transmissions["confirmed"].all()
+    assert (base.transmissions["attempt"] == 0).all()
+    assert (base.transmissions["loss_reason"] == "collision").sum() > 0  # a loaded case
+    assert _frame_delivery(res.transmissions) > _frame_delivery(base.transmissions)
+    assert (res.transmissions["attempt"] > 0).sum() > 0
+    # one frame per planned uplink either way
+    first = res.transmissions.filter(pl.col("attempt") == 0)
+    assert first.height == base.transmissions.height
+
+
+def test_retransmissions_repeat_the_frame(retx):
+    _, _, res = retx
+    tx = res.transmissions
+    assert tx["confirmed"].all()
+    # confirmed data up: MType 100 in the MHDR's top three bits
+    mtype = tx.filter(pl.col("phy_payload").is_not_null())["phy_payload"].to_list()
+    assert {b[0] >> 5 for b in mtype} == {4}
+    again = tx.filter(pl.col("attempt") > 0)
+    assert again.height > 0
+    assert int(again["attempt"].max()) in (2, 3)  # a retransmission lost and sent again
+    prev = tx.select(
+        "device_index",
+        "fcnt",
+        (pl.col("attempt") + 1).alias("attempt"),
+        pl.col("phy_payload").alias("prev_phy"),
+        pl.col("delivered").alias("prev_delivered"),
+        pl.col("sent_time").alias("prev_sent"),
+        pl.col("airtime_s").alias("prev_airtime"),
+        pl.col("tx_id").alias("prev_id"),
+        pl.col("period_start").alias("prev_period"),
+    )
+    j = again.join(prev, on=["device_index", "fcnt", "attempt"], how="left")
+    assert j["prev_phy"].null_count() == 0  # every retransmission follows an attempt
+    assert (j["phy_payload"] == j["prev_phy"]).all()  # same FCnt, same bytes
+    assert (j["period_start"] == j["prev_period"]).all()
+    assert not j["prev_delivered"].any()  # only undelivered frames are sent again
+    assert (j["tx_id"] > j["prev_id"]).all()
+    # RECEIVE_DELAY2 (2 s) + ACK_TIMEOUT in [1, 3] s after the end of the previous attempt
+    gap = (j["planned_time"] - j["prev_sent"]).dt.total_microseconds() / 1e6 - j["prev_airtime"]
+    assert gap.min() >= 3.0 - 1e-6 and gap.max() <= 5.0 + 1e-6
+    # a retransmission draws its channel afresh: not all on the first attempt's channel
+    first = tx.filter(pl.col("attempt") == 0).select("device_index", "fcnt", "freq_hz")
+    same = again.join(first, on=["device_index", "fcnt"], suffix="_0")
+    assert (same["freq_hz"] != same["freq_hz_0"]).any()
+
+
+def test_retransmissions_conservation_and_decoding(retx):
+    _, _, res = retx
+    tx = res.transmissions
+    assert tx.schema == pl.Schema(TRANSMISSION_SCHEMA)
+    assert tx["tx_id"].to_list() == list(range(tx.height))
+    assert (tx["delivered"] == (tx["loss_reason"] == "delivered")).all()
+    assert (tx["delivered"] == (tx["n_gateways"] > 0)).all()
+    assert int(res.loss_counts()["count"].sum()) == tx.height
+    assert res.gateway_log.height == int(tx["n_gateways"].cast(pl.Int64).sum())
+    assert res.gateway_log["time"].is_sorted()
+    # a frame is delivered on at most one attempt, its last
+    delivered = tx.filter(pl.col("delivered"))
+    assert delivered.select("device_index", "fcnt").is_unique().all()
+    last = tx.group_by("device_index", "fcnt").agg(pl.col("attempt").max().alias("last"))
+    d = delivered.join(last, on=["device_index", "fcnt"])
+    assert (d["attempt"] == d["last"]).all()
+    recovered = delivered.filter(pl.col("attempt") > 0)
+    assert recovered.height > 0
+    # decoding the gateway log gives back exactly the delivered frames and their readings
+    dec, ok = _decoded_frames(res)
+    assert set(dec["status"].unique()) == {"ok"}
+    got = set(zip(ok["dev_addr"].to_list(), ok["fcnt"].to_list(), strict=True))
+    want = set(zip(delivered["dev_addr"].to_list(), delivered["fcnt"].to_list(), strict=True))
+    assert got == want
+    j = ok.join(delivered, on=["dev_addr", "fcnt"], how="inner").join(
+        res.readings["pedestrian"].select("tx_id", "count"), on="tx_id", how="inner"
+    )
+    assert j.height == ok.height
+    assert (j["pedestrian_count"].cast(pl.Int64) == j["count"].cast(pl.Int64)).all()
+
+
+def test_identical_frame_later_is_a_duplicate(retx):
+    """A retransmission heard after its frame was already received collapses in decoding."""
+    from toyama_lab.lorawan.batch import status_counts
+
+    _, _, res = retx
+    log = res.gateway_log.head(5)
+    before = dict(status_counts(decode_batch(log, res.keys)).rows())
+    later = log.head(1).with_columns(pl.col("time") + dt.timedelta(seconds=4))
+    dec = decode_batch(pl.concat([log, later]), res.keys)
+    counts = dict(status_counts(dec).rows())
+    assert counts["ok"] == before["ok"] == dec.height
+    assert counts.get("duplicate", 0) == before.get("duplicate", 0) + 1
+    assert "replay" not in counts
+
+
+def test_retransmissions_are_deterministic(retx):
+    _, _, res = retx
+    _, _, again = _loaded(3)
+    assert again.transmissions.equals(res.transmissions)
+    assert again.gateway_log.equals(res.gateway_log)
+    assert again.params["max_retransmissions"] == 3
+
+
+def test_confirmed_share_picks_devices():
+    _, _, res = _loaded(0, share=0.5)
+    tx = res.transmissions.filter(pl.col("phy_payload").is_not_null())
+    per_dev = tx.group_by("device_index").agg(pl.col("confirmed").n_unique().alias("n"),
+                                              pl.col("confirmed").first())  # fmt: skip
+    assert (per_dev["n"] == 1).all()  # a device is confirmed or not
+    assert 0 < per_dev["confirmed"].sum() < per_dev.height
+    mtype = np.array([b[0] >> 5 for b in tx["phy_payload"].to_list()])
+    np.testing.assert_array_equal(mtype, np.where(tx["confirmed"].to_numpy(), 4, 2))
+
+
+def test_retransmission_blocks_match_one_shot():
+    from toyama_lab.network import simulate_network_blocks
+
+    city, readings, one = _loaded(3, days=2)
+
+    def read_block(a, n):
+        return {k: {v: arr[:, a * 1440 : (a + n) * 1440] for v, arr in d.items()}
+                for k, d in readings.items()}  # fmt: skip
+
+    cfg = RadioConfig(confirmed_share=1.0, max_retransmissions=3,
+                      channels_hz=AS923_JP_CHANNELS_HZ[:2])  # fmt: skip
+    blocks = list(simulate_network_blocks(city, read_block, 2, seed=0, scenario="normal-week",
+                                          start=START, intervals={"pedestrian": 1},
+                                          config=cfg))  # fmt: skip
+    assert pl.concat([b.transmissions for b in blocks]).equals(one.transmissions)
+    assert pl.concat([b.gateway_log for b in blocks]).equals(one.gateway_log)
+    assert (one.transmissions["attempt"] > 0).sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"confirmed_share": 1.5}, "outside"),
+        ({"confirmed_share": -0.1}, "outside"),
+        ({"confirmed_share": "half"}, "number"),
+        ({"max_retransmissions": 8}, "from 0 to 7"),
+        ({"max_retransmissions": -1}, "from 0 to 7"),
+        ({"max_retransmissions": 1.0}, "integer"),
+        ({"max_retransmissions": True}, "integer"),
+    ],
+)
+def test_bad_retransmission_config(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RadioConfig(**kwargs)

@@ -12,7 +12,9 @@
 * **Transmission truth** (:data:`TRANSMISSION_SCHEMA`): one row per planned uplink, sent or
   not, with what happened to it: ``delivered`` or exactly one ``loss_reason`` of
   :data:`toyama_lab.network.road.LOSS_REASONS`, a finer ``loss_detail``, and the gateways
-  that heard it.
+  that heard it. ``confirmed`` says whether the frame is confirmed data up; ``attempt``
+  is 0 for the first transmission of a frame and k for its k-th retransmission (a row
+  of its own, same FCnt and bytes, see :mod:`toyama_lab.network.simulate`).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ TRANSMISSION_SCHEMA: dict[str, pl.DataType] = {
     "delivered": pl.Boolean,
     "loss_reason": pl.Enum(list(LOSS_REASONS)),
     "loss_detail": pl.String,
+    "attempt": pl.UInt8,
+    "confirmed": pl.Boolean,
 }
 
 
@@ -192,6 +196,8 @@ def transmission_table(
     gateway_ids: list[str],
     bw_hz: int,
     tx_offset: int = 0,
+    attempt: np.ndarray | None = None,
+    confirmed: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """The transmission truth table (:data:`TRANSMISSION_SCHEMA`), one row per uplink.
 
@@ -199,6 +205,7 @@ def transmission_table(
     them (``fcnt`` -1, ``sf`` 0 and ``regional`` -1 where nothing was handed to the radio).
     ``pair_tx`` indexes these rows; ``tx_id`` counts from ``tx_offset`` (the number of
     transmissions of the blocks before, when a long window is written block by block).
+    ``attempt`` (default all 0) and ``confirmed`` (default all False) are per row.
     """
     n = uplinks.height
     base = utc_base(start)
@@ -225,6 +232,8 @@ def transmission_table(
         pl.Series("delivered", loss == 0),
         pl.Series("loss_reason", np.asarray(LOSS_REASONS)[loss], dtype=pl.Enum(LOSS_REASONS)),
         pl.Series("loss_detail", np.asarray(DETAILS, dtype=object)[detail]),
+        pl.Series("attempt", np.zeros(n, np.uint8) if attempt is None else attempt, pl.UInt8),
+        pl.Series("confirmed", np.zeros(n, bool) if confirmed is None else confirmed, pl.Boolean),
         pl.Series("_handed", handed),
         pl.Series("_sent", sent),
     )

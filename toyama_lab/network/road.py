@@ -105,6 +105,7 @@ __all__ = [
     "DEVICE_HEIGHT_M",
     "LOSS_REASONS",
     "MARGIN_SIGMA",
+    "MAX_RETRANSMISSIONS",
     "NORMAL_LUT_BITS",
     "URBAN_RADIUS_M",
     "Air",
@@ -182,6 +183,10 @@ DETAILS = (
     "power_outage",
     "no_reading",
 )
+#: Most retransmissions of one confirmed frame: 7, i.e. at most 8 transmissions, as
+#: Semtech's reference stack LoRaMac-node allows a confirmed uplink (its
+#: ``MAX_ACK_RETRIES`` = 8 transmissions).
+MAX_RETRANSMISSIONS = 7
 _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
@@ -211,6 +216,14 @@ class RadioConfig:
         LoRa demodulation paths per gateway.
     co_sf_db : float
         Co-SF capture threshold. [dB]
+    bw_hz : int
+        Channel bandwidth. [Hz]
+    confirmed_share : float
+        Share of the devices (drawn per device from the seed) that send confirmed data
+        up (MType 100) instead of unconfirmed; 0 (the default) sends none.
+    max_retransmissions : int
+        How many times a confirmed frame that no gateway received is sent again (0 to
+        :data:`MAX_RETRANSMISSIONS`; see :mod:`toyama_lab.network.simulate`).
     """
 
     rules: RegionalRules = ARIB_T108
@@ -224,6 +237,30 @@ class RadioConfig:
     n_demodulators: int = 8
     co_sf_db: float = 6.0
     bw_hz: int = 125_000
+    confirmed_share: float = 0.0
+    max_retransmissions: int = 0
+
+    def __post_init__(self):
+        share = self.confirmed_share
+        if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)):
+            raise ValueError(
+                f"confirmed_share={share!r} must be a number in [0, 1] (the share of devices "
+                "sending confirmed uplinks), e.g. 0.0 or 0.5."
+            )
+        if not 0.0 <= float(share) <= 1.0:
+            raise ValueError(
+                f"confirmed_share={share!r} is outside [0, 1]; give a share, e.g. 0.5."
+            )
+        k = self.max_retransmissions
+        if (
+            isinstance(k, bool)
+            or not isinstance(k, (int, np.integer))
+            or not 0 <= k <= MAX_RETRANSMISSIONS
+        ):
+            raise ValueError(
+                f"max_retransmissions={k!r} must be an integer from 0 to {MAX_RETRANSMISSIONS}, "
+                "e.g. 3."
+            )
 
 
 @dataclass(frozen=True)
@@ -576,6 +613,7 @@ def simulate_air(
     seed: int,
     cfg: RadioConfig,
     gw_down: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    attempt: np.ndarray | None = None,
 ) -> Air:
     """Channel, SF, airtime, channel access and receptions of a block of uplinks.
 
@@ -595,6 +633,12 @@ def simulate_air(
     cfg : RadioConfig
     gw_down : tuple of arrays, optional
         ``(gateway index, start_s, end_s)`` intervals when a gateway is down.
+    attempt : numpy.ndarray of int, shape (n,), optional
+        Transmission attempt of each frame (0 = first, the default). A retransmission
+        keeps the frame's FCnt but draws its channel and fading afresh: the draws are
+        keyed on ``counter + attempt * 2**32``, so attempt 0 draws exactly as without
+        it. A tracker's shadowing stays keyed on ``counter`` (same place, same
+        obstacles).
 
     Returns
     -------
@@ -602,8 +646,11 @@ def simulate_air(
     """
     n = device.size
     sf = links.sf[device]
+    draw = counter
+    if attempt is not None:
+        draw = np.asarray(counter, dtype=np.int64) + (np.asarray(attempt, dtype=np.int64) << 32)
     ch = np.minimum(
-        (rnd.uniform(seed, "net-channel", device, counter) * len(cfg.channels_hz)).astype(np.int64),
+        (rnd.uniform(seed, "net-channel", device, draw) * len(cfg.channels_hz)).astype(np.int64),
         len(cfg.channels_hz) - 1,
     )
     freq = np.asarray(cfg.channels_hz, dtype=np.int64)[ch]
@@ -646,7 +693,7 @@ def simulate_air(
     floor_tx = np.where(hot, cut[sf - 7], sens[sf - 7])  # weakest pair kept, per tx
     fixed = np.isfinite(links.dev_x[device[rows]])
     fr = rows[fixed]
-    p_tx, p_gw, p_rssi = _fixed_pairs(fr, device, counter, hot, floor_tx, links, seed, cfg)
+    p_tx, p_gw, p_rssi = _fixed_pairs(fr, device, draw, hot, floor_tx, links, seed, cfg)
     mr = rows[~fixed]
     if mr.size:
         h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
@@ -670,7 +717,7 @@ def simulate_air(
         )
         t_tx = mr[ti]
         t_mean = np.concatenate(parts_m) + shadow
-        fade_trk = _fade(seed, device[mr[ti]] * 1024 + gi, counter[mr[ti]])
+        fade_trk = _fade(seed, device[mr[ti]] * 1024 + gi, draw[mr[ti]])
         t_rssi = t_mean + fade_trk * np.float32(cfg.fading_db)
         keep = np.flatnonzero(t_rssi >= floor_tx[t_tx])
         p_tx = np.concatenate([p_tx, t_tx[keep]])

@@ -14,6 +14,35 @@ midnight handed to the next block, receptions ending past it held back so that t
 gateway log stays in time order); its blocks put end to end are the rows of the one-shot
 run, so :func:`toyama_lab.network.simulate_from_dataset` writes the same files whatever
 the block size, with memory bounded by one block.
+
+Confirmed uplinks and retransmissions
+-------------------------------------
+With ``RadioConfig(confirmed_share=p)`` a share ``p`` of the devices (each device draws
+once from the seed) sends confirmed data up (MHDR MType 100, so the frame bytes and MIC
+differ from the unconfirmed frame). With ``max_retransmissions=k`` a confirmed frame that
+went on air but that no gateway received is sent again, with the same FCntUp and the
+same bytes (LoRaWAN L2 1.0.4 §4.3.1.1: a retransmission does not increment the frame
+counter), on a channel drawn afresh, up to ``k`` times. Each retransmission starts
+``RECEIVE_DELAY2 + ACK_TIMEOUT`` after the end of the previous attempt: the device gives
+up waiting for the ACK after its RX2 window, which opens RECEIVE_DELAY2 = 2 s after the
+uplink ends, and waits a further ACK_TIMEOUT drawn uniformly in [1, 3] s (LoRaWAN 1.0.3
+§18 / RP002-1.0.x default settings: ``ACK_TIMEOUT`` = 2 ± 1 s, called
+``RETRANSMIT_TIMEOUT`` in 1.0.4; the RX2 window's own length, a few symbols, is
+neglected). The downlink ACKs themselves are not simulated: a frame received by a
+gateway counts as acknowledged (no lost ACK, no downlink airtime, no gateway
+transmit-time blocking of uplinks).
+
+The retransmissions are found in rounds on whole arrays: round 0 is the air of the
+frames as planned; round ``r`` adds the next attempt of every confirmed frame whose
+latest attempt went on air and was not received, then runs the air of the day again
+over all attempts together (retransmissions meet, and may spoil, every other frame of
+the day; channel access rules count them in the device's budget). A frame whose latest
+attempt was received in one round but spoiled by the retransmissions added in the next
+is retransmitted in the round after. At most :data:`MAX_ROUNDS` rounds are run; the air
+of the last one is the truth. Retransmissions stay in their frame's JST day (the
+block rule of the air). Every attempt is a row of the transmission truth
+(``attempt`` 0, 1, ...) right after the frame's first attempt, so a frame lost and then
+recovered shows a lost row and a delivered row with the same FCnt.
 """
 
 from __future__ import annotations
@@ -27,6 +56,7 @@ from toyama_lab.lorawan.keys import KeyStore
 from toyama_lab.network.log import gateway_log, transmission_table
 from toyama_lab.network.registry import build_registry
 from toyama_lab.network.road import (
+    DELIVERED,
     DETAILS,
     L_SENSOR_DOWN,
     Links,
@@ -35,9 +65,13 @@ from toyama_lab.network.road import (
     simulate_air,
 )
 from toyama_lab.network.uplinks import sensor_uplinks, tracker_uplinks
+from toyama_lab.synth import random as rnd
 
 __all__ = [
+    "ACK_TIMEOUT_S",
     "FIX_NUMBER",
+    "MAX_ROUNDS",
+    "RECEIVE_DELAY2_S",
     "TRACKER_KEY",
     "NetworkResult",
     "simulate_network",
@@ -50,6 +84,14 @@ TRACKER_KEY = "gps_tracker"
 FIX_NUMBER = "fix_number"
 _LORAWAN_OVERHEAD = 13  # MHDR 1 + FHDR 7 + FPort 1 + MIC 4 [bytes], LoRaWAN 1.0.4 §4
 _DAY_S = 86_400.0
+#: Delay from the end of an uplink to the opening of its RX2 window [s] (LoRaWAN
+#: RP002-1.0.x default settings, RECEIVE_DELAY2 = RECEIVE_DELAY1 + 1 s = 2 s).
+RECEIVE_DELAY2_S = 2.0
+#: Range of the uniform ACK_TIMEOUT after the RX2 window before a retransmission [s]
+#: (RP002-1.0.x default settings: 2 ± 1 s; RETRANSMIT_TIMEOUT in LoRaWAN 1.0.4).
+ACK_TIMEOUT_S = (1.0, 3.0)
+#: Most retransmission rounds run per day of air (see the module notes).
+MAX_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -240,6 +282,7 @@ class _Road:
     links: Links
     outages: pl.DataFrame
     gw_down: tuple | None
+    confirmed: np.ndarray  # per device: sends confirmed data up
 
 
 def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
@@ -254,14 +297,19 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
     links = build_links(city, registry, seed, cfg)
     out_table = outages(city, scen, seed)
     gw_down = _gateway_down(out_table, city, start)
+    n_dev = registry.height
+    confirmed = np.zeros(n_dev, dtype=bool)
+    if cfg.confirmed_share > 0:
+        dev = np.arange(n_dev, dtype=np.int64)
+        confirmed = rnd.uniform(seed, "net-confirmed", dev, 0) < float(cfg.confirmed_share)
     return _Road(city, seed, scen, start, intervals, cfg, registry, keys, links, out_table,
-                 gw_down)  # fmt: skip
+                 gw_down, confirmed)  # fmt: skip
 
 
 def _params(road: _Road) -> dict:
     from toyama_lab.synth.calendar import as_date
 
-    return {
+    out = {
         "seed": road.seed,
         "scenario": road.scen.name,
         "start": as_date(road.start).isoformat(),
@@ -270,6 +318,51 @@ def _params(road: _Road) -> dict:
         "channels_hz": list(road.cfg.channels_hz),
         "tracker_sf": road.cfg.tracker_sf,
     }
+    # only when used, so that the default run writes the same metadata as before
+    if road.cfg.confirmed_share or road.cfg.max_retransmissions:
+        out["confirmed_share"] = float(road.cfg.confirmed_share)
+        out["max_retransmissions"] = int(road.cfg.max_retransmissions)
+    return out
+
+
+def _air_rounds(device, fcnt, planned, phy_len, x, y, confirmed, links, *, seed, cfg, gw_down):
+    """The air of one day's frames with their retransmissions (see the module notes).
+
+    Returns ``src`` (input row of each attempt; the first ``n`` are the inputs in
+    order), ``attempt``, the planned start of each attempt [s] and the
+    :class:`~toyama_lab.network.road.Air` of the last round over all attempts.
+    """
+    kw = {"seed": seed, "cfg": cfg, "gw_down": gw_down}
+    air = simulate_air(device, fcnt, planned, phy_len, x, y, links, **kw)
+    n = device.size
+    src = np.arange(n, dtype=np.int64)
+    att = np.zeros(n, dtype=np.int64)
+    plan = np.asarray(planned, dtype=np.float64)
+    if cfg.max_retransmissions == 0 or not confirmed.any():
+        return src, att, plan, air
+    latest = src.copy()  # row of each frame's latest attempt
+    lo, hi = ACK_TIMEOUT_S
+    for _ in range(MAX_ROUNDS):
+        again = (
+            confirmed
+            & air.sent[latest]
+            & (air.loss[latest] != DELIVERED)
+            & (att[latest] < cfg.max_retransmissions)
+        )
+        k = np.flatnonzero(again)
+        if k.size == 0:
+            break
+        r = latest[k]
+        nxt = att[r] + 1
+        u = rnd.uniform(seed, "net-ack-timeout", device[k], fcnt[k] * (MAX_ROUNDS + 1) + nxt)
+        t = air.sent_s[r] + air.airtime_s[r] + RECEIVE_DELAY2_S + lo + (hi - lo) * u
+        latest[k] = src.size + np.arange(k.size)
+        src = np.concatenate([src, k])
+        att = np.concatenate([att, nxt])
+        plan = np.concatenate([plan, t])
+        air = simulate_air(device[src], fcnt[src], plan, phy_len[src], x[src], y[src], links,
+                           attempt=att, **kw)  # fmt: skip
+    return src, att, plan, air
 
 
 def _plan(road: _Road, readings_by_kind: dict, *, first_day: int = 0):
@@ -321,6 +414,7 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
     rows = np.flatnonzero(handed)
     phy = pl.Series("phy_payload", [None] * n, dtype=pl.Binary)
     addr = registry["dev_addr_int"].to_numpy().astype(np.int64)
+    conf = road.confirmed[device]
     if rows.size:
         frames = encode_batch(
             addr[device[rows]],
@@ -328,6 +422,7 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
             up["fport"].to_numpy()[rows].astype(np.int64),
             up["payload"].gather(rows),
             keys,
+            confirmed=conf[rows] if conf.any() else None,
         )
         phy = phy.scatter(rows, frames)
     pay_len = up["payload"].bin.size().fill_null(0).to_numpy().astype(np.int64)
@@ -359,34 +454,66 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
     p_tx, p_gw, p_rssi, p_snr = [], [], [], []
     gw_down = road.gw_down
     day = np.floor(sent_s / _DAY_S).astype(np.int64)
+    ex = []  # per day: retransmission rows (original row, attempt, planned, air arrays)
+    n_ex = 0
     for d in np.unique(day[rows]).tolist() if rows.size else []:
         sel = rows[day[rows] == d]
-        air = simulate_air(
+        src, att, plan, air = _air_rounds(
             device[sel],
             fcnt[sel],
             sent_s[sel],
             pay_len[sel] + _LORAWAN_OVERHEAD,
             x[sel],
             y[sel],
+            conf[sel],
             links,
             seed=seed,
             cfg=cfg,
             gw_down=gw_down,
         )
-        sent_s[sel] = air.sent_s
-        sent[sel] = air.sent
-        sf[sel] = air.sf
-        freq[sel] = air.freq_hz
-        toa[sel] = air.airtime_s
-        regional[sel] = air.regional
-        loss[sel] = air.loss
-        detail[sel] = air.detail
-        p_tx.append(sel[air.pair_tx])
+        k = sel.size
+        sent_s[sel] = air.sent_s[:k]
+        sent[sel] = air.sent[:k]
+        sf[sel] = air.sf[:k]
+        freq[sel] = air.freq_hz[:k]
+        toa[sel] = air.airtime_s[:k]
+        regional[sel] = air.regional[:k]
+        loss[sel] = air.loss[:k]
+        detail[sel] = air.detail[:k]
+        # receptions: original rows by their row, retransmissions as n + their number
+        p_tx.append(np.where(air.pair_tx < k, sel[np.minimum(air.pair_tx, k - 1)],
+                             n + n_ex + air.pair_tx - k))  # fmt: skip
         p_gw.append(air.pair_gw)
         p_rssi.append(air.pair_rssi)
         p_snr.append(air.pair_snr)
+        if src.size > k:
+            tail = slice(k, None)
+            ex.append((sel[src[tail]], att[tail], plan[tail], air.sent_s[tail], air.sent[tail],
+                       air.sf[tail], air.freq_hz[tail], air.airtime_s[tail], air.regional[tail],
+                       air.loss[tail], air.detail[tail]))  # fmt: skip
+            n_ex += src.size - k
     cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
     pair_tx, pair_gw = cat(p_tx, np.int64), cat(p_gw, np.int64)
+    attempt = np.zeros(n, dtype=np.uint8)
+    if n_ex:
+        # every retransmission right after its frame's first attempt, in attempt order
+        cols = [np.concatenate(c) for c in zip(*ex, strict=True)]
+        origin = np.r_[np.arange(n, dtype=np.int64), cols[0]]
+        att_all = np.r_[np.zeros(n, dtype=np.int64), cols[1]]
+        order = np.lexsort((att_all, origin))
+        new_pos = np.empty(order.size, dtype=np.int64)
+        new_pos[order] = np.arange(order.size)
+        pair_tx = new_pos[pair_tx]
+        planned = np.r_[up["planned_s"].to_numpy(), cols[2]][order]
+        up = up.gather(origin[order]).with_columns(pl.Series("planned_s", planned))
+        phy = phy.gather(origin[order])
+        fcnt = fcnt[origin[order]]
+        conf = conf[origin[order]]
+        attempt = att_all[order].astype(np.uint8)
+        own = (sent_s, sent, sf, freq, toa, regional, loss, detail)
+        sent_s, sent, sf, freq, toa, regional, loss, detail = (
+            np.r_[a, b][order] for a, b in zip(own, cols[3:], strict=True)
+        )
     gw_ids = city.gateways["gateway_id"].to_list()
     log = gateway_log(
         pair_tx=pair_tx,
@@ -421,6 +548,8 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
         gateway_ids=gw_ids,
         bw_hz=cfg.bw_hz,
         tx_offset=tx_offset,
+        attempt=attempt,
+        confirmed=conf,
     )
     return log, tx
 
