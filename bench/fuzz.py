@@ -49,6 +49,7 @@ from toyama_lab.lorawan import (
     encode_uplink,
     parse,
 )
+from toyama_lab.lorawan._mutate import MUTATIONS, mutate_once
 
 MAC = [
     encode_mac_command("LinkCheckReq"),
@@ -116,21 +117,8 @@ def build_pool(rng: random.Random, n_devices: int, n_frames: int):
 def mutate(rng: random.Random, phy: bytes) -> bytes:
     buf = bytearray(phy)
     for _ in range(rng.randint(1, 3)):
-        op = rng.randrange(7)
-        if op == 0 and buf:
-            buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
-        elif op == 1:
-            del buf[rng.randint(0, len(buf)) :]
-        elif op == 2:
-            buf += rng.randbytes(rng.randint(1, 40))
-        elif op == 3 and len(buf) > 5:
-            buf[5] = (buf[5] & 0xF0) | rng.randrange(16)
-        elif op == 4 and buf:
-            buf[0] = rng.randrange(256)
-        elif op == 5 and buf:
-            buf[rng.randrange(len(buf))] = rng.randrange(256)
-        elif op == 6 and buf:
-            del buf[rng.randrange(len(buf))]
+        op = MUTATIONS[rng.randrange(len(MUTATIONS))]
+        mutate_once(buf, op, rng.randint, lambda lo, hi: rng.randbytes(rng.randint(lo, hi)))
     return bytes(buf)
 
 

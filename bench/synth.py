@@ -72,12 +72,10 @@ def _baseline_block(shape: tuple[int, int], names: list[str], seed: int) -> dict
 
 def baseline_cube(cube, token: str):
     """A copy of ``cube`` whose variables are float32 normal draws, same chunks and graph shape."""
-    import operator
-
-    import dask.array as da
     import numpy as np
     import xarray as xr
-    from dask.highlevelgraph import HighLevelGraph
+
+    from toyama_lab.datasets._blocks import block_arrays
 
     names = list(cube.data_vars)
     s_chunks, t_chunks = cube.chunks["sensor"], cube.chunks["time"]
@@ -87,18 +85,8 @@ def baseline_cube(cube, token: str):
         for i, ns in enumerate(s_chunks)
         for j, nt in enumerate(t_chunks)
     }
-    layers, deps = {sim: layer}, {sim: set()}
-    data_vars = {}
-    for name in names:
-        key = f"{name}-{sim}"
-        layers[key] = {
-            (key, i, j): (operator.getitem, (sim, i, j), name)
-            for i in range(len(s_chunks))
-            for j in range(len(t_chunks))
-        }
-        deps[key] = {sim}
-        arr = da.Array(HighLevelGraph(layers, deps), key, (s_chunks, t_chunks), dtype=np.float32)
-        data_vars[name] = (("sensor", "time"), arr, cube[name].attrs)
+    arrays = block_arrays(sim, layer, (s_chunks, t_chunks), dict.fromkeys(names, np.float32), sim)
+    data_vars = {name: (("sensor", "time"), arrays[name], cube[name].attrs) for name in names}
     out = xr.Dataset(data_vars, coords=cube.coords, attrs=cube.attrs)
     for name in names:
         out[name].encoding["_FillValue"] = None

@@ -18,7 +18,7 @@ from toyama_lab.city import (
     write_geojson,
 )
 from toyama_lab.city import places as P
-from toyama_lab.city.geo import equirectangular_m, from_xy, haversine_m, to_xy
+from toyama_lab.city.geo import central_angle, equirectangular_m, from_xy, haversine_m, to_xy
 
 LON0, LAT0, LON1, LAT1 = 136.95, 36.45, 137.45, 36.80  # Toyama's bounding box from the brief
 
@@ -247,6 +247,27 @@ def test_bad_input(seed, size, match):
 )
 def test_distances(lon1, lat1, lon2, lat2, expected):
     np.testing.assert_allclose(haversine_m(lon1, lat1, lon2, lat2), expected, atol=1.0)
+
+
+@pytest.mark.parametrize(
+    ("lon1", "lat1", "lon2", "lat2", "expected"),
+    [
+        (0.0, 0.0, 90.0, 0.0, np.pi / 2),  # a quarter of the equator
+        (0.0, 0.0, 180.0, 0.0, np.pi),  # antipodes: the clip keeps it finite
+        (10.0, 90.0, 120.0, 90.0, 0.0),  # the pole, whatever the longitude
+        (137.2, 36.7, 137.2, 36.7, 0.0),
+    ],
+)
+def test_central_angle(lon1, lat1, lon2, lat2, expected):
+    np.testing.assert_allclose(central_angle(lon1, lat1, lon2, lat2), expected, atol=1e-12)
+
+
+def test_outage_distance_uses_the_same_sphere_formula():
+    from toyama_lab.synth.outages import haversine_km
+
+    lon, lat = np.array([137.0, 137.5]), np.array([36.5, 37.0])
+    np.testing.assert_allclose(haversine_km(lon, lat, 137.2, 36.7) / 6371.0,
+                               haversine_m(lon, lat, 137.2, 36.7) / 6_371_008.8)  # fmt: skip
 
 
 def test_equirectangular_close_to_haversine():

@@ -101,3 +101,36 @@ def test_sensor_blocks_do_not_change_bytes(tmp_path):
         tables.append(file_table(store))
     assert tables[0] == tables[1]
     assert "count/c/3/0" in tables[0]  # four storage chunks of 256 sensors
+
+
+def test_each_variable_computes_alone_like_the_whole_cube():
+    # every variable's graph must stand on its own (it once named the later variables' layers)
+    import numpy as np
+
+    from toyama_lab.city import build_city
+    from toyama_lab.datasets.build import timeseries_dataset
+    from toyama_lab.datasets.params import resolve_params
+
+    city = build_city(0, "tiny")
+    params = resolve_params("normal-week", size="tiny", seed=0, days=2)
+    ds = timeseries_dataset(city.sensors, "pedestrian", params, chunk_sensors=256, chunk_days=1)
+    whole = ds.compute()
+    assert len(ds.data_vars) > 1
+    for name in ds.data_vars:
+        np.testing.assert_array_equal(ds[name].values, whole[name].values)
+
+
+def test_block_arrays_split_one_task_layer_per_variable():
+    import numpy as np
+
+    from toyama_lab.datasets._blocks import block_arrays
+
+    def block(i, j):
+        return {"a": np.full((2, 3), 10 * i + j), "b": np.full((2, 3), -(10 * i + j))}
+
+    layer = {("sim", i, j): (block, i, j) for i in range(2) for j in range(2)}
+    out = block_arrays("sim", layer, ((2, 2), (3, 3)), {"a": np.int64, "b": np.int64}, "x")
+    assert list(out) == ["a", "b"] and out["a"].name == "a-x" and out["a"].shape == (4, 6)
+    expected = np.repeat(np.repeat([[0, 1], [10, 11]], 2, axis=0), 3, axis=1)
+    np.testing.assert_array_equal(out["a"].compute(), expected)
+    np.testing.assert_array_equal(out["b"].compute(), -expected)

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 from toyama_lab.city import build_city
 from toyama_lab.disaster.coverage import (
     candidate_sites,
+    coverage_in_order,
     coverage_over_time,
     dark_mask,
     greedy_max_coverage,
@@ -146,6 +147,44 @@ def test_greedy_beats_or_ties_any_single_choice():
 def test_greedy_bad_input(cover, k, weights, match):
     with pytest.raises(ValueError, match=match):
         greedy_max_coverage(cover, k, weights)
+
+
+@pytest.mark.parametrize(
+    ("order", "gains", "shares"),
+    [
+        ([2, 0], [2.0, 1.0], [0.5, 0.75]),
+        ([1, 2, 0], [2.0, 1.0, 1.0], [0.5, 0.75, 1.0]),
+        ([0, 0], [2.0, 0.0], [0.5, 0.5]),  # a repeat adds nothing
+        ([], [], []),
+    ],
+)
+def test_coverage_in_order_table(order, gains, shares):
+    cover = [[1, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 0]]
+    out = coverage_in_order(cover, order)
+    assert out.columns == ["step", "candidate", "gain", "cumulative", "share"]
+    assert out["candidate"].to_list() == order
+    assert out["gain"].to_list() == gains and out["share"].to_list() == shares
+
+
+def test_coverage_in_order_matches_greedy_on_the_greedy_order():
+    rng = np.random.default_rng(2)
+    cover = rng.random((150, 20)) < 0.15
+    g = greedy_max_coverage(cover, 6)
+    o = coverage_in_order(cover, g["candidate"].to_numpy())
+    assert_allclose(o.drop("step").to_numpy(), g.drop("step").to_numpy())
+
+
+@pytest.mark.parametrize(
+    ("cover", "order", "match"),
+    [
+        ([1, 0, 1], [0], "2-D"),
+        ([[1, 0]], [2], "column of cover"),
+        ([[1, 0]], [-1], "column of cover"),
+    ],
+)
+def test_coverage_in_order_bad_input(cover, order, match):
+    with pytest.raises(ValueError, match=match):
+        coverage_in_order(cover, order)
 
 
 def test_candidate_sites_and_greedy_sites_on_a_city():

@@ -185,9 +185,9 @@ def random_uplinks(keys: KeyStore, n: int, seed: int = 0):
     }
 
 
-def test_round_trip_many_devices(keys):
-    up = random_uplinks(keys, 3000)
-    phy = encode_batch(
+def encode_uplinks(up, keys: KeyStore) -> pl.Series:
+    """``encode_batch`` over every column of :func:`random_uplinks`."""
+    return encode_batch(
         up["dev_addr"],
         up["fcnt32"],
         up["fport"],
@@ -197,6 +197,11 @@ def test_round_trip_many_devices(keys):
         confirmed=up["confirmed"],
         adr=up["adr"],
     )
+
+
+def test_round_trip_many_devices(keys):
+    up = random_uplinks(keys, 3000)
+    phy = encode_uplinks(up, keys)
     assert phy.dtype == pl.Binary and len(phy) == 3000
     out = decode_batch(rx(phy.to_list()), keys, decode_payloads=False)
     assert out["status"].to_list() == ["ok"] * 3000
@@ -217,16 +222,7 @@ def test_round_trip_many_devices(keys):
 
 def test_encode_matches_single_frame_encoder(keys):
     up = random_uplinks(keys, 300, seed=3)
-    phy = encode_batch(
-        up["dev_addr"],
-        up["fcnt32"],
-        up["fport"],
-        up["payload"],
-        keys,
-        fopts=up["fopts"],
-        confirmed=up["confirmed"],
-        adr=up["adr"],
-    ).to_list()
+    phy = encode_uplinks(up, keys).to_list()
     for i in range(300):
         ref = frames.encode_uplink(
             int(up["dev_addr"][i]),

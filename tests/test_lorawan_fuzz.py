@@ -34,6 +34,7 @@ from toyama_lab.lorawan import (
     parse,
     parse_mac_commands,
 )
+from toyama_lab.lorawan._mutate import MUTATIONS, mutate_once
 from toyama_lab.lorawan.explain import explain
 
 KEYS = SessionKeys(
@@ -111,24 +112,13 @@ def mutated_frames(draw):
     phy, _ = draw(valid_frames())
     buf = bytearray(phy)
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(
-            st.sampled_from(["flip", "truncate", "extend", "fopts_len", "mhdr", "byte", "cut"])
+        mutate_once(
+            buf,
+            draw(st.sampled_from(MUTATIONS)),
+            lambda lo, hi: draw(st.integers(lo, hi)),
+            lambda lo, hi: draw(st.binary(min_size=lo, max_size=hi)),
+            max_extend=300,
         )
-        if op == "flip" and buf:
-            i = draw(st.integers(0, len(buf) - 1))
-            buf[i] ^= 1 << draw(st.integers(0, 7))
-        elif op == "truncate":
-            del buf[draw(st.integers(0, len(buf))) :]
-        elif op == "extend":
-            buf += draw(st.binary(min_size=1, max_size=300))
-        elif op == "fopts_len" and len(buf) > 5:
-            buf[5] = (buf[5] & 0xF0) | draw(st.integers(0, 15))
-        elif op == "mhdr" and buf:
-            buf[0] = draw(st.integers(0, 255))
-        elif op == "byte" and buf:
-            buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
-        elif op == "cut" and buf:
-            del buf[draw(st.integers(0, len(buf) - 1))]
     return bytes(buf)
 
 
@@ -228,3 +218,30 @@ def test_bench_fuzz_script_small_run(capsys):
     assert module.main(["--n", "3000", "--pool", "300", "--devices", "10", "--seed", "5"]) == 0
     out = capsys.readouterr().out
     assert "violations: 0" in out and "frames/s" in out and "MicError" in out
+
+
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [
+        ("flip", b"\x41\x01\x02\x03\x04\x00"),  # bit 0 of byte 0
+        ("truncate", b""),  # cut from offset 0
+        ("extend", b"\x40\x01\x02\x03\x04\x00\xaa"),
+        ("fopts_len", b"\x40\x01\x02\x03\x04\x00"),  # low nibble of FCtrl (byte 5) set to 0
+        ("mhdr", b"\x00\x01\x02\x03\x04\x00"),
+        ("byte", b"\x00\x01\x02\x03\x04\x00"),  # byte 0 set to 0
+        ("cut", b"\x01\x02\x03\x04\x00"),  # byte 0 deleted
+    ],
+)
+def test_mutate_once_edits_the_named_part(op, expected):
+    buf = bytearray(b"\x40\x01\x02\x03\x04\x00")
+    mutate_once(buf, op, lambda lo, hi: lo, lambda lo, hi: b"\xaa" * lo)
+    assert bytes(buf) == expected
+
+
+def test_mutate_once_skips_edits_that_need_a_byte_and_rejects_unknown_ops():
+    for op in ("flip", "fopts_len", "mhdr", "byte", "cut"):
+        buf = bytearray()
+        mutate_once(buf, op, lambda lo, hi: lo, lambda lo, hi: b"")
+        assert buf == bytearray()
+    with pytest.raises(ValueError, match="unknown mutation"):
+        mutate_once(bytearray(b"\x40"), "swap", lambda lo, hi: lo, lambda lo, hi: b"")

@@ -253,3 +253,39 @@ def test_cleaning_improves_a_synthetic_dataset():
     err = q.error_table(out["count_true"], raw=out["count"], cleaned=cleaned)
     mx = dict(zip(err["version"], err["max_abs_error"], strict=True))
     assert mx["cleaned"] < mx["raw"]
+
+
+def test_retransmitted_frames_count_once_with_their_last_outcome():
+    """With confirmed retransmissions the truth has one row per attempt; a frame counts once."""
+    import polars as pl
+
+    from toyama_lab.quality import final_attempts, loss_reasons, loss_vs_truth
+
+    tx = pl.DataFrame(
+        {
+            "device_id": ["d1"] * 4 + ["d2"],
+            "kind": ["counter"] * 5,
+            "dev_addr": ["01"] * 4 + ["02"],
+            "fcnt": [0, 1, 1, 2, 0],
+            "attempt": [0, 0, 1, 0, 0],
+            "delivered": [True, False, True, False, True],
+            "loss_reason": ["delivered", "collision", "delivered", "out_of_range", "delivered"],
+        }
+    )
+    last = final_attempts(tx)
+    assert last.height == 4
+    assert last.filter(pl.col("fcnt") == 1)["attempt"].to_list() == [1]
+    reasons = loss_reasons(tx)
+    assert reasons["planned"].to_list() == [4]
+    assert reasons["delivered"].to_list() == [3]
+    assert reasons["out_of_range"].to_list() == [1]
+    assert "collision" not in reasons.columns
+    decoded = pl.DataFrame(
+        {"dev_addr": ["01", "01", "02"], "fcnt": [0, 1, 0], "status": ["ok", "ok", "ok"]}
+    )
+    per_dev = loss_vs_truth(decoded, tx)
+    assert per_dev["planned"].to_list() == [3, 1]
+    assert per_dev["delivered_truth"].to_list() == [2, 1]
+    assert per_dev["decoded"].to_list() == [2, 1]
+    # without an attempt column the table is used as it is
+    assert final_attempts(tx.drop("attempt")).equals(tx.drop("attempt"))

@@ -76,6 +76,17 @@ def test_bad_lang(lang):
         labels.label("river", lang)
 
 
+@pytest.mark.parametrize(("lang", "expected"), [("ja", "避難所"), ("en", "Shelter")])
+def test_bilingual_picks_the_language(lang, expected):
+    assert labels.bilingual("避難所", "Shelter", lang) == expected
+
+
+@pytest.mark.parametrize("lang", ["fr", "JA", ""])
+def test_bilingual_bad_lang(lang):
+    with pytest.raises(ValueError, match="'ja', 'en'"):
+        labels.bilingual("避難所", "Shelter", lang)
+
+
 # --- colours ------------------------------------------------------------------------
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -200,6 +211,15 @@ def test_add_points_checks_lengths(city):
     fig = basemap.basemap_figure(city)
     with pytest.raises(ValueError, match="one per point"):
         basemap.add_points(fig, [137.2, 137.3], [36.7], name="x")
+
+
+@pytest.mark.parametrize("height", [480, 640])
+def test_legend_below_sets_a_row_legend_and_height(city, height):
+    fig = basemap.basemap_figure(city, lang="en")
+    assert basemap.legend_below(fig, height) is fig
+    assert fig.layout.height == height
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+    assert fig.layout.legend.itemsizing == "constant"  # the basemap's own setting is kept
 
 
 def test_sensor_map_layers(city):

@@ -11,20 +11,17 @@ import plotly.graph_objects as go
 import polars as pl
 
 from toyama_lab.childsafety.heatmap import BAND_NAMES
-from toyama_lab.viz.basemap import add_points, basemap_figure
+from toyama_lab.viz.basemap import add_points, basemap_figure, legend_below
 from toyama_lab.viz.colours import OKABE_ITO
+from toyama_lab.viz.labels import bilingual as _t
 from toyama_lab.viz.labels import check_lang
 
 __all__ = ["band_hour_figure", "heatmap_figure", "patrol_map", "reidentify_figure"]
 
 
-def _t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
-
-
 def _band_name(band: str, lang: str) -> str:
     ja, en = BAND_NAMES.get(band, (band, band))
-    return ja if lang == "ja" else en
+    return _t(ja, en, lang)
 
 
 def _zoom(fig: go.Figure, lon, lat, pad_deg: float = 0.01) -> None:
@@ -111,7 +108,7 @@ def heatmap_figure(
         shown["lon"] if shown.height else rows["lon"],
         shown["lat"] if shown.height else rows["lat"],
     )
-    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=600)
+    legend_below(fig, 600)
     return fig
 
 
@@ -206,7 +203,7 @@ def patrol_map(
             symbol=symbol,
         )
     _zoom(fig, picks["lon"], picks["lat"], pad_deg=0.02)
-    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=600)
+    legend_below(fig, 600)
     return fig
 
 
@@ -307,5 +304,5 @@ def reidentify_figure(
         range=[hlon - pad / np.cos(np.radians(hlat)), hlon + pad / np.cos(np.radians(hlat))]
     )
     fig.update_yaxes(range=[hlat - pad, hlat + pad])
-    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=600)
+    legend_below(fig, 600)
     return fig

@@ -24,7 +24,7 @@ import shapely
 
 from toyama_lab.childsafety.heatmap import add_cells, add_time_band, cell_centres
 from toyama_lab.city.geo import to_xy
-from toyama_lab.disaster.coverage import greedy_max_coverage
+from toyama_lab.disaster.coverage import coverage_in_order, greedy_max_coverage
 from toyama_lab.privacy import MIN_CELL_CHILDREN
 
 __all__ = [
@@ -238,23 +238,7 @@ def top_by_count(
     cover = coverage_matrix(f, candidates, radius_m)
     count = cover.sum(axis=0)
     order = np.lexsort((np.arange(count.size), -count))[: int(k)]
-    seen = np.zeros(cover.shape[0], dtype=bool)
-    rows = []
-    for step, j in enumerate(order, start=1):
-        gain = int((cover[:, j] & ~seen).sum())
-        seen |= cover[:, j]
-        rows.append((step, int(j), float(gain), float(seen.sum()), float(seen.mean())))
-    picks = pl.DataFrame(
-        rows,
-        schema={
-            "step": pl.Int64,
-            "candidate": pl.Int64,
-            "gain": pl.Float64,
-            "cumulative": pl.Float64,
-            "share": pl.Float64,
-        },
-        orient="row",
-    )
+    picks = coverage_in_order(cover, order)
     return _describe(picks, cover, f, candidates)
 
 

@@ -40,6 +40,35 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     >>> round(float(haversine_m(137.0, 36.0, 137.0, 37.0)))
     111195
     """
+    return EARTH_RADIUS_M * central_angle(lon1, lat1, lon2, lat2)
+
+
+def central_angle(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Angle between two points seen from the centre of a sphere (haversine formula).
+
+    Multiply by a sphere's radius for the great-circle distance on it.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : array_like
+        WGS84 longitudes and latitudes, broadcasting over arrays. [deg]
+
+    Returns
+    -------
+    numpy.ndarray
+        Central angle, 0 to pi. [rad]
+
+    Notes
+    -----
+    The haversine formula (Sinnott, 1984, "Virtues of the Haversine", Sky and
+    Telescope 68(2), 159) stays accurate for small distances; the argument of the
+    arcsine is clipped to [0, 1] so rounding can never give NaN.
+
+    Examples
+    --------
+    >>> round(float(central_angle(0.0, 0.0, 90.0, 0.0)), 6)
+    1.570796
+    """
     lon1, lat1, lon2, lat2 = (
         np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
     )
@@ -47,7 +76,7 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
         np.sin((lat2 - lat1) / 2.0) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
     )
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return 2.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def equirectangular_m(lon1, lat1, lon2, lat2) -> np.ndarray:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import operator
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -24,16 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import polars as pl
 import xarray as xr
 from dask.base import tokenize
 from dask.callbacks import Callback
-from dask.highlevelgraph import HighLevelGraph
 from zarr.codecs import BloscCodec, BloscShuffle
 
 from toyama_lab import __version__
+from toyama_lab.datasets._blocks import block_arrays
 from toyama_lab.datasets.params import Params, resolve_params
 from toyama_lab.datasets.store import (
     DatasetError,
@@ -231,20 +229,11 @@ def timeseries_dataset(
             )  # fmt: skip
             d0 += nd
         s0 += ns
-    layers: dict[str, Any] = {sim: sim_layer}
-    deps: dict[str, set[str]] = {sim: set()}
     chunks = (s_chunks, tuple(n * 1440 for n in d_chunks))
-    data_vars = {}
-    for name, meta in variables.items():
-        key = f"{name}-{kind}-{token}"
-        layers[key] = {
-            (key, i, j): (operator.getitem, (sim, i, j), name)
-            for i in range(len(s_chunks))
-            for j in range(len(d_chunks))
-        }
-        deps[key] = {sim}
-        arr = da.Array(HighLevelGraph(layers, deps), key, chunks, dtype=dtypes[name])
-        data_vars[name] = (("sensor", "time"), arr, meta["attrs"])
+    arrays = block_arrays(sim, sim_layer, chunks, dtypes, f"{kind}-{token}")
+    data_vars = {
+        name: (("sensor", "time"), arrays[name], meta["attrs"]) for name, meta in variables.items()
+    }
     time = np.datetime64(params.start.isoformat(), "m") + np.arange(
         params.n_minutes, dtype="timedelta64[m]"
     )

@@ -52,6 +52,7 @@ from toyama_lab.radio.regional import JAPAN_MAX_EIRP_DBM
 __all__ = [
     "LINK_DEFAULTS",
     "candidate_sites",
+    "coverage_in_order",
     "coverage_over_time",
     "dark_mask",
     "greedy_max_coverage",
@@ -387,6 +388,59 @@ def greedy_max_coverage(cover, k: int, weights=None) -> pl.DataFrame:
         cum += float(gains[j])
         rows.append((step, j, float(gains[j]), cum, cum / total if total else 0.0))
         left[c[:, j]] = 0.0
+    return _picks_frame(rows)
+
+
+def coverage_in_order(cover, order) -> pl.DataFrame:
+    """What a fixed pick order covers, step by step (no greedy choice, items count 1 each).
+
+    The comparison case for :func:`greedy_max_coverage`: e.g. candidates ranked by how
+    much each covers on its own, overlap ignored.
+
+    Parameters
+    ----------
+    cover : array_like of bool, shape (n_item, n_candidate)
+        ``cover[i, j]``: candidate ``j`` covers item ``i``.
+    order : array_like of int
+        Candidate column indices, in the order they are picked.
+
+    Returns
+    -------
+    polars.DataFrame
+        Same columns as :func:`greedy_max_coverage`: ``step`` (1..), ``candidate``,
+        ``gain`` (items newly covered), ``cumulative`` and ``share`` (0-1 of all items).
+
+    Raises
+    ------
+    ValueError
+        If ``cover`` is not 2-D or an index in ``order`` is not a candidate column.
+
+    Examples
+    --------
+    >>> c = [[1, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 0]]
+    >>> coverage_in_order(c, [2, 0])["gain"].to_list()
+    [2.0, 1.0]
+    """
+    c = np.asarray(cover, dtype=bool)
+    if c.ndim != 2:
+        raise ValueError(f"cover must be a 2-D (item x candidate) array, got shape {c.shape}.")
+    idx = np.asarray(order, dtype=np.int64).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= c.shape[1]):
+        raise ValueError(
+            f"order has indices {idx.min()}..{idx.max()}; expected 0..{c.shape[1] - 1} "
+            "(a column of cover)."
+        )
+    seen = np.zeros(c.shape[0], dtype=bool)
+    rows = []
+    for step, j in enumerate(idx, start=1):  # loop over picks, not over items
+        gain = int((c[:, j] & ~seen).sum())
+        seen |= c[:, j]
+        rows.append((step, int(j), float(gain), float(seen.sum()), float(seen.mean())))
+    return _picks_frame(rows)
+
+
+def _picks_frame(rows: list[tuple]) -> pl.DataFrame:
+    """The pick table of :func:`greedy_max_coverage` and :func:`coverage_in_order`."""
     return pl.DataFrame(
         rows,
         schema={

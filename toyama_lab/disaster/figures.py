@@ -13,8 +13,9 @@ import xarray as xr
 from plotly.subplots import make_subplots
 
 from toyama_lab.disaster.alerts import LEVEL_COLUMNS, LEVEL_NAMES, LEVELS
-from toyama_lab.viz.basemap import add_points, basemap_figure
+from toyama_lab.viz.basemap import add_points, basemap_figure, legend_below
 from toyama_lab.viz.colours import KIND, OKABE_ITO, WARNING
+from toyama_lab.viz.labels import bilingual as _t
 from toyama_lab.viz.labels import check_lang, label
 
 __all__ = [
@@ -38,13 +39,9 @@ LEVEL_COLOURS: dict[str, str] = {
 }
 
 
-def _t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
-
-
 def _lvl(key: str, lang: str) -> str:
     ja, en = LEVEL_NAMES[key]
-    return ja if lang == "ja" else en
+    return _t(ja, en, lang)
 
 
 def gauge_figure(
@@ -356,7 +353,7 @@ def coverage_map(
             size=18,
             symbol="star",
         )
-    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=640)
+    legend_below(fig, 640)
     return fig
 
 
@@ -514,5 +511,5 @@ def reach_map(
         size=12,
         symbol="star",
     )
-    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=620)
+    legend_below(fig, 620)
     return fig

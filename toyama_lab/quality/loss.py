@@ -160,6 +160,7 @@ def loss_vs_truth(decoded: pl.DataFrame, transmissions: pl.DataFrame) -> pl.Data
     _need(decoded, "decoded", ("dev_addr", "fcnt", "status"), _DEC_HINT)
     _need(transmissions, "transmissions", ("dev_addr", "device_id", "kind", "fcnt", "delivered"),
           _TX_HINT)  # fmt: skip
+    transmissions = final_attempts(transmissions)
     truth = transmissions.group_by("device_id", "kind", "dev_addr").agg(
         pl.len().alias("planned"), pl.col("delivered").sum().alias("delivered_truth")
     )
@@ -184,6 +185,29 @@ def loss_vs_truth(decoded: pl.DataFrame, transmissions: pl.DataFrame) -> pl.Data
     ).sort("device_id")
 
 
+def final_attempts(transmissions: pl.DataFrame) -> pl.DataFrame:
+    """One row per uplink: the last attempt of each frame when confirmed frames were retried.
+
+    The transmission truth has one row per attempt (column ``attempt``, 0 for the first
+    send) when :class:`toyama_lab.network.RadioConfig` allows retransmissions; a frame's
+    fate is that of its last attempt. Tables without ``attempt`` are returned unchanged.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"dev_addr": ["A", "A", "A"], "fcnt": [0, 1, 1],
+    ...                   "attempt": [0, 0, 1], "delivered": [True, False, True]})
+    >>> final_attempts(t)["delivered"].to_list()
+    [True, True]
+    """
+    if "attempt" not in transmissions.columns:
+        return transmissions
+    return (
+        transmissions.sort("attempt", maintain_order=True)
+        .unique(subset=["dev_addr", "fcnt"], keep="last", maintain_order=True)
+        .sort("dev_addr", "fcnt", maintain_order=True)
+    )
+
+
 def loss_reasons(transmissions: pl.DataFrame, by: str = "kind") -> pl.DataFrame:
     """Count of uplinks per ``loss_reason``, one row per value of ``by``.
 
@@ -194,7 +218,7 @@ def loss_reasons(transmissions: pl.DataFrame, by: str = "kind") -> pl.DataFrame:
         included), then ``delivery_rate`` [-].
     """
     _need(transmissions, "transmissions", (by, "loss_reason"), _TX_HINT)
-    t = transmissions.with_columns(pl.col("loss_reason").cast(pl.String))
+    t = final_attempts(transmissions).with_columns(pl.col("loss_reason").cast(pl.String))
     wide = t.pivot(on="loss_reason", index=by, values="loss_reason", aggregate_function="len")
     reasons = [c for c in wide.columns if c != by]
     wide = wide.with_columns(pl.col(reasons).fill_null(0).cast(pl.Int64))

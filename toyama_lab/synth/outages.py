@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from toyama_lab.city.geo import central_angle
 from toyama_lab.synth import random as rnd
 from toyama_lab.synth._sensors import column
 from toyama_lab.synth.calendar import EPOCH
@@ -48,14 +49,7 @@ _EARTH_R_KM = 6371.0
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Great-circle distance on a sphere of radius 6371 km. [km]"""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(x, dtype=np.float64)) for x in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * _EARTH_R_KM * np.arcsin(np.sqrt(a))
+    return _EARTH_R_KM * central_angle(lon1, lat1, lon2, lat2)
 
 
 def site_outages(kind: str, ids, lon, lat, scenario: Scenario, seed: int):

@@ -30,6 +30,7 @@ __all__ = [
     "basemap_figure",
     "basemap_traces",
     "city_geojson",
+    "legend_below",
 ]
 
 #: Every layer the basemap knows how to draw, in drawing order (bottom first).
@@ -355,4 +356,26 @@ def add_points(
             },
         )
     )
+    return fig
+
+
+def legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """Lay the legend out in a row under a map figure and set its height, in place.
+
+    Map overlays with long bilingual legend names would squeeze the map if the legend
+    stood at the side.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Usually from :func:`basemap_figure`.
+    height : int
+        Figure height. [px]
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig``, for chaining.
+    """
+    fig.update_layout(legend={"x": 0.0, "y": -0.15, "orientation": "h"}, height=height)
     return fig

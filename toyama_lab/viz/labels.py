@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-__all__ = ["LABELS", "LANGS", "check_lang", "label"]
+__all__ = ["LABELS", "LANGS", "bilingual", "check_lang", "label"]
 
 #: Languages a label exists in.
 LANGS: tuple[str, ...] = ("ja", "en")
@@ -92,6 +92,34 @@ def check_lang(lang: str) -> str:
             f'(use lang="ja" for Japanese or lang="en" for English).'
         )
     return lang
+
+
+def bilingual(ja: str, en: str, lang: str) -> str:
+    """Pick the Japanese or the English text of a one-off label (not in :data:`LABELS`).
+
+    Parameters
+    ----------
+    ja, en : str
+        The label in Japanese and in English.
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    str
+        ``ja`` for ``lang="ja"``, else ``en``.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not ``"ja"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> bilingual("避難所", "Shelter", "en")
+    'Shelter'
+    """
+    check_lang(lang)
+    return ja if lang == "ja" else en
 
 
 def label(key: str, lang: str = "ja") -> str:
