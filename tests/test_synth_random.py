@@ -145,3 +145,13 @@ def test_any_block_matches_pointwise(seed, r0, nr, c0, nc):
     rr, cc = np.meshgrid(rows[:, 0], cols[0], indexing="ij")
     points = rnd.normal(seed, "prop", rr.ravel(), cc.ravel()).reshape(nr, nc)
     np.testing.assert_array_equal(block, points)
+
+
+def test_hash64_is_mix_of_key_plus_counter():
+    """The public building blocks give the same words as hash64 (used by the radio fading)."""
+    idx = np.arange(5)
+    minute = np.arange(5) * 1440 + 7
+    key = rnd.key_of(3, "net-fade", idx)
+    with np.errstate(over="ignore"):
+        words = rnd.mix(key + minute.astype(np.uint64) * rnd.GOLDEN)
+    np.testing.assert_array_equal(words, rnd.hash64(3, "net-fade", idx, minute))

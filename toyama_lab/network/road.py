@@ -516,14 +516,14 @@ def _fade_from_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """
     h = counter.astype(np.uint64)
     with np.errstate(over="ignore"):
-        h *= rnd._GOLDEN
+        h *= rnd.GOLDEN
         h += keys
     return _normal_from_word(h)
 
 
 def _normal_from_word(h: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser of ``counter * golden + key`` words (in place), then the table."""
-    rnd._mix(h)
+    rnd.mix(h)
     h >>= np.uint64(32)
     w = h.astype(np.uint32)
     del h
@@ -569,7 +569,7 @@ def _fixed_pairs(fr, device, counter, hot, floor_tx, links: Links, seed: int, cf
     counts = np.where(hot[fr], links.cand_ptr[d_fr + 1] - begin, links.cand_n_sens[d_fr])
     use_keys = links.cand_fade_key is not None and links.seed == seed
     with np.errstate(over="ignore"):
-        c_gold = counter.astype(np.uint64) * rnd._GOLDEN  # the counter half of each word
+        c_gold = counter.astype(np.uint64) * rnd.GOLDEN  # the counter half of each word
     ends = np.cumsum(counts)
     cuts = np.searchsorted(ends, np.arange(_PAIR_BLOCK, int(ends[-1]) if ends.size else 0,
                                            _PAIR_BLOCK), side="right")  # fmt: skip

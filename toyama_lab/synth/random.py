@@ -39,15 +39,18 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = [
+    "GOLDEN",
     "hash64",
     "key_of",
+    "mix",
     "normal",
     "poisson",
     "stream_id",
     "uniform",
 ]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: The SplitMix64 increment (2**64 / golden ratio): a word is ``mix(key + counter * GOLDEN)``.
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
@@ -60,8 +63,18 @@ _TWO_PI = 2.0 * np.pi
 POISSON_EXACT_BELOW = 12.0
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser, in place on a uint64 array (wrap-around arithmetic)."""
+def mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser, in place on a uint64 array (wrap-around arithmetic).
+
+    The building block of :func:`hash64`: ``hash64(seed, stream, i, t) ==
+    mix(key_of(seed, stream, i) + t * GOLDEN)``. Exposed so that callers drawing many
+    words for the same keys (e.g. the radio fading in :mod:`toyama_lab.network.road`)
+    can compute the keys once and the words in place.
+
+    References
+    ----------
+    Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014.
+    """
     z ^= z >> _S30
     z *= _M1
     z ^= z >> _S27
@@ -116,12 +129,12 @@ def key_of(seed: int, stream: str | int, sensor_index) -> np.ndarray:
         raise TypeError(f"seed must be an int, got {seed!r}; pass e.g. seed=0")
     base = np.array([int(seed) % (1 << 64)], dtype=np.uint64)
     with np.errstate(over="ignore"):
-        base = _mix(base + _GOLDEN)
+        base = mix(base + GOLDEN)
         base ^= np.uint64(stream_id(stream))
-        base = _mix(base)
+        base = mix(base)
         idx = np.asarray(sensor_index).astype(np.int64).astype(np.uint64)
-        k = base + (idx + np.uint64(1)) * _GOLDEN
-        return _mix(k)
+        k = base + (idx + np.uint64(1)) * GOLDEN
+        return mix(k)
 
 
 def hash64(seed: int, stream: str | int, sensor_index, minute) -> np.ndarray:
@@ -147,8 +160,8 @@ def hash64(seed: int, stream: str | int, sensor_index, minute) -> np.ndarray:
     key = key_of(seed, stream, sensor_index)
     m = np.asarray(minute).astype(np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
-        z = key + m * _GOLDEN
-        return _mix(z)
+        z = key + m * GOLDEN
+        return mix(z)
 
 
 def _unit(h: np.ndarray, dtype) -> np.ndarray:
