@@ -30,9 +30,9 @@ import csv
 import io
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
+
+from toyama_lab.datasets.store import atomic_folder
 
 __all__ = ["FILES", "SUBFOLDER", "write_keys_csv", "write_network", "write_network_blocks"]
 
@@ -93,28 +93,15 @@ def _meta(params, n_devices, n_tx, n_rx, counts) -> str:
     return json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _open_folder(out_dir, overwrite: bool) -> tuple[Path, Path]:
+def _network_folder(out_dir) -> Path:
+    """``out_dir/network``, checking that ``out_dir`` is an existing folder."""
     root = Path(out_dir)
     if not root.is_dir():
         raise FileNotFoundError(
             f"{str(root)!r} is not a folder; give an existing dataset folder (e.g. one made by "
             "`toyama-lab generate`)."
         )
-    final = root / SUBFOLDER
-    if final.exists() and not overwrite:
-        raise FileExistsError(f"{str(final)!r} exists already; pass overwrite=True to replace it.")
-    return root, final
-
-
-def _swap_in(root: Path, tmp: Path, final: Path) -> None:
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.old-", dir=root))
-        old.rmdir()
-        os.rename(final, old)
-        os.rename(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, final)
+    return root / SUBFOLDER
 
 
 class _StagedTable:
@@ -198,9 +185,8 @@ def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: 
     from toyama_lab.network.log import TRANSMISSION_SCHEMA
     from toyama_lab.network.road import LOSS_REASONS
 
-    root, final = _open_folder(out_dir, overwrite)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.tmp-", dir=root))
-    try:
+    final = _network_folder(out_dir)
+    with atomic_folder(final, overwrite=overwrite) as tmp:
         log = _StagedTable(tmp, "gateway_log")
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
@@ -221,10 +207,6 @@ def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: 
         txs.close(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA)
         text = _meta(head[0], head[1], txs.rows, log.rows, counts)
         (tmp / FILES["params"]).write_text(text, encoding="utf-8")
-        _swap_in(root, tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return {k: final / v for k, v in FILES.items()}
 
 
@@ -253,9 +235,8 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     """
     from toyama_lab.datasets.store import write_parquet
 
-    root, final = _open_folder(out_dir, overwrite)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{SUBFOLDER}.tmp-", dir=root))
-    try:
+    final = _network_folder(out_dir)
+    with atomic_folder(final, overwrite=overwrite) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
         write_parquet(result.gateway_log, tmp / FILES["gateway_log"])
@@ -269,8 +250,4 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
             counts,
         )
         (tmp / FILES["params"]).write_text(text, encoding="utf-8")
-        _swap_in(root, tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return {k: final / v for k, v in FILES.items()}
