@@ -245,3 +245,53 @@ def test_receive_pairs_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         receive_pairs(**args)
+
+
+def _crowded_scene(seed: int):
+    """Many frames on three channels and five gateways (ids not 0..k-1), some at once."""
+    rng = np.random.default_rng(seed)
+    n, n_gw = 300, 5
+    start = np.sort(np.round(rng.uniform(0.0, 3.0, n), 2))  # ties included
+    flat = rng.choice(n * n_gw, 1000, replace=False)
+    return {
+        "pair_tx": flat // n_gw,
+        "pair_gw": (flat % n_gw) * 11,
+        "start_s": start,
+        "duration_s": rng.uniform(0.05, 0.8, n),
+        "freq_hz": rng.choice([F0, F0 + 200e3, F0 + 400e3], n),
+        "sf": rng.integers(7, 13, n),
+        "bw_hz": 125_000,
+        "rssi_dbm": rng.uniform(-140.0, -95.0, 1000),
+        "n_demodulators": 3,
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_lookup_by_table_or_by_search_agree(seed, monkeypatch):
+    """The (transmission x gateway) table and its binary-search fallback give one answer."""
+    from toyama_lab.radio import collisions
+
+    scene = _crowded_scene(seed)
+    by_table = receive_pairs(**scene)
+    assert {COLLISION, NO_DEMODULATOR, RECEIVED} <= set(by_table.tolist())
+    monkeypatch.setattr(collisions, "_TABLE_MAX", 0)
+    np.testing.assert_array_equal(receive_pairs(**scene), by_table)
+
+
+def test_overlapping_bands_are_searched_by_band():
+    """A 500 kHz frame overlaps the 125 kHz channel 200 kHz away, not one 400 kHz away."""
+    args = ([0, 1], [0, 0], [0.0, 0.01], [0.2, 0.2])
+    wide = receive_pairs(*args, [F0, F0 + 200e3], 7, [500_000, 125_000], [-100.0, -101.0])
+    assert wide.tolist() == [COLLISION, COLLISION]
+    apart = receive_pairs(*args, [F0, F0 + 400e3], 7, [125_000, 125_000], [-100.0, -101.0])
+    assert apart.tolist() == [RECEIVED, RECEIVED]
+
+
+def test_expand_flattens_csr_slices():
+    from toyama_lab._ragged import expand
+
+    owner, item = expand(np.array([10, 0, 5]), np.array([2, 0, 3]))
+    assert owner.tolist() == [0, 0, 2, 2, 2]
+    assert item.tolist() == [10, 11, 5, 6, 7]
+    owner, item = expand(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert owner.size == item.size == 0

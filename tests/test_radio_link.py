@@ -99,3 +99,14 @@ def test_local_xy_and_shadowing():
     assert_allclose(link.shadowing_db(4, 3.57, rng=5), link.shadowing_db(4, 3.57, rng=5))
     with pytest.raises(ValueError, match="sigma_db"):
         link.shadowing_db(3, -1.0)
+
+
+@pytest.mark.parametrize("env", ["urban", "suburban", "open"])
+def test_hata_terms_give_the_loss(env):
+    d = np.array([50.0, 1000.0, 7300.0])
+    hb = np.array([[15.0], [40.0]])
+    a, b = link.okumura_hata_terms(923.2e6, h_base_m=hb, h_mobile_m=1.0, environment=env)
+    want = link.okumura_hata_path_loss(d, 923.2e6, h_base_m=hb, h_mobile_m=1.0, environment=env)
+    assert_allclose(a + b * np.log10(d / 1000.0), want, atol=1e-9)
+    with pytest.raises(ValueError, match="environment"):
+        link.okumura_hata_terms(environment="forest")

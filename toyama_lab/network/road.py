@@ -19,8 +19,9 @@ Link model (every figure that is not a standard is marked *assumption*)
 * **Per-frame fading**: N(0, 2 dB) per (transmission, gateway) (assumption: slow
   variation of a static narrowband link; no Rayleigh term, LoRa's bandwidth and the
   gateways' height make deep fades rare in the RSSI reported per frame). Drawn by
-  inverse-CDF sampling from a 65,537-node quantile table (:func:`normal_lut`), which
-  truncates at 4.48 sigma (the pair selection neglects beyond 4 sigma anyway).
+  :mod:`toyama_lab.radio.fading`: a 32-bit counter-based hash of (seed, link, FCnt and
+  attempt) picks one of 65,536 equiprobable cells of the normal (inverse-CDF table),
+  bounded at 4.32 sigma (the pair selection neglects beyond 4 sigma anyway).
 * **Power and antennas**: 13 dBm EIRP (ARIB STD-T108 20 mW class,
   :data:`toyama_lab.radio.regional.JAPAN_MAX_EIRP_DBM`), gateway antenna gain 2 dBi
   (assumption: a typical omni collinear after cable loss). Indoor devices (the city-hall
@@ -36,7 +37,11 @@ Link model (every figure that is not a standard is marked *assumption*)
   fails when the interferer is within the SIR threshold of it; for co-SF that is
   sensitivity minus 6 dB), less 3 dB so that two such interferers adding up are still
   counted. Weaker signals can neither be received nor spoil a reception unless three or
-  more of them add up, which is neglected.
+  more of them add up, which is neglected. A frame that meets no other frame in time and
+  band and never finds the demodulators crowded
+  (:func:`toyama_lab.radio.collisions.contention_mask`, about 97 % of a city day) is
+  received exactly where its power reaches the sensitivity: only those pairs are drawn
+  and none goes through the reception model.
 * **ADR**: each fixed device uses the lowest SF whose best-gateway SNR keeps a 10 dB
   installation margin (:func:`toyama_lab.radio.adr.assign_sf`, Semtech's recommended ADR);
   with no such SF it stays at SF12. The SF does not follow outages (ADR backs off only
@@ -63,11 +68,12 @@ so the air of a day does not depend on which other days are simulated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import polars as pl
 
+from toyama_lab._ragged import expand
+from toyama_lab.radio import fading
 from toyama_lab.radio.adr import assign_sf
 from toyama_lab.radio.airtime import time_on_air
 from toyama_lab.radio.collisions import (
@@ -83,7 +89,7 @@ from toyama_lab.radio.collisions import (
 from toyama_lab.radio.link import (
     local_xy_m,
     noise_floor_dbm,
-    okumura_hata_path_loss,
+    okumura_hata_terms,
     sensitivity_dbm,
 )
 from toyama_lab.radio.regional import (
@@ -106,13 +112,11 @@ __all__ = [
     "LOSS_REASONS",
     "MARGIN_SIGMA",
     "MAX_RETRANSMISSIONS",
-    "NORMAL_LUT_BITS",
     "URBAN_RADIUS_M",
     "Air",
     "Links",
     "RadioConfig",
     "build_links",
-    "normal_lut",
     "pair_cutoff_dbm",
     "simulate_air",
 ]
@@ -190,6 +194,7 @@ MAX_RETRANSMISSIONS = 7
 _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
+_SHADOW_TRK_STREAM = "net-shadow-trk"  # per-fix shadowing of the trackers
 
 
 @dataclass(frozen=True)
@@ -283,12 +288,12 @@ class Links:
     cand_ptr, cand_gw, cand_mean : numpy.ndarray
         CSR lists of the gateways each fixed device can reach (mean power above
         :func:`pair_cutoff_dbm` of its SF less :data:`MARGIN_SIGMA` fading sigmas) and
-        that mean power [dBm], strongest first.
+        that mean power [dBm] (float32), strongest first; ``cand_gw`` is int32.
     seed : int
         Seed the links were built with.
-    cand_fade_key : numpy.ndarray of uint64
-        Per candidate, the counter-based key of its fading stream
-        (``toyama_lab.synth.random.key_of(seed, "net-fade", device * 1024 + gateway)``),
+    cand_fade_key : numpy.ndarray of uint32
+        Per candidate, the key of its fading stream
+        (:func:`toyama_lab.radio.fading.link_keys` of ``device * 1024 + gateway``),
         computed once instead of once per frame.
     cand_n_sens : numpy.ndarray of int, shape (n_dev,)
         How many of those (a prefix) have a mean power above the sensitivity of the
@@ -341,21 +346,35 @@ def pair_cutoff_dbm(cfg: RadioConfig) -> np.ndarray:
     return np.minimum(sens, harm) - 3.0
 
 
-def _path_loss(d_m, gw_h, dev_h, urban, freq_hz=923.2e6):
-    d = np.maximum(np.asarray(d_m, dtype=np.float64), 50.0)
-    u = okumura_hata_path_loss(d, freq_hz, h_base_m=gw_h, h_mobile_m=dev_h, environment="urban")
-    s = okumura_hata_path_loss(d, freq_hz, h_base_m=gw_h, h_mobile_m=dev_h, environment="suburban")
-    return np.where(urban, u, s)
+def _mean_rssi(x, y, h, loss, links_gw, cfg: RadioConfig, dtype=np.float64):
+    """Median power (no shadowing) of points ``(x, y)`` at every gateway, (n, n_gw) [dBm].
 
-
-def _mean_rssi(x, y, h, loss, links_gw, cfg: RadioConfig):
-    """Median power (no shadowing) of points ``(x, y)`` at every gateway, (n, n_gw) [dBm]."""
-    gx, gy, gh = links_gw
-    d = np.hypot(x[:, None] - gx[None, :], y[:, None] - gy[None, :])
-    d = np.sqrt(d * d + (gh[None, :] - h[:, None]) ** 2)
+    Okumura-Hata (:func:`toyama_lab.radio.link.okumura_hata_terms`) with the gateway's
+    height as base-station height and ``h`` as the device's, urban within
+    :data:`URBAN_RADIUS_M` of the centre and suburban outside, distance floored at 50 m;
+    the terms are computed per gateway and per point, the logarithm once per pair (in
+    ``dtype``).
+    """
+    gx, gy, gh = (np.asarray(v, dtype=dtype) for v in links_gw)
+    x, y, h = (np.asarray(v, dtype=dtype) for v in (x, y, h))
+    freq = AS923_JP_CHANNELS_HZ[0]
+    a_u, slope = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=h[:, None])
+    a_s, _ = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=h[:, None],
+                                environment="suburban")  # fmt: skip
     urban = (np.hypot(x, y) < URBAN_RADIUS_M)[:, None]
-    pl_db = _path_loss(d, gh[None, :], h[:, None], urban)
-    return cfg.eirp_dbm + cfg.gw_gain_dbi - loss[:, None] - pl_db
+    loss_db = np.where(urban, a_u, a_s).astype(dtype)
+    d2 = (x[:, None] - gx[None, :]) ** 2
+    d2 += (y[:, None] - gy[None, :]) ** 2
+    d2 += (gh[None, :] - h[:, None]) ** 2
+    np.maximum(d2, dtype(50.0 * 50.0), out=d2)  # Hata is extrapolated below 1 km; floor 50 m
+    log_km = np.log10(d2)
+    log_km *= dtype(0.5)
+    log_km -= dtype(3.0)  # log10(d / 1 km)
+    log_km *= slope.astype(dtype)
+    loss_db += log_km
+    del d2, log_km
+    out = (cfg.eirp_dbm + cfg.gw_gain_dbi - np.asarray(loss, dtype=dtype))[:, None] - loss_db
+    return out.astype(dtype, copy=False)
 
 
 def _centre(gateways: pl.DataFrame) -> tuple[float, float]:
@@ -428,10 +447,10 @@ def build_links(city, registry: pl.DataFrame, seed: int, cfg: RadioConfig) -> Li
     n_sens = np.bincount(
         rows[cmean >= sens[rows] - MARGIN_SIGMA * cfg.fading_db], minlength=n_dev
     ).astype(np.int64)
-    fade_key = rnd.key_of(seed, "net-fade", rows.astype(np.int64) * 1024 + cand)
+    fade_key = fading.link_keys(seed, rows.astype(np.int64) * 1024 + cand)
     return Links(
-        lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand.astype(np.int64), cmean,
-        n_sens, int(seed), fade_key,
+        lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand.astype(np.int32),
+        cmean.astype(np.float32), n_sens, int(seed), fade_key,
     )  # fmt: skip
 
 
@@ -453,10 +472,13 @@ class Air:
         :data:`LOSS_REASONS` code.
     detail : numpy.ndarray of int8
         :data:`DETAILS` code.
-    pair_tx, pair_gw : numpy.ndarray of int64
-        Receptions: transmission row and gateway index of every received pair.
-    pair_rssi, pair_snr : numpy.ndarray
-        RSSI [dBm] and SNR [dB] of those receptions.
+    pair_tx : numpy.ndarray of int64
+        Receptions: transmission row of every received pair.
+    pair_gw : numpy.ndarray of int32
+        Gateway index of every received pair.
+    pair_rssi, pair_snr : numpy.ndarray of float32
+        RSSI [dBm] and SNR [dB] of those receptions (float32: a gateway reports RSSI in
+        1 dB and SNR in 0.1 dB steps).
     """
 
     sent_s: np.ndarray
@@ -473,78 +495,6 @@ class Air:
     pair_snr: np.ndarray
 
 
-def _ragged(begin: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expand CSR slices ``begin[i] : begin[i] + counts[i]``: (row for each item, item)."""
-    owner = np.repeat(np.arange(begin.size), counts)
-    item = np.arange(int(counts.sum()), dtype=np.int64)
-    item += np.repeat(begin - (np.cumsum(counts) - counts), counts)
-    return owner, item
-
-
-#: Bits of the random word that index the inverse-CDF table of the fading normals.
-NORMAL_LUT_BITS = 16
-
-
-@lru_cache(maxsize=1)
-def normal_lut() -> np.ndarray:
-    """Standard normal quantiles at ``u = i / 2**NORMAL_LUT_BITS``, float32, 65,537 values.
-
-    The two end nodes (u = 0 and 1) are the quantiles of ``0.25 / 2**16`` and its
-    complement (+-4.48), so a draw never exceeds 4.48 sigma (well beyond
-    :data:`MARGIN_SIGMA` = 4 sigma, where the pair selection stops looking anyway). Quantiles
-    from :meth:`statistics.NormalDist.inv_cdf` (Wichura's AS241, 1988: about 1e-16
-    relative error).
-    """
-    from statistics import NormalDist
-
-    n = 1 << NORMAL_LUT_BITS
-    u = np.arange(n + 1, dtype=np.float64) / n
-    u[0], u[-1] = 0.25 / n, 1.0 - 0.25 / n
-    inv = NormalDist().inv_cdf
-    return np.array([inv(float(v)) for v in u], dtype=np.float32)
-
-
-def _fade_from_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """Standard normal fading draws, float32, for stream keys and counters.
-
-    ``keys`` are ``toyama_lab.synth.random.key_of(seed, "net-fade", device * 1024 +
-    gateway)`` (computed once per link), ``counter`` the frame's FCnt. One SplitMix64
-    step (as :func:`toyama_lab.synth.random.hash64`) gives a 64-bit word; its top 16 bits
-    pick a cell of :func:`normal_lut` and the next 16 bits interpolate linearly in it
-    (inverse-CDF sampling; cheaper than Box-Muller's log, sqrt and cos, and a pure
-    function of the word, so as deterministic).
-    """
-    h = counter.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h *= rnd.GOLDEN
-        h += keys
-    return _normal_from_word(h)
-
-
-def _normal_from_word(h: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser of ``counter * golden + key`` words (in place), then the table."""
-    rnd.mix(h)
-    h >>= np.uint64(32)
-    w = h.astype(np.uint32)
-    del h
-    lut = normal_lut()
-    idx = (w >> np.uint32(16)).astype(np.intp)
-    frac = (w & np.uint32(0xFFFF)).astype(np.float32)
-    frac *= np.float32(1.0 / 65536.0)
-    lo = lut[idx]
-    idx += 1
-    hi = lut[idx]
-    hi -= lo
-    hi *= frac
-    hi += lo
-    return hi
-
-
-def _fade(seed: int, index: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """:func:`_fade_from_keys` with the keys derived here (trackers, other seeds)."""
-    return _fade_from_keys(rnd.key_of(seed, "net-fade", index), counter)
-
-
 def _heard(x, y, eirp_dbm):
     """Carrier-sense power between two transmitters (ground-level log-distance)."""
 
@@ -555,50 +505,111 @@ def _heard(x, y, eirp_dbm):
     return heard_dbm
 
 
-def _fixed_pairs(fr, device, counter, hot, floor_tx, links: Links, seed: int, cfg):
-    """Receivable pairs of fixed devices: (tx row, gateway, RSSI [dBm]) above ``floor_tx``.
+def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, cfg):
+    """Pairs of fixed devices above their floor: (tx row, gateway, RSSI [dBm] float32).
 
-    Transmissions ``fr`` are expanded into their candidate gateways (all of them for a
-    frame that meets others, the prefix within reach of sensitivity otherwise), the
-    fading is drawn and weak pairs are dropped, in blocks of about :data:`_PAIR_BLOCK`
-    pairs so that the intermediate arrays stay in cache; the result is the same as in
-    one go.
+    Transmissions ``fr`` are expanded into the first ``counts`` of their candidate
+    gateways (strongest first), the fading is drawn and pairs below ``floor_tx`` (per
+    transmission) are dropped, in blocks of about :data:`_PAIR_BLOCK` pairs so that the
+    intermediate arrays stay in cache and the heap is reused; the result is the same as
+    in one go. ``cwords`` are the frames' :func:`toyama_lab.radio.fading.counter_words`.
     """
-    d_fr = device[fr]
-    begin = links.cand_ptr[d_fr]
-    counts = np.where(hot[fr], links.cand_ptr[d_fr + 1] - begin, links.cand_n_sens[d_fr])
-    use_keys = links.cand_fade_key is not None and links.seed == seed
-    with np.errstate(over="ignore"):
-        c_gold = counter.astype(np.uint64) * rnd.GOLDEN  # the counter half of each word
+    begin = links.cand_ptr[device[fr]]
+    keys = links.cand_fade_key if links.seed == seed else None  # None: derived per pair
     ends = np.cumsum(counts)
     cuts = np.searchsorted(ends, np.arange(_PAIR_BLOCK, int(ends[-1]) if ends.size else 0,
                                            _PAIR_BLOCK), side="right")  # fmt: skip
     bounds = np.r_[0, cuts, fr.size]
     out_t, out_g, out_r = [], [], []
-    sigma = np.float32(cfg.fading_db)
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if b <= a:
             continue
-        owner, item = _ragged(begin[a:b], counts[a:b])
+        owner, item = expand(begin[a:b], counts[a:b])
         p_tx = fr[a:b][owner]
-        p_gw = links.cand_gw[item]
-        if use_keys:
-            h = c_gold[p_tx]
-            with np.errstate(over="ignore"):
-                h += links.cand_fade_key[item]
-            fade = _normal_from_word(h)
-        else:
-            fade = _fade(seed, device[p_tx] * 1024 + p_gw, counter[p_tx])
-        fade *= sigma
-        p_rssi = links.cand_mean[item] + fade
-        keep = np.flatnonzero(p_rssi >= floor_tx[p_tx])
+        if keys is not None:
+            h = keys[item]
+        else:  # links built with another seed: keys derived here
+            h = fading.link_keys(seed, device[p_tx] * 1024 + links.cand_gw[item])
+        with np.errstate(over="ignore"):
+            h += cwords[p_tx]
+        rssi = fading.normals_from_words(h, cfg.fading_db)
+        rssi += links.cand_mean[item]
+        keep = np.flatnonzero(rssi >= floor_tx[p_tx])
         out_t.append(p_tx[keep])
-        out_g.append(p_gw[keep])
-        out_r.append(p_rssi[keep])
-    if not out_t:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e.copy(), np.zeros(0)
-    return np.concatenate(out_t), np.concatenate(out_g), np.concatenate(out_r)
+        out_g.append(links.cand_gw[item[keep]])
+        out_r.append(rssi[keep])
+    return _cat(out_t, np.int64), _cat(out_g, np.int32), _cat(out_r, np.float32)
+
+
+def _cat(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links: Links, seed, cfg):
+    """Pairs of mobile devices (children's trackers) above their floor, per fix position.
+
+    In blocks of :data:`_TRACKER_BLOCK` fixes, end to end: the median power of every
+    (fix x gateway), the pairs within reach of the floor less the shadowing and fading
+    margins, then the shadowing, drawn afresh per fix (keyed on the FCnt ``counter``:
+    the same place for every attempt), and the fading (per attempt, ``cwords``), both
+    from :mod:`toyama_lab.radio.fading`.
+    """
+    h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
+    # shadowing + fading is normal with the root-sum-square sigma: MARGIN_SIGMA of it
+    floor = floor_tx[mr] - MARGIN_SIGMA * float(np.hypot(cfg.shadowing_db, cfg.fading_db))
+    shadow_words = fading.counter_words(counter[mr])
+    gw = (links.gw_x, links.gw_y, links.gw_h)
+    out_t, out_g, out_r = [], [], []
+    for b in range(0, mr.size, _TRACKER_BLOCK):
+        blk = slice(b, b + _TRACKER_BLOCK)
+        r_b = mr[blk]
+        m = _mean_rssi(x[r_b], y[r_b], h[blk], np.zeros(r_b.size), gw, cfg, np.float32)
+        tb, gb = np.nonzero(m >= floor[blk, None])
+        t_tx = r_b[tb]
+        link = device[t_tx] * 1024 + gb
+        with np.errstate(over="ignore"):
+            sh = fading.link_keys(seed, link, _SHADOW_TRK_STREAM) + shadow_words[blk][tb]
+            fw = fading.link_keys(seed, link) + cwords[t_tx]
+        rssi = m[tb, gb].astype(np.float32)
+        rssi += fading.normals_from_words(sh, cfg.shadowing_db)
+        rssi += fading.normals_from_words(fw, cfg.fading_db)
+        keep = np.flatnonzero(rssi >= floor_tx[t_tx])
+        out_t.append(t_tx[keep])
+        out_g.append(gb[keep].astype(np.int32))
+        out_r.append(rssi[keep])
+    return _cat(out_t, np.int64), _cat(out_g, np.int32), _cat(out_r, np.float32)
+
+
+def _down_mask(p_tx, p_gw, start, gw_down) -> np.ndarray | None:
+    """Pairs whose gateway is down at the transmission's start (None: no outage)."""
+    if gw_down is None or not len(gw_down[0]) or p_tx.size == 0:
+        return None
+    down = np.zeros(p_tx.size, dtype=bool)
+    t = start[p_tx]
+    for g, s, e in zip(gw_down[0].tolist(), gw_down[1].tolist(), gw_down[2].tolist(),
+                       strict=True):  # fmt: skip
+        down |= (p_gw == g) & (t >= s) & (t < e)
+    return down if down.any() else None
+
+
+def _contend_hot(h_tx, h_gw, h_rssi, start, toa, freq, sf, cfg) -> np.ndarray:
+    """Reception reason of the pairs of contending transmissions (all of ``h_tx`` hot).
+
+    Runs :func:`toyama_lab.radio.collisions.receive_pairs` on the sub-problem of the
+    transmissions that have such pairs: cold transmissions neither disturb nor occupy
+    the demodulators of hot ones (see :func:`toyama_lab.radio.collisions.contention_mask`),
+    so the outcome is the one of the whole set, at the cost of the hot part only.
+    """
+    if h_tx.size == 0:
+        return np.zeros(0, dtype=np.int8)
+    mark = np.zeros(start.size, dtype=bool)
+    mark[h_tx] = True
+    txs = np.flatnonzero(mark)
+    local = (np.cumsum(mark) - 1)[h_tx]
+    return receive_pairs(
+        local, h_gw, start[txs], toa[txs], freq[txs], sf[txs], cfg.bw_hz, h_rssi,
+        sir_db=sir_threshold_matrix(cfg.co_sf_db), n_demodulators=cfg.n_demodulators,
+    )  # fmt: skip
 
 
 def simulate_air(
@@ -680,87 +691,67 @@ def simulate_air(
     loss[reason == DROPPED_BUDGET] = L_DUTY_CYCLE
     detail[reason == DROPPED_BUDGET] = DETAILS.index("hourly_budget")
 
-    # -- pairs within reach: fixed devices from their candidate lists, trackers per fix
-    # (every pair down to the cutoff for frames that meet others, down to sensitivity
-    # less the fading margin for the rest: see contention_mask)
+    # -- pairs within reach, split by contention (contention_mask): a frame that meets no
+    # other frame is received exactly at the gateways where its power reaches the
+    # sensitivity, so only its pairs down to sensitivity are drawn ("cold"); the frames
+    # that meet others ("hot") get every pair down to the cutoff and the full reception
+    # model. Fixed devices from their candidate lists, trackers per fix.
     cut = pair_cutoff_dbm(cfg)
+    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
     rows = np.flatnonzero(sent)
     hot = np.zeros(n, dtype=bool)
     hot[rows] = contention_mask(
         start[rows], toa[rows], freq[rows], cfg.bw_hz, n_demodulators=cfg.n_demodulators
     )
-    sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
-    floor_tx = np.where(hot, cut[sf - 7], sens[sf - 7])  # weakest pair kept, per tx
-    fixed = np.isfinite(links.dev_x[device[rows]])
-    fr = rows[fixed]
-    p_tx, p_gw, p_rssi = _fixed_pairs(fr, device, draw, hot, floor_tx, links, seed, cfg)
-    mr = rows[~fixed]
-    if mr.size:
-        h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
-        sens_mr = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))[sf[mr] - 7]
-        floor = np.where(hot[mr], cut[sf[mr] - 7], sens_mr)
-        floor = floor - MARGIN_SIGMA * cfg.shadowing_db - MARGIN_SIGMA * cfg.fading_db
-        # (fix x gateway) matrices in blocks of fixes, so memory stays small
-        parts_t, parts_g, parts_m = [], [], []
-        for b in range(0, mr.size, _TRACKER_BLOCK):
-            blk = slice(b, b + _TRACKER_BLOCK)
-            r_b = mr[blk]
-            m = _mean_rssi(x[r_b], y[r_b], h[blk], np.zeros(r_b.size),
-                           (links.gw_x, links.gw_y, links.gw_h), cfg)  # fmt: skip
-            tb, gb = np.nonzero(m >= floor[blk, None])
-            parts_t.append(tb + b)
-            parts_g.append(gb)
-            parts_m.append(m[tb, gb])
-        ti, gi = np.concatenate(parts_t), np.concatenate(parts_g)
-        shadow = cfg.shadowing_db * rnd.normal(
-            seed, "net-shadow-trk", device[mr[ti]] * 1024 + gi, counter[mr[ti]]
-        )
-        t_tx = mr[ti]
-        t_mean = np.concatenate(parts_m) + shadow
-        fade_trk = _fade(seed, device[mr[ti]] * 1024 + gi, draw[mr[ti]])
-        t_rssi = t_mean + fade_trk * np.float32(cfg.fading_db)
-        keep = np.flatnonzero(t_rssi >= floor_tx[t_tx])
-        p_tx = np.concatenate([p_tx, t_tx[keep]])
-        p_gw = np.concatenate([p_gw, gi[keep]])
-        p_rssi = np.concatenate([p_rssi, t_rssi[keep]])
+    floor_tx = np.where(hot, cut[sf - 7], sens[sf - 7]).astype(np.float32)
+    cwords = fading.counter_words(draw)
+    mobile = ~np.isfinite(links.dev_x[device])
 
-    # -- gateways down
-    down = np.zeros(p_tx.size, dtype=bool)
-    if gw_down is not None and len(gw_down[0]):
-        g_idx, g_s, g_e = gw_down
-        for g, s, e in zip(g_idx.tolist(), g_s.tolist(), g_e.tolist(), strict=True):
-            down |= (p_gw == g) & (start[p_tx] >= s) & (start[p_tx] < e)
+    def pairs_of(sel: np.ndarray, n_cand: np.ndarray):
+        """Pairs of the transmissions ``sel`` (fixed: first ``n_cand`` candidates)."""
+        fr = sel[~mobile[sel]]
+        parts = [_fixed_pairs(fr, n_cand[device[fr]], device, cwords, floor_tx, links, seed, cfg)]
+        mr = sel[mobile[sel]]
+        if mr.size:
+            parts.append(_tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links, seed,
+                                        cfg))  # fmt: skip
+        return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
 
-    # -- receptions on the pair lists (a gateway that is down neither hears nor suffers)
-    p_reason = np.full(p_tx.size, OUT_OF_RANGE, dtype=np.int8)
-    up = np.flatnonzero(~down) if down.any() else slice(None)
-    if p_tx.size:
-        p_reason[up] = receive_pairs(
-            p_tx[up],
-            p_gw[up],
-            start,
-            toa,
-            freq,
-            sf,
-            cfg.bw_hz,
-            p_rssi[up],
-            sir_db=sir_threshold_matrix(cfg.co_sf_db),
-            n_demodulators=cfg.n_demodulators,
-        )
-    if down.any():
-        p_reason[np.flatnonzero(down)[p_rssi[down] >= sens[sf[p_tx[down]] - 7]]] = _PAIR_GW_DOWN
+    c_tx, c_gw, c_rssi = pairs_of(rows[~hot[rows]], links.cand_n_sens)
+    h_tx, h_gw, h_rssi = pairs_of(rows[hot[rows]], np.diff(links.cand_ptr))
 
-    # -- per transmission: delivered, or the fate at the strongest gateway
-    got = p_reason == RECEIVED
+    # -- receptions. Cold pairs are all in range: received unless the gateway is down.
+    # Hot pairs: the reception model, a gateway that is down neither hears nor suffers.
+    c_down = _down_mask(c_tx, c_gw, start, gw_down)
+    h_down = _down_mask(h_tx, h_gw, start, gw_down)
+    h_reason = np.full(h_tx.size, OUT_OF_RANGE, dtype=np.int8)
+    h_up = slice(None) if h_down is None else np.flatnonzero(~h_down)
+    h_reason[h_up] = _contend_hot(h_tx[h_up], h_gw[h_up], h_rssi[h_up], start, toa, freq, sf,
+                                  cfg)  # fmt: skip
+    if h_down is not None:
+        h_reason[h_down & (h_rssi >= sens[sf[h_tx] - 7])] = _PAIR_GW_DOWN
+    h_got = h_reason == RECEIVED
     delivered = np.zeros(n, dtype=bool)
-    delivered[p_tx[got]] = True
+    if c_down is None:
+        delivered[c_tx] = True
+    else:
+        delivered[c_tx[~c_down]] = True
+    delivered[h_tx[h_got]] = True
+
+    # -- per lost transmission: the fate at its strongest gateway (few pairs)
     lost_air = sent & ~delivered
     best_reason = np.full(n, OUT_OF_RANGE, dtype=np.int8)
-    lp = np.flatnonzero(lost_air[p_tx])  # pairs of the lost transmissions only: few
-    if lp.size:
-        order = lp[np.lexsort((-p_rssi[lp], p_tx[lp]))]
-        first = order[np.r_[True, p_tx[order][1:] != p_tx[order][:-1]]]
-        best_reason[p_tx[first]] = p_reason[first]
+    lh = np.flatnonzero(lost_air[h_tx])
+    l_tx, l_rssi, l_reason = h_tx[lh], h_rssi[lh], h_reason[lh]
+    if c_down is not None:  # a cold frame lost: every pair it has is at a down gateway
+        lc = np.flatnonzero(c_down & lost_air[c_tx])
+        l_tx = np.r_[l_tx, c_tx[lc]]
+        l_rssi = np.r_[l_rssi, c_rssi[lc]]
+        l_reason = np.r_[l_reason, np.full(lc.size, _PAIR_GW_DOWN, dtype=np.int8)]
+    if l_tx.size:
+        order = np.lexsort((-l_rssi, l_tx))
+        first = order[np.r_[True, l_tx[order][1:] != l_tx[order][:-1]]]
+        best_reason[l_tx[first]] = l_reason[first]
     pair_to_loss = {
         OUT_OF_RANGE: (L_OUT_OF_RANGE, 0),
         NO_DEMODULATOR: (L_NO_DEMOD, 0),
@@ -772,7 +763,14 @@ def simulate_air(
         sel = lost_air & (best_reason == code)
         loss[sel] = lr
         detail[sel] = dt_
-    snr = p_rssi[got] - noise_floor_dbm(cfg.bw_hz)
+
+    # -- the receptions: cold pairs up, then the hot pairs received
+    if c_down is not None:
+        keep = np.flatnonzero(~c_down)
+        c_tx, c_gw, c_rssi = c_tx[keep], c_gw[keep], c_rssi[keep]
+    hg = np.flatnonzero(h_got)
+    pair_rssi = np.concatenate([c_rssi, h_rssi[hg]])
+    snr = pair_rssi - np.float32(noise_floor_dbm(cfg.bw_hz))
     return Air(
         sent_s=start,
         freq_hz=freq,
@@ -782,8 +780,8 @@ def simulate_air(
         regional=reason,
         loss=loss,
         detail=detail,
-        pair_tx=p_tx[got],
-        pair_gw=p_gw[got],
-        pair_rssi=p_rssi[got],
+        pair_tx=np.concatenate([c_tx, h_tx[hg]]),
+        pair_gw=np.concatenate([c_gw, h_gw[hg]]),
+        pair_rssi=pair_rssi,
         pair_snr=snr,
     )

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toyama_lab._ragged import expand
 from toyama_lab.radio.airtime import symbol_time
 from toyama_lab.radio.link import sensitivity_dbm
 
@@ -231,18 +232,27 @@ def _check_sf_bw(sf_a: np.ndarray, bw: np.ndarray) -> None:
     symbol_time(np.int64(7), bw)  # validates the bandwidths
 
 
-def _demodulators(s, e, g, older, newer, detected, n_paths):
+def _demodulators(s, e, g, detected, n_paths, horizon):
     """Greedy SX1301 path assignment on pairs sorted by (gateway, start).
 
-    ``older``/``newer`` are the time-overlapping pairs of the same gateway (positions in
-    the sorted order, ``older`` first). A detected frame takes a path when fewer than
-    ``n_paths`` earlier detected frames of its gateway are still on air; frames rejected
-    earlier still count while on air in ``active`` but hold no path, so only the
-    overloaded remainder is settled in time order (a short loop over the overload
-    candidates, not over all frames).
+    A detected frame takes a path when fewer than ``n_paths`` earlier detected frames of
+    its gateway are still on air. ``active`` (how many are) is counted on sorted arrays:
+    the detected frames of the gateway before it less those that ended by its start.
+    Frames rejected earlier still count while on air in ``active`` but hold no path, so
+    only the overloaded remainder is settled in time order (a short loop over the
+    overload candidates, not over all frames).
     """
-    both = detected[older] & detected[newer]
-    active = np.bincount(newer[both], minlength=s.size)
+    det = np.flatnonzero(detected)
+    active = np.zeros(s.size, dtype=np.int64)
+    if det.size:
+        gd = g[det].astype(np.float64) * horizon
+        first_of_gw = np.searchsorted(gd, gd, side="left")  # det sorted by (gateway, start)
+        before = np.arange(det.size) - first_of_gw
+        ends = np.sort(e[det] + gd)
+        ended = np.searchsorted(ends, s[det] + gd, side="right") - np.searchsorted(
+            ends, gd, side="left"
+        )
+        active[det] = before - ended
     ok = detected & (active < n_paths)
     rejected_ends: list[float] = []
     gw_now = None
@@ -256,6 +266,39 @@ def _demodulators(s, e, g, older, newer, detected, n_paths):
         else:
             heapq.heappush(rejected_ends, float(e[c]))
     return ok
+
+
+#: Largest (transmission x gateway) look-up table :func:`_pair_index` builds (entries);
+#: beyond it the pairs are looked up by binary search in their sorted keys instead.
+_TABLE_MAX = 1 << 26
+
+
+def _compact(ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Non-negative ids as 0..k-1 (order kept) and k."""
+    if ids.size and int(ids.max()) < 1 << 22:
+        present = np.zeros(int(ids.max()) + 1, dtype=bool)
+        present[ids] = True
+        return (np.cumsum(present) - 1)[ids], int(present.sum())
+    u, inv = np.unique(ids, return_inverse=True)
+    return inv, u.size
+
+
+def _pair_index(p_tx, g_loc, n_tx, n_gw):
+    """``find(tx, gw) -> pair number or -1`` for pairs with one per (transmission, gateway)."""
+    if n_tx * n_gw <= _TABLE_MAX:
+        table = np.full((n_tx, n_gw), -1, dtype=np.int32 if p_tx.size < 1 << 31 else np.int64)
+        table[p_tx, g_loc] = np.arange(p_tx.size)
+        return lambda tx, gw: table[tx, gw]
+    keys = p_tx.astype(np.int64) * n_gw + g_loc
+    order = np.argsort(keys)
+    sk = keys[order]
+
+    def find(tx, gw):
+        k = tx.astype(np.int64) * n_gw + gw
+        at = np.minimum(np.searchsorted(sk, k), sk.size - 1)
+        return np.where(sk[at] == k, order[at], -1)
+
+    return find
 
 
 def receive_pairs(
@@ -385,68 +428,81 @@ def _contend(p_tx, p_gw, rssi, in_range, start, end, dur, freq, bw, sf_i, thr, p
     m = p_tx.size
     reason = np.full(m, RECEIVED, dtype=np.int8)
 
-    # sort the pairs by (gateway, start, transmission): a stable sort by start rank, then
-    # a stable (radix for small ints) sort by gateway
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(start, kind="stable")] = np.arange(n)
-    r = rank[p_tx]
-    o = np.argsort(r, kind="stable")
-    g_small = p_gw[o]
-    if p_gw.max() < 1 << 15:
-        g_small = g_small.astype(np.int16)
-    o = o[np.argsort(g_small, kind="stable")]
-    tx_o, g = p_tx[o], p_gw[o]
-    s, e = start[tx_o], end[tx_o]
+    # demodulator paths can only run out for a frame that starts while n_paths others are
+    # on air ("crowded"); only the detected pairs of those frames and of the frames on air
+    # with them are settled, in (gateway, start, transmission) order
+    o_old, o_new = overlapping_pairs(start, end)
+    got = in_range.copy()
+    crowded = np.bincount(o_new, minlength=n) >= n_paths
+    if crowded.any():
+        busy = crowded.copy()
+        busy[o_old[crowded[o_new]]] = True
+        sel = np.flatnonzero(in_range & busy[p_tx])
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.argsort(start, kind="stable")] = np.arange(n)
+        o = sel[np.argsort(rank[p_tx[sel]], kind="stable")]
+        g_small = p_gw[o]
+        if p_gw.max() < 1 << 15:
+            g_small = g_small.astype(np.int16)  # a stable sort of int16 is a radix sort
+        o = o[np.argsort(g_small, kind="stable")]
+        t0 = float(start.min())
+        horizon = float(end.max() - t0) + 10.0
+        got[o] = _demodulators(start[p_tx[o]] - t0, end[p_tx[o]] - t0, p_gw[o],
+                               np.ones(o.size, dtype=bool), n_paths, horizon)  # fmt: skip
 
-    # time-overlapping pairs of the same gateway: candidates from one searchsorted on
-    # (gateway, start) keys; the exact tests below make the search margin harmless
-    t0 = float(start.min())
-    span = float(dur.max())
-    horizon = float(end.max() - t0) + 2.0 * span + 10.0
-    key = (s - t0) + g * horizon
-    lo = np.searchsorted(key, key - span * (1.0 + 1e-9) - 1e-6, side="left")
-    counts = np.arange(m) - lo
-    total = int(counts.sum())
-    newer = np.repeat(np.arange(m), counts)
-    older = np.arange(total) - np.repeat(np.cumsum(counts) - counts - lo, counts)
-    keep = (g[older] == g[newer]) & (e[older] > s[newer])
-    older, newer = older[keep], newer[keep]
-
-    got_path = _demodulators(s, e, g, older, newer, in_range[o], n_paths)
-
-    # interference: every overlapping pair, both directions (victim, interferer)
-    victim = np.concatenate([older, newer])
-    intf = np.concatenate([newer, older])
-    tv, ti = tx_o[victim], tx_o[intf]
-    same_band = np.abs(freq[tv] - freq[ti]) < (bw[tv] + bw[ti]) / 2.0
-    t_sym = np.exp2(sf_i[tv] + 7.0) / bw[tv]
-    lock_t = start[tv] + (preamble - lock_symbols) * t_sym
-    harmful = same_band & (end[ti] > lock_t)
-    victim, intf, tv, ti = victim[harmful], intf[harmful], tv[harmful], ti[harmful]
+    # interference: transmissions that overlap in time and band, in both directions
+    # (victim, interferer), harmful when the interferer lasts past the victim's lock; then
+    # every in-range pair of the victim meets the interferer's pair at the same gateway
+    band = np.abs(freq[o_old] - freq[o_new]) < (bw[o_old] + bw[o_new]) / 2.0
+    tv = np.concatenate([o_old[band], o_new[band]])
+    ti = np.concatenate([o_new[band], o_old[band]])
+    harmful = end[ti] > start[tv] + (preamble - lock_symbols) * np.exp2(sf_i[tv] + 7.0) / bw[tv]
+    tv, ti = tv[harmful], ti[harmful]
     lost_co = np.zeros(m, dtype=bool)
     lost_inter = np.zeros(m, dtype=bool)
-    if victim.size:
-        rs = rssi[o]
-        overlap = np.minimum(end[tv], end[ti]) - np.maximum(start[tv], start[ti])
-        weight = overlap / dur[tv]
-        k = victim * 6 + sf_i[ti]
-        order = np.argsort(k, kind="stable")
-        k, victim, intf, weight = k[order], victim[order], intf[order], weight[order]
-        bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-        i_sum = np.add.reduceat(weight * 10.0 ** (rs[intf] / 10.0), bounds)
-        v = victim[bounds]
-        sf_int = k[bounds] % 6
-        with np.errstate(divide="ignore", invalid="ignore"):  # -inf dBm: no power at all
-            sir = rs[v] - 10.0 * np.log10(i_sum)
-        fail = sir < thr[sf_i[tx_o[v]], sf_int]
-        co = sf_int == sf_i[tx_o[v]]
-        lost_co[o[v[co & fail]]] = True
-        lost_inter[o[v[~co & fail]]] = True
+    vp = np.flatnonzero(in_range)
+    if tv.size and vp.size:
+        # transmissions that meet others: compact rows of the (transmission x gateway)
+        # look-up of their pairs
+        row = np.full(n, -1, dtype=np.int64)
+        meet = np.zeros(n, dtype=bool)
+        meet[tv] = True
+        meet[ti] = True
+        row[meet] = np.arange(int(meet.sum()))
+        mp = np.flatnonzero(meet[p_tx])
+        g_loc, n_gw = _compact(p_gw)
+        vp = vp[meet[p_tx[vp]]]
+        vp = vp[np.argsort(p_tx[vp], kind="stable")]  # victim pairs grouped by transmission
+        n_vp = np.bincount(p_tx[vp], minlength=n)
+        first = np.cumsum(n_vp) - n_vp
+        link, item = expand(first[tv], n_vp[tv])
+        victim = vp[item]
+        t_int = ti[link]
+        find = _pair_index(row[p_tx[mp]], g_loc[mp], int(meet.sum()), n_gw)
+        intf = find(row[t_int], g_loc[victim])
+        hit = intf >= 0
+        victim, intf, t_int, link = victim[hit], mp[intf[hit]], t_int[hit], link[hit]
+        if victim.size:
+            t_vic = tv[link]
+            overlap = np.minimum(end[t_vic], end[t_int]) - np.maximum(start[t_vic], start[t_int])
+            power = overlap / dur[t_vic] * 10.0 ** (rssi[intf] / 10.0)
+            k = victim * 6 + sf_i[t_int]
+            order = np.argsort(k, kind="stable")
+            k, power = k[order], power[order]
+            bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            i_sum = np.add.reduceat(power, bounds)
+            v = k[bounds] // 6
+            sf_int = k[bounds] % 6
+            sf_vic = sf_i[p_tx[v]]
+            with np.errstate(divide="ignore", invalid="ignore"):  # -inf dBm: no power at all
+                sir = rssi[v] - 10.0 * np.log10(i_sum)
+            fail = sir < thr[sf_vic, sf_int]
+            co = sf_int == sf_vic
+            lost_co[v[co & fail]] = True
+            lost_inter[v[~co & fail]] = True
 
     reason[lost_inter] = INTERFERENCE
     reason[lost_co] = COLLISION
-    got = np.empty(m, dtype=bool)
-    got[o] = got_path
     reason[~got] = NO_DEMODULATOR
     reason[~in_range] = OUT_OF_RANGE
     return reason

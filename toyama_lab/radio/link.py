@@ -37,6 +37,7 @@ __all__ = [
     "log_distance_path_loss",
     "noise_floor_dbm",
     "okumura_hata_path_loss",
+    "okumura_hata_terms",
     "received_power_dbm",
     "sensitivity_dbm",
     "shadowing_db",
@@ -241,6 +242,59 @@ def shadowing_db(shape, sigma_db=3.57, *, rng=None):
     return np.random.default_rng(rng).normal(0.0, sigma_db, size=shape)
 
 
+def okumura_hata_terms(
+    freq_hz=923.2e6,
+    *,
+    h_base_m=30.0,
+    h_mobile_m=1.5,
+    environment="urban",
+    large_city=False,
+):
+    """Okumura-Hata loss as ``intercept + slope * log10(d / 1 km)``.
+
+    The terms of :func:`okumura_hata_path_loss` without the distance.
+
+    Hata's loss is linear in the logarithm of the distance; evaluating the two terms once
+    per link end (e.g. per gateway) and the logarithm once per pair is much cheaper than
+    the whole formula per pair.
+
+    Parameters
+    ----------
+    freq_hz, h_base_m, h_mobile_m, environment, large_city
+        As in :func:`okumura_hata_path_loss` (arrays broadcast).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(intercept_db, slope_db_per_decade)``: the loss at 1 km and its growth per
+        decade of distance. [dB], [dB]
+
+    Examples
+    --------
+    >>> a, b = okumura_hata_terms(923.2e6, h_base_m=30.0, h_mobile_m=1.5)
+    >>> bool(np.isclose(a + b * np.log10(5.0), okumura_hata_path_loss(5000.0)))
+    True
+    """
+    if environment not in HATA_ENVIRONMENTS:
+        raise ValueError(
+            f"environment={environment!r} is unknown; expected one of {HATA_ENVIRONMENTS}."
+        )
+    f = _positive("freq_hz", freq_hz) / 1e6
+    hb = _positive("h_base_m", h_base_m)
+    hm = _positive("h_mobile_m", h_mobile_m)
+    lf = np.log10(f)
+    if large_city:
+        a_hm = 3.2 * np.log10(11.75 * hm) ** 2 - 4.97
+    else:
+        a_hm = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8)
+    intercept = 69.55 + 26.16 * lf - 13.82 * np.log10(hb) - a_hm
+    if environment == "suburban":
+        intercept = intercept - 2.0 * np.log10(f / 28.0) ** 2 - 5.4
+    elif environment == "open":
+        intercept = intercept - 4.78 * lf**2 + 18.33 * lf - 40.94
+    return intercept, 44.9 - 6.55 * np.log10(hb)
+
+
 def okumura_hata_path_loss(
     distance,
     freq_hz=923.2e6,
@@ -283,31 +337,15 @@ def okumura_hata_path_loss(
     Hata's fit is stated for 150-1500 MHz, 1-20 km, base 30-200 m and mobile 1-10 m;
     outside that range (e.g. below 1 km in a dense sensor network) it is extrapolated.
     """
-    if environment not in HATA_ENVIRONMENTS:
-        raise ValueError(
-            f"environment={environment!r} is unknown; expected one of {HATA_ENVIRONMENTS}."
-        )
     d_km = _positive("distance", distance) / 1e3
-    f = _positive("freq_hz", freq_hz) / 1e6
-    hb = _positive("h_base_m", h_base_m)
-    hm = _positive("h_mobile_m", h_mobile_m)
-    lf = np.log10(f)
-    if large_city:
-        a_hm = 3.2 * np.log10(11.75 * hm) ** 2 - 4.97
-    else:
-        a_hm = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8)
-    loss = (
-        69.55
-        + 26.16 * lf
-        - 13.82 * np.log10(hb)
-        - a_hm
-        + (44.9 - 6.55 * np.log10(hb)) * np.log10(d_km)
+    intercept, slope = okumura_hata_terms(
+        freq_hz,
+        h_base_m=h_base_m,
+        h_mobile_m=h_mobile_m,
+        environment=environment,
+        large_city=large_city,
     )
-    if environment == "suburban":
-        loss = loss - 2.0 * np.log10(f / 28.0) ** 2 - 5.4
-    elif environment == "open":
-        loss = loss - 4.78 * lf**2 + 18.33 * lf - 40.94
-    return loss
+    return intercept + slope * np.log10(d_km)
 
 
 def received_power_dbm(

@@ -147,12 +147,26 @@ class RegionalOutcome:
         return ~self.sent
 
 
+def _order_by(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Stable order by (``group``, ``key``), as ``np.lexsort((key, group))``.
+
+    A stable sort by ``key`` (timsort: fast on the nearly sorted start times of a
+    schedule), then a stable sort by ``group``, a radix sort when the groups fit in 16 bits.
+    """
+    o = np.argsort(key, kind="stable")
+    g = group[o]
+    if g.size and g.min() >= 0 and g.max() < 1 << 15:
+        g = g.astype(np.int16)
+    return o[np.argsort(g, kind="stable")]
+
+
 def _busy_until(start, end, chan, sense_start, active):
     """Carrier-sense sweep on whole arrays.
 
-    For each row: the latest end of an active transmission on the same channel that
-    started strictly earlier and is still on air at the start of the sensing window
-    (-inf when the channel is free), and the index of that transmission (-1 if none).
+    For each row: the latest end of an active transmission on the same channel (``chan``:
+    small non-negative ints) that started strictly earlier and is still on air at the
+    start of the sensing window (-inf when the channel is free), and the index of that
+    transmission (-1 if none).
     """
     n = start.size
     out = np.full(n, -np.inf)
@@ -160,16 +174,18 @@ def _busy_until(start, end, chan, sense_start, active):
     idx = np.flatnonzero(active)
     if idx.size < 2:
         return out, who
-    order = idx[np.lexsort((start[idx], chan[idx]))]
+    order = idx[_order_by(chan[idx], start[idx])]
     c, s, e, ss = chan[order], start[order], end[order], sense_start[order]
     horizon = 4.0 * (float(e.max() - s.min()) + 1.0)
-    group = np.unique(c, return_inverse=True)[1]
-    off = group * horizon
+    off = c * horizon
     e_off = e + off
     run_max = np.maximum.accumulate(e_off)
-    run_arg = np.maximum.accumulate(np.where(e_off == run_max, np.arange(e.size), 0))
-    # only transmissions that started strictly earlier can be sensed (ties: none)
-    k = np.searchsorted(s + off, s + off, side="left")
+    pos = np.arange(e.size)
+    run_arg = np.maximum.accumulate(np.where(e_off == run_max, pos, 0))
+    # only transmissions that started strictly earlier can be sensed (ties: none): k is
+    # the first position of each row's run of equal (channel, start)
+    key = s + off
+    k = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], pos, 0))
     prev = np.where(k > 0, run_max[np.maximum(k - 1, 0)], -np.inf)
     busy = prev > ss + off
     out[order[busy]] = prev[busy] - off[busy]
@@ -247,7 +263,7 @@ def apply_regional_rules(
     alive = reason == SENT
 
     # (2) pause between the same device's transmissions: cumulative delay per device
-    order = np.lexsort((start, dev))
+    order = _order_by(dev, start)
     d_o, s_o, u_o = dev[order], start[order], dur[order]
     alive_o = alive[order]
     same = np.r_[False, d_o[1:] == d_o[:-1]]
@@ -272,10 +288,11 @@ def apply_regional_rules(
     start[order] = actual
     reason[order[delayed]] = DELAYED_PAUSE
 
-    # (3) carrier sense with deferral rounds
+    # (3) carrier sense with deferral rounds (channels numbered by frequency)
+    chan = np.unique(freq, return_inverse=True)[1].reshape(n)
     for round_ in range(rules.max_deferrals + 1):
         alive = reason <= DELAYED_CS
-        busy, blocker = _busy_until(start, start + dur, freq, start - rules.carrier_sense_s, alive)
+        busy, blocker = _busy_until(start, start + dur, chan, start - rules.carrier_sense_s, alive)
         if heard_dbm is not None and np.isfinite(busy).any():
             # only a transmission heard at or above the threshold makes the channel busy;
             # the one tested is the sensed transmission that ends last (approximation)
@@ -295,7 +312,7 @@ def apply_regional_rules(
     if rules.hourly_budget_s is not None:
         alive = reason <= DELAYED_CS
         hour = np.floor(start / 3600.0).astype(np.int64)
-        order = np.lexsort((start, hour, dev))
+        order = _order_by(dev, start)  # within a device, start order is hour order
         a_o = alive[order]
         used = np.where(a_o, dur[order], 0.0)
         d_o, h_o = dev[order], hour[order]
