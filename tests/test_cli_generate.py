@@ -224,3 +224,139 @@ def test_network_flag_on_a_kept_dataset_adds_the_network(tmp_path):
     again = run([*TINY, "--out", str(out), "--network"])
     assert again.exit_code == 0, again.output
     assert (out / "network" / "gateway_log.parquet").is_file()
+
+
+# -- radio options of the network: confirmed uplinks and retransmissions ----------------
+
+#: The earthquake's day on the tiny city: power cuts at gateways and sensors lose frames,
+#: so confirmed frames are retransmitted and some are recovered.
+QUAKE = ["--scenario", "earthquake", "--size", "tiny", "--start", "2025-11-12", "--days", "1"]
+RADIO = ["--network", "--confirmed-share", "1", "--max-retransmissions", "3"]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and modification time of every file under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def network_params(folder: Path) -> dict:
+    return json.loads((folder / "network" / "network.json").read_text())["params"]
+
+
+def test_radio_options_retransmit_and_the_log_still_decodes(tmp_path):
+    import polars as pl
+
+    from toyama_lab.datasets import open_dataset
+
+    out = tmp_path / "quake"
+    result = run([*QUAKE, "--out", str(out), *RADIO])
+    assert result.exit_code == 0, result.output
+    assert "network: confirmed share 1, up to 3 retransmissions" in result.output
+    params = network_params(out)
+    assert (params["confirmed_share"], params["max_retransmissions"]) == (1.0, 3)
+    open_dataset(out).verify()
+    truth = pl.read_parquet(out / "network" / "transmissions.parquet")
+    assert truth["confirmed"].all()
+    assert 0 < int(truth["attempt"].max()) <= 3
+    delivered = truth.filter(pl.col("delivered"))
+    assert delivered.filter(pl.col("attempt") > 0).height > 0  # recovered by a retry
+
+    decoded = tmp_path / "decoded.parquet"
+    dec = CliRunner().invoke(
+        main,
+        [
+            "decode",
+            str(out / "network" / "gateway_log.parquet"),
+            "--keys",
+            str(out / "network" / "keys.csv"),
+            "--out",
+            str(decoded),
+        ],
+    )
+    assert dec.exit_code == 0, dec.output
+    ok = pl.read_parquet(decoded).filter(pl.col("status") == "ok")
+    got = set(zip(ok["dev_addr"].to_list(), ok["fcnt"].to_list(), strict=True))
+    want = set(zip(delivered["dev_addr"].to_list(), delivered["fcnt"].to_list(), strict=True))
+    assert got == want and ok.height == len(want)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--confirmed-share", "0.5"], "add --network"),
+        (["--max-retransmissions", "2"], "add --network"),
+        (["--confirmed-share", "0.5", "--max-retransmissions", "2"], "add --network"),
+        (["--network", "--max-retransmissions", "2"], "only confirmed uplinks"),
+        (["--network", "--confirmed-share", "0", "--max-retransmissions", "1"], "only confirmed"),
+        (["--network", "--confirmed-share", "1.5"], "0.0<=x<=1.0"),
+        (["--network", "--confirmed-share", "-0.1"], "0.0<=x<=1.0"),
+        (["--network", "--confirmed-share", "1", "--max-retransmissions", "8"], "0<=x<=7"),
+        (["--network", "--confirmed-share", "1", "--max-retransmissions", "-1"], "0<=x<=7"),
+    ],
+)
+def test_bad_radio_options_are_usage_errors(tmp_path, args, fragment):
+    result = run([*TINY, *args, "--out", str(tmp_path / "ds")])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert leftovers(tmp_path) == []
+
+
+def test_default_radio_options_give_the_same_files(tmp_path):
+    plain, zeros = tmp_path / "plain", tmp_path / "zeros"
+    assert run([*TINY, "--out", str(plain), "--network", "--quiet"]).exit_code == 0
+    explicit = [*TINY, "--out", str(zeros), "--network"]
+    result = run([*explicit, "--confirmed-share", "0", "--max-retransmissions", "0"])
+    assert result.exit_code == 0, result.output
+    assert "network: confirmed share" not in result.output
+    assert {k: b for k, (b, _) in snapshot(plain).items()} == {
+        k: b for k, (b, _) in snapshot(zeros).items()
+    }
+    tx = "network/transmissions.parquet"
+    assert (plain / tx).read_bytes() == (zeros / tx).read_bytes()
+    assert "confirmed_share" not in network_params(plain)
+
+
+def test_kept_dataset_with_other_radio_settings_is_refused(tmp_path):
+    out = tmp_path / "nw"
+    assert run([*TINY, "--out", str(out), "--network", "--quiet"]).exit_code == 0
+    before = snapshot(out)
+
+    other = run([*TINY, "--out", str(out), *RADIO])
+    assert other.exit_code == 1, other.output
+    assert "confirmed_share=0.0, max_retransmissions=0" in other.output  # recorded
+    assert "confirmed_share=1.0, max_retransmissions=3" in other.output  # asked
+    assert "--overwrite" in other.output
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == ["nw"]
+
+    same = run([*TINY, "--out", str(out), "--network", "--confirmed-share", "0"])
+    assert same.exit_code == 0, same.output
+    assert "already up to date" in same.output
+    assert snapshot(out) == before
+
+    replaced = run([*TINY, "--out", str(out), *RADIO, "--overwrite", "--quiet"])
+    assert replaced.exit_code == 0, replaced.output
+    assert network_params(out)["max_retransmissions"] == 3
+    after = snapshot(out)
+    kept = run([*TINY, "--out", str(out), *RADIO])
+    assert kept.exit_code == 0, kept.output
+    assert "already up to date" in kept.output
+    assert "network: confirmed share 1, up to 3 retransmissions" in kept.output
+    assert snapshot(out) == after
+    back = run([*TINY, "--out", str(out), "--network"])
+    assert back.exit_code == 1
+    assert "not the asked confirmed_share=0.0, max_retransmissions=0" in back.output
+    assert snapshot(out) == after
+
+
+def test_radio_options_on_a_kept_dataset_without_network(tmp_path):
+    out = tmp_path / "nw"
+    assert run([*TINY, "--out", str(out), "--quiet"]).exit_code == 0
+    result = run([*TINY, "--out", str(out), *RADIO])
+    assert result.exit_code == 0, result.output
+    assert "already up to date" in result.output
+    assert network_params(out)["confirmed_share"] == 1.0

@@ -387,3 +387,88 @@ def test_load_with_network_adds_it_to_a_cached_dataset(tmp_path):
     assert with_net.path == plain.path
     assert (with_net.path / "network" / "transmissions.parquet").is_file()
     with_net.verify()
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and modification time of every file under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _recorded_radio(folder: Path) -> dict:
+    params = json.loads((folder / "network" / "network.json").read_text())["params"]
+    return {k: params.get(k) for k in ("confirmed_share", "max_retransmissions")}
+
+
+def test_load_rebuilds_only_the_network_for_other_radio_settings(tmp_path):
+    import warnings
+
+    from toyama_lab.network import RadioConfig
+
+    radio = RadioConfig(confirmed_share=1.0, max_retransmissions=3)
+    plain = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, progress=False)
+    assert _recorded_radio(plain.path) == {"confirmed_share": None, "max_retransmissions": None}
+    default_tx = (plain.path / "network" / "transmissions.parquet").read_bytes()
+    before = _files(plain.path)
+
+    with pytest.warns(UserWarning, match=r"rebuilding .*network.*confirmed_share=0\.0"):
+        ds = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, radio=radio)
+    assert ds.path == plain.path
+    assert _recorded_radio(ds.path) == {"confirmed_share": 1.0, "max_retransmissions": 3}
+    after = _files(ds.path)
+    outside = {k for k in before if not k.startswith("network/") and k != "manifest.json"}
+    assert outside and all(after[k] == before[k] for k in outside)  # bytes and mtime
+    assert after["network/transmissions.parquet"] != before["network/transmissions.parquet"]
+    tx = pl.read_parquet(ds.path / "network" / "transmissions.parquet")
+    assert tx["confirmed"].all() and int(tx["attempt"].max()) > 0
+    ds.verify()  # the manifest was rewritten for the new network files
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same settings: kept, no warning
+        again = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, radio=radio)
+    assert _files(again.path) == after
+
+    with pytest.warns(UserWarning, match="not the asked confirmed_share=0.0"):
+        load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True)
+    assert (plain.path / "network" / "transmissions.parquet").read_bytes() == default_tx
+
+
+def test_load_adds_a_network_with_radio_settings_to_a_cached_dataset(tmp_path):
+    from toyama_lab.network import RadioConfig
+
+    radio = RadioConfig(confirmed_share=0.5)
+    load("normal-week", "tiny", 0, days=1, root=tmp_path, progress=False)
+    ds = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, radio=radio)
+    assert _recorded_radio(ds.path) == {"confirmed_share": 0.5, "max_retransmissions": 0}
+    ds.verify()
+
+
+def test_radio_needs_the_network(tmp_path, monkeypatch):
+    from toyama_lab.network import RadioConfig
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("generation started before the radio check")
+
+    monkeypatch.setattr("toyama_lab.city.build_city", must_not_run)
+    radio = RadioConfig(confirmed_share=0.5)
+    out = tmp_path / "ds"
+    with pytest.raises(DatasetError, match="pass network=True"):
+        generate("normal-week", "tiny", 0, START, 1, out=out, radio=radio)
+    with pytest.raises(DatasetError, match=r"must be a toyama_lab\.network\.RadioConfig"):
+        generate("normal-week", "tiny", 0, START, 1, out=out, network=True, radio={"x": 1})
+    with pytest.raises(ValueError, match="pass network=True"):
+        load("normal-week", "tiny", 0, days=1, root=tmp_path, radio=radio)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_with_radio_records_it(tmp_path):
+    from toyama_lab.network import RadioConfig
+
+    radio = RadioConfig(confirmed_share=1.0, max_retransmissions=2)
+    out = generate("normal-week", "tiny", 0, START, 1, out=tmp_path / "ds", network=True,
+                   radio=radio, progress=False)  # fmt: skip
+    assert _recorded_radio(out) == {"confirmed_share": 1.0, "max_retransmissions": 2}
+    open_dataset(out, verify=True)

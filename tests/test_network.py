@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import polars as pl
@@ -637,3 +638,31 @@ def test_retransmission_blocks_match_one_shot():
 def test_bad_retransmission_config(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RadioConfig(**kwargs)
+
+
+def test_radio_params_are_what_runs_record_and_compare(tmp_path):
+    from toyama_lab.network import radio_mismatch, radio_params
+    from toyama_lab.network.simulate import RADIO_KEYS
+
+    full = radio_params(RadioConfig(confirmed_share=0.3, max_retransmissions=3))
+    assert tuple(full) == RADIO_KEYS
+    assert (full["confirmed_share"], full["max_retransmissions"]) == (0.3, 3)
+    assert radio_params(None) == radio_params(RadioConfig())
+    assert set(radio_params(None)) == set(RADIO_KEYS) - {"confirmed_share", "max_retransmissions"}
+    # a folder holding what a default run wrote: same settings, and each difference named
+    res_params = {"seed": 0, "scenario": "normal-week", "start": START, "intervals": {},
+                  **radio_params(None)}  # fmt: skip
+    (tmp_path / "network").mkdir()
+    meta = tmp_path / "network" / "network.json"
+    meta.write_text(json.dumps({"params": res_params}))
+    assert radio_mismatch(tmp_path) is None
+    assert radio_mismatch(tmp_path, RadioConfig(confirmed_share=0.0)) is None
+    why = radio_mismatch(tmp_path, RadioConfig(confirmed_share=0.3, max_retransmissions=3))
+    assert why == (
+        "its network/ was simulated with confirmed_share=0.0, max_retransmissions=0, "
+        "not the asked confirmed_share=0.3, max_retransmissions=3"
+    )
+    why = radio_mismatch(tmp_path, RadioConfig(tracker_sf=10))
+    assert "tracker_sf=9" in why and "tracker_sf=10" in why and "confirmed" not in why
+    meta.write_text("{not json")
+    assert "no readable radio settings" in radio_mismatch(tmp_path)

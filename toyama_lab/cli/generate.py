@@ -1,12 +1,16 @@
 """``toyama-lab generate``: write a synthetic dataset folder and print what it holds.
 
 Exit status: 0 on success; 2 for a bad option value (unknown scenario or size,
-negative seed, days < 1, a date not written YYYY-MM-DD: click's usage error);
-1 when the output cannot be written (exists without ``--overwrite``, not a
-writable folder) or generation fails or is interrupted. An existing output
-folder that already holds the dataset of the same parameters, made by the same
-package version and source code, is kept as it is (exit 0, summary printed), so ``make data``
-can be run again. In every failing case
+negative seed, days < 1, a date not written YYYY-MM-DD, ``--confirmed-share`` or
+``--max-retransmissions`` without ``--network`` or retransmissions without confirmed
+uplinks: click's usage error); 1 when the output cannot be written (exists without
+``--overwrite``, not a writable folder) or generation fails or is interrupted. An
+existing output folder that already holds the dataset of the same parameters, made by
+the same package version and source code, is kept as it is (exit 0, summary printed), so
+``make data`` can be run again. With ``--network`` a kept folder without ``network/``
+gets one; a kept ``network/`` must have been simulated with the asked radio settings
+(recorded in ``network/network.json``), else exit 1 and nothing changes (``--overwrite``
+generates the whole folder again). In every failing case
 nothing is left behind: the dataset is built in ``DIR.tmp-XXXXXXXX`` and only
 renamed to ``DIR`` when complete.
 """
@@ -22,6 +26,7 @@ from toyama_lab.city import SIZES
 from toyama_lab.cli import main
 from toyama_lab.datasets.params import MAX_DAYS, parse_date
 from toyama_lab.datasets.store import DatasetError
+from toyama_lab.network.road import MAX_RETRANSMISSIONS
 from toyama_lab.synth.scenario import SCENARIOS
 
 
@@ -83,33 +88,56 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
     help="Also carry every reading over the simulated LoRaWAN network: device registry and "
     "synthetic keys, gateway log, transmission truth (network/).",
 )
+@click.option(
+    "--confirmed-share",
+    default=None,
+    type=click.FloatRange(0.0, 1.0),
+    metavar="P",
+    help="With --network: share of the devices that send confirmed uplinks "
+    "(確認付きアップリンクの割合). Default: 0.",
+)
+@click.option(
+    "--max-retransmissions",
+    default=None,
+    type=click.IntRange(0, MAX_RETRANSMISSIONS),
+    metavar="K",
+    help=f"With --network: times a confirmed uplink no gateway received is sent again, "
+    f"0 to {MAX_RETRANSMISSIONS} (再送回数の上限). Needs --confirmed-share > 0. Default: 0.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 def generate_command(
-    scenario, size, seed, start, days, out, overwrite, workers, network, quiet
+    scenario,
+    size,
+    seed,
+    start,
+    days,
+    out,
+    overwrite,
+    workers,
+    network,
+    confirmed_share,
+    max_retransmissions,
+    quiet,
 ) -> None:
     """Generate a synthetic dataset: Zarr time series, Parquet events, manifest, README.
 
     合成データセットを作る. The same options give byte-identical files whatever
     --workers is. An existing --out is refused unless --overwrite, except when it
-    already holds this very dataset (then it is kept). Exit status 2: bad option
-    value; 1: output not writable, or exists with other content.
+    already holds this very dataset (then it is kept; with --network its network/
+    must have the asked radio settings). Exit status 2: bad option value; 1: output
+    not writable, or exists with other content.
     """
     from toyama_lab.datasets import data_root, dataset_dirname, generate, resolve_params
     from toyama_lab.datasets.cache import stale_reason
 
+    radio = _radio(network, confirmed_share, max_retransmissions)
     try:
         params = resolve_params(scenario, size, seed, start, days)
         target = out if out is not None else data_root() / dataset_dirname(params)
         if target.is_dir() and not overwrite:
             reason = stale_reason(target, params)
             if reason is None:
-                if not quiet:
-                    click.echo(f"{target}: already up to date (same parameters); kept.", err=True)
-                if network and not (target / "network").is_dir():
-                    from toyama_lab.network import simulate_from_dataset
-
-                    simulate_from_dataset(target)
-                _report(target, params, quiet)
+                _keep(target, params, network, radio, quiet)
                 return
             raise DatasetError(
                 f"output folder {str(target)!r} exists already and is not this dataset "
@@ -124,17 +152,91 @@ def generate_command(
             workers=workers,
             progress=not quiet and sys.stderr.isatty(),
             network=network,
+            radio=radio,
         )
     except DatasetError as exc:
         raise click.ClickException(str(exc)) from None
     _report(path, params, quiet)
 
 
+def _radio(network: bool, confirmed_share: float | None, max_retransmissions: int | None):
+    """The ``RadioConfig`` of the radio options (None without --network).
+
+    Raises
+    ------
+    click.UsageError
+        If a radio option is given without ``--network``, or retransmissions are asked
+        for while no device sends confirmed uplinks.
+    """
+    given = [
+        name
+        for name, value in (
+            ("--confirmed-share", confirmed_share),
+            ("--max-retransmissions", max_retransmissions),
+        )
+        if value is not None
+    ]
+    if given and not network:
+        raise click.UsageError(
+            f"{' and '.join(given)} {'set' if len(given) > 1 else 'sets'} the simulated "
+            "LoRaWAN network, which is only built with --network: add --network "
+            "(ネットワークのシミュレーションには --network が必要)."
+        )
+    if not network:
+        return None
+    share = 0.0 if confirmed_share is None else confirmed_share
+    k = 0 if max_retransmissions is None else max_retransmissions
+    if k > 0 and share == 0:
+        raise click.UsageError(
+            f"--max-retransmissions {k} needs --confirmed-share above 0: only confirmed "
+            "uplinks are retransmitted (再送は確認付きアップリンクのみ); e.g. add "
+            "--confirmed-share 0.5."
+        )
+    from toyama_lab.network import RadioConfig
+
+    return RadioConfig(confirmed_share=share, max_retransmissions=k)
+
+
+def _keep(target: Path, params, network: bool, radio, quiet: bool) -> None:
+    """Keep an up-to-date dataset folder; with --network, give it the asked network/.
+
+    Raises
+    ------
+    DatasetError
+        If its ``network/`` was simulated with other radio settings (nothing is changed).
+    """
+    if network and (target / "network").is_dir():
+        from toyama_lab.network.dataset import radio_mismatch
+
+        mismatch = radio_mismatch(target, radio)
+        if mismatch is not None:
+            raise DatasetError(
+                f"output folder {str(target)!r} holds this dataset, but {mismatch}; pass "
+                "--overwrite to generate the whole folder again with the asked settings, or "
+                "choose another --out folder."
+            )
+    if not quiet:
+        click.echo(f"{target}: already up to date (same parameters); kept.", err=True)
+    if network and not (target / "network").is_dir():
+        from toyama_lab.network import simulate_from_dataset
+
+        simulate_from_dataset(target, config=radio)
+    _report(target, params, quiet)
+
+
 def _report(path: Path, params, quiet: bool) -> None:
-    """Print the folder (quiet) or the summary table of what it holds."""
+    """Print the folder (quiet) or the summary table of what it holds.
+
+    The table is followed by a line on the confirmed uplinks of ``network/`` when its
+    network sent any (:func:`toyama_lab.network.dataset.confirmed_summary`).
+    """
     from toyama_lab.datasets import format_summary, summarize
+    from toyama_lab.network.dataset import confirmed_summary
 
     if quiet:
         click.echo(str(path))
         return
     click.echo(format_summary(summarize(path), title=f"{path}  ({params.command()})"))
+    line = confirmed_summary(path)
+    if line is not None:
+        click.echo(line)

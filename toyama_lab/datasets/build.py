@@ -48,6 +48,7 @@ __all__ = [
     "FORMAT",
     "STORAGE_MINUTES",
     "STORAGE_SENSORS",
+    "check_radio",
     "compute_writes",
     "generate",
     "kinds_of",
@@ -416,6 +417,31 @@ def _event_tables(city: Any, params: Params) -> Iterator[tuple[str, pl.DataFrame
     yield "event_days", synth.event_days(params.start, params.days)
 
 
+def check_radio(radio: Any, network: bool) -> None:
+    """Refuse radio settings of the wrong type, or without a network to apply them to.
+
+    Raises
+    ------
+    DatasetError
+        If ``radio`` is neither None nor a :class:`toyama_lab.network.RadioConfig`, or is
+        given while ``network`` is false.
+    """
+    if radio is None:
+        return
+    from toyama_lab.network.road import RadioConfig
+
+    if not isinstance(radio, RadioConfig):
+        raise DatasetError(
+            f"radio={radio!r} must be a toyama_lab.network.RadioConfig, e.g. "
+            "RadioConfig(confirmed_share=0.3, max_retransmissions=3), or None."
+        )
+    if not network:
+        raise DatasetError(
+            "radio= sets the simulated LoRaWAN network, which is only built with "
+            "network=True; pass network=True as well, or leave radio out."
+        )
+
+
 def _progress_default(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
@@ -435,6 +461,7 @@ def generate(
     chunk_days: int = DEFAULT_CHUNK_DAYS,
     progress: bool | None = None,
     network: bool = False,
+    radio: Any = None,
 ) -> Path:
     """Generate one dataset folder: Zarr time series, Parquet events, GeoJSON, README, manifest.
 
@@ -461,6 +488,10 @@ def generate(
         ``network/`` (device registry and synthetic keys, gateway log, transmission
         truth; see :func:`toyama_lab.network.simulate_from_dataset`), inside the same
         atomic build.
+    radio : toyama_lab.network.RadioConfig, optional
+        Radio settings of that network, e.g. ``RadioConfig(confirmed_share=0.3,
+        max_retransmissions=3)``; default ``RadioConfig()`` (no confirmed uplinks, the
+        same files as before the option existed). Only with ``network=True``.
 
     Returns
     -------
@@ -470,7 +501,8 @@ def generate(
     Raises
     ------
     DatasetError
-        For bad parameters, an existing ``out`` without ``overwrite``
+        For bad parameters (including ``radio`` without ``network=True`` or not a
+        ``RadioConfig``), an existing ``out`` without ``overwrite``
         (:class:`~toyama_lab.datasets.store.OutputExistsError`), or an output
         folder that cannot be written
         (:class:`~toyama_lab.datasets.store.OutputNotWritableError`); all are
@@ -483,6 +515,7 @@ def generate(
     if out is None:
         raise DatasetError("out: give the dataset folder to write, e.g. out='data/synthetic/x'.")
     _check_chunks(chunk_sensors, chunk_days)
+    check_radio(radio, network)
     show = _progress_default(False) if progress is None else progress
     final = Path(out).expanduser().absolute()
     with atomic_folder(final, overwrite=overwrite) as tmp:
@@ -513,7 +546,7 @@ def generate(
         if network:
             from toyama_lab.network import simulate_from_dataset
 
-            simulate_from_dataset(tmp)
+            simulate_from_dataset(tmp, config=radio)
     return final
 
 

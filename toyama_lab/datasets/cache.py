@@ -226,6 +226,7 @@ def load(
     verify: bool = False,
     rebuild: bool = False,
     network: bool = False,
+    radio: Any = None,
     **generate_options: Any,
 ) -> Dataset:
     """Load a dataset, generating it once into the data root if it is not there yet.
@@ -244,6 +245,12 @@ def load(
     network : bool
         Make sure the dataset also holds ``network/`` (gateway log, device registry,
         transmission truth): built with the dataset, or added to a cached one.
+    radio : toyama_lab.network.RadioConfig, optional
+        Radio settings of that network (e.g. ``RadioConfig(confirmed_share=0.3,
+        max_retransmissions=3)``); default ``RadioConfig()``. Only with ``network=True``.
+        A cached ``network/`` simulated with other settings (as recorded in its
+        ``network.json``) is simulated again with these, with a warning; the rest of the
+        folder is kept.
     **generate_options
         Passed to :func:`~toyama_lab.datasets.generate` when building
         (``workers``, ``client``, ``progress``, ...).
@@ -251,6 +258,12 @@ def load(
     Returns
     -------
     Dataset
+
+    Raises
+    ------
+    DatasetError
+        (a ``ValueError``) for bad parameters, or ``radio`` without ``network=True``
+        (:func:`~toyama_lab.datasets.build.check_radio`).
 
     Notes
     -----
@@ -260,38 +273,58 @@ def load(
     building the same folder at once both build it; the second one to finish
     keeps the first one's folder.
     """
-    from toyama_lab.datasets.build import generate
+    from toyama_lab.datasets.build import check_radio, generate
 
     params = resolve_params(scenario, size, seed, start, days)
+    check_radio(radio, network)
     path = data_root(root) / dataset_dirname(params)
     overwrite = rebuild
     if path.exists() and not rebuild:
         reason = stale_reason(path, params)
         if reason is None:
             if network:
-                _ensure_network(path)
+                _ensure_network(path, radio)
             return open_dataset(path, verify=verify)
         warnings.warn(f"regenerating {str(path)!r}: {reason}", stacklevel=2)
         overwrite = True
     try:
         generate(
-            **params.as_dict(), out=path, overwrite=overwrite, network=network, **generate_options
+            **params.as_dict(),
+            out=path,
+            overwrite=overwrite,
+            network=network,
+            radio=radio,
+            **generate_options,
         )
     except OutputExistsError:
         # another process finished the same dataset first: use it
         if network:
-            _ensure_network(path)
+            _ensure_network(path, radio)
     return open_dataset(path, verify=verify)
 
 
-def _ensure_network(path: Path) -> None:
-    """Add ``network/`` to a cached dataset folder that lacks it."""
-    from toyama_lab.network import simulate_from_dataset
+def _ensure_network(path: Path, radio: Any = None) -> None:
+    """Give a cached dataset folder a ``network/`` simulated with the radio settings ``radio``.
 
-    if (path / "network").is_dir():
-        return
-    try:
-        simulate_from_dataset(path)
-    except FileExistsError:
-        if not (path / "network").is_dir():
-            raise
+    A folder without ``network/`` gets one; a ``network/`` whose recorded radio settings
+    differ from ``radio`` (:func:`toyama_lab.network.dataset.radio_mismatch`) is
+    simulated again, with a warning saying why.
+    """
+    from toyama_lab.network import simulate_from_dataset
+    from toyama_lab.network.dataset import radio_mismatch
+
+    if not (path / "network").is_dir():
+        try:
+            simulate_from_dataset(path, config=radio)
+            return
+        except FileExistsError:
+            # another process added it first: check its settings below
+            if not (path / "network").is_dir():
+                raise
+    reason = radio_mismatch(path, radio)
+    if reason is not None:
+        warnings.warn(
+            f"rebuilding {str(path / 'network')!r} with the asked radio settings: {reason}",
+            stacklevel=3,
+        )
+        simulate_from_dataset(path, overwrite=True, config=radio)

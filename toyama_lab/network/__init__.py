@@ -12,13 +12,14 @@ reason) stays beside it. :mod:`.write` puts it all in a dataset's ``network/`` f
 >>> write_network(res, "data/synthetic/normal-week-tiny-0")          # doctest: +SKIP
 """
 
-from toyama_lab.network.dataset import simulate_from_dataset
+from toyama_lab.network.dataset import radio_mismatch, simulate_from_dataset
 from toyama_lab.network.log import TRANSMISSION_SCHEMA
 from toyama_lab.network.registry import REGISTRY_SCHEMA, build_registry
 from toyama_lab.network.road import LOSS_REASONS, RadioConfig
 from toyama_lab.network.simulate import (
     TRACKER_KEY,
     NetworkResult,
+    radio_params,
     simulate_network,
     simulate_network_blocks,
 )
@@ -34,6 +35,8 @@ __all__ = [
     "NetworkResult",
     "RadioConfig",
     "build_registry",
+    "radio_mismatch",
+    "radio_params",
     "simulate_from_dataset",
     "simulate_network",
     "simulate_network_blocks",

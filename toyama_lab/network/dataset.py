@@ -7,7 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["BLOCK_DAYS", "read_readings", "simulate_from_dataset"]
+__all__ = [
+    "BLOCK_DAYS",
+    "confirmed_summary",
+    "describe_radio",
+    "radio_mismatch",
+    "read_readings",
+    "recorded_radio",
+    "simulate_from_dataset",
+]
 
 #: Days simulated at a time by :func:`simulate_from_dataset` (memory: one block).
 BLOCK_DAYS = 1
@@ -105,7 +113,10 @@ def simulate_from_dataset(
         files are the same for every ``block_days`` (see
         :func:`toyama_lab.network.write.write_network_blocks`).
     **options
-        Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``).
+        Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``:
+        a :class:`toyama_lab.network.RadioConfig`, e.g. with ``confirmed_share`` and
+        ``max_retransmissions``; its recorded settings go to ``network.json``, see
+        :func:`radio_mismatch`).
 
     Returns
     -------
@@ -140,3 +151,133 @@ def simulate_from_dataset(
     write_manifest(ds.path, header)
     paths["manifest"] = Path(ds.path) / "manifest.json"
     return paths
+
+
+def _with_defaults(settings: dict) -> dict:
+    """Radio settings with the ones :func:`radio_params` leaves out at their defaults."""
+    from toyama_lab.network.road import RadioConfig
+
+    default = RadioConfig()
+    return {
+        "confirmed_share": float(default.confirmed_share),
+        "max_retransmissions": int(default.max_retransmissions),
+        **settings,
+    }
+
+
+def recorded_radio(path) -> dict:
+    """The radio settings recorded in ``<dataset>/network/network.json``.
+
+    Parameters
+    ----------
+    path : path-like
+        A dataset folder that has ``network/``.
+
+    Returns
+    -------
+    dict
+        The keys of :data:`toyama_lab.network.simulate.RADIO_KEYS` found in the file's
+        ``params``, as :func:`toyama_lab.network.simulate.radio_params` wrote them.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no ``network/network.json``.
+    ValueError
+        If the file is not JSON with a ``params`` object.
+    """
+    import json
+
+    from toyama_lab.network.simulate import RADIO_KEYS
+    from toyama_lab.network.write import FILES, SUBFOLDER
+
+    meta_path = Path(path) / SUBFOLDER / FILES["params"]
+    try:
+        params = json.loads(meta_path.read_text(encoding="utf-8"))["params"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{str(meta_path)!r} has no readable 'params': {exc}") from None
+    if not isinstance(params, dict):
+        raise ValueError(f"{str(meta_path)!r}: 'params' is not an object.")
+    return {k: params[k] for k in RADIO_KEYS if k in params}
+
+
+def describe_radio(settings: dict, *, keys=None) -> str:
+    """Radio settings as ``key=value`` text, e.g. ``confirmed_share=0.3, max_retransmissions=3``.
+
+    Parameters
+    ----------
+    settings : dict
+        From :func:`recorded_radio` or :func:`toyama_lab.network.simulate.radio_params`
+        (``confirmed_share`` and ``max_retransmissions`` default to 0 when absent).
+    keys : iterable of str, optional
+        Only these keys, in this order; default all.
+    """
+    full = _with_defaults(settings)
+    names = list(full) if keys is None else list(keys)
+    return ", ".join(f"{k}={full.get(k)!r}" for k in names)
+
+
+def radio_mismatch(path, config=None) -> str | None:
+    """Why a dataset's ``network/`` was not simulated with the radio settings ``config``.
+
+    Compares the settings recorded in ``network/network.json`` with
+    :func:`toyama_lab.network.simulate.radio_params` of ``config`` (the function that
+    writes them), so the comparison covers exactly what a run records (rules, channels,
+    tracker SF, confirmed share, retransmissions; not the unrecorded fields of
+    :class:`toyama_lab.network.RadioConfig`).
+
+    Parameters
+    ----------
+    path : path-like
+        A dataset folder that has ``network/``.
+    config : RadioConfig, optional
+        The settings asked for; default ``RadioConfig()``.
+
+    Returns
+    -------
+    str or None
+        None when they are the same; otherwise a sentence naming the recorded and the
+        asked values of the settings that differ.
+    """
+    import json
+
+    from toyama_lab.network.simulate import radio_params
+
+    try:
+        recorded = _with_defaults(recorded_radio(path))
+    except (OSError, ValueError) as exc:
+        return f"its network/ has no readable radio settings ({exc})"
+    asked = _with_defaults(json.loads(json.dumps(radio_params(config))))
+    if recorded == asked:
+        return None
+    keys = dict.fromkeys([*asked, *recorded])
+    differ = [k for k in keys if asked.get(k) != recorded.get(k)]
+    return (
+        f"its network/ was simulated with {describe_radio(recorded, keys=differ)}, "
+        f"not the asked {describe_radio(asked, keys=differ)}"
+    )
+
+
+def confirmed_summary(path) -> str | None:
+    """One line on the confirmed uplinks of a dataset's network, when it has any.
+
+    Parameters
+    ----------
+    path : path-like
+        A dataset folder.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"network: confirmed share 0.3, up to 3 retransmissions"``; None when the
+        folder has no ``network/`` or its network sent no confirmed uplinks (the default).
+    """
+    try:
+        settings = _with_defaults(recorded_radio(path))
+    except (OSError, ValueError):
+        return None
+    share, k = settings["confirmed_share"], settings["max_retransmissions"]
+    if not share and not k:
+        return None
+    retx = "no retransmissions" if not k else f"up to {k} retransmission{'s' * (k != 1)}"
+    return f"network: confirmed share {share:g}, {retx}"

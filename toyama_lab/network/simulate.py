@@ -71,9 +71,11 @@ __all__ = [
     "ACK_TIMEOUT_S",
     "FIX_NUMBER",
     "MAX_ROUNDS",
+    "RADIO_KEYS",
     "RECEIVE_DELAY2_S",
     "TRACKER_KEY",
     "NetworkResult",
+    "radio_params",
     "simulate_network",
     "simulate_network_blocks",
 ]
@@ -306,23 +308,49 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
                  gw_down, confirmed)  # fmt: skip
 
 
+#: Keys :func:`radio_params` can write (the radio part of ``NetworkResult.params``).
+RADIO_KEYS = ("rules", "channels_hz", "tracker_sf", "confirmed_share", "max_retransmissions")
+
+
+def radio_params(cfg: RadioConfig | None) -> dict:
+    """The radio settings a run records in ``NetworkResult.params`` (and ``network.json``).
+
+    Parameters
+    ----------
+    cfg : RadioConfig or None
+        The radio settings; None means ``RadioConfig()``.
+
+    Returns
+    -------
+    dict
+        ``rules`` (the rules' name), ``channels_hz`` (list), ``tracker_sf``; and
+        ``confirmed_share`` (float) and ``max_retransmissions`` (int) only when either is
+        not 0, so that a default run records the same metadata as before they existed.
+        Values are JSON types, as ``network.json`` reads back. The other fields of
+        :class:`RadioConfig` (powers, fading, ...) are not recorded.
+    """
+    cfg = RadioConfig() if cfg is None else cfg
+    out = {
+        "rules": cfg.rules.name,
+        "channels_hz": [int(c) for c in cfg.channels_hz],
+        "tracker_sf": int(cfg.tracker_sf),
+    }
+    if cfg.confirmed_share or cfg.max_retransmissions:
+        out["confirmed_share"] = float(cfg.confirmed_share)
+        out["max_retransmissions"] = int(cfg.max_retransmissions)
+    return out
+
+
 def _params(road: _Road) -> dict:
     from toyama_lab.synth.calendar import as_date
 
-    out = {
+    return {
         "seed": road.seed,
         "scenario": road.scen.name,
         "start": as_date(road.start).isoformat(),
         "intervals": dict(road.intervals or {}),
-        "rules": road.cfg.rules.name,
-        "channels_hz": list(road.cfg.channels_hz),
-        "tracker_sf": road.cfg.tracker_sf,
+        **radio_params(road.cfg),
     }
-    # only when used, so that the default run writes the same metadata as before
-    if road.cfg.confirmed_share or road.cfg.max_retransmissions:
-        out["confirmed_share"] = float(road.cfg.confirmed_share)
-        out["max_retransmissions"] = int(road.cfg.max_retransmissions)
-    return out
 
 
 def _air_rounds(device, fcnt, planned, phy_len, x, y, confirmed, links, *, seed, cfg, gw_down):
