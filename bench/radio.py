@@ -2,12 +2,14 @@
 
 For every day of ``--days`` (default 365) this builds the day's uplink schedule of the
 ``city`` size (every fixed sensor every 10 minutes at its own phase, plus the children's
-tracker fixes of school days from :func:`toyama_lab.synth.children.simulate_tracks`) and
-runs :func:`toyama_lab.network.road.simulate_air` on it: channel, ADR spreading factor,
-time on air, ARIB STD-T108 channel access (pause, carrier sense, hourly budget),
-link budget with fading for every (transmission x gateway) pair within reach, and the
-receptions (demodulator paths, collisions, capture). With ``--encode`` it also builds
-the encrypted, signed frames (:func:`toyama_lab.lorawan.encode_batch`).
+tracker fixes of school days from :func:`toyama_lab.synth.children.simulate_tracks`,
+planned as the network plans them, jitter included:
+:func:`toyama_lab.network.uplinks.tracker_uplinks`) and runs
+:func:`toyama_lab.network.road.simulate_air` on it: channel, ADR spreading factor, time
+on air, ARIB STD-T108 channel access (pause, carrier sense, hourly budget), link budget
+with fading for every (transmission x gateway) pair within reach, and the receptions
+(demodulator paths, collisions, capture). With ``--encode`` it also builds the
+encrypted, signed frames (:func:`toyama_lab.lorawan.encode_batch`).
 
 Baseline, measured in the same run on the same number of values per day: numpy
 ``sort`` of the day's random start times plus a ``searchsorted`` of all of them into the
@@ -16,8 +18,8 @@ sorted array (the least any time-overlap search must do).
 Printed: transmissions, receptions, radio time (wall and CPU, summed over the days) and
 transmissions per second, baseline time, ratio, peak RSS (psutil and the kernel's high-water
 mark), and the projected time for a full year. With ``--workers N`` the days are shared
-among N processes (``--engine dask``, the default: one ``dask.delayed`` task per block
-of days on dask's processes scheduler;
+among N processes, dealt round-robin (``--engine dask``, the default: one
+``dask.delayed`` task per worker's days on dask's processes scheduler;
 ``--engine pool``: a spawned ``multiprocessing`` pool; each process builds the city and
 links, then runs its block of days: days are independent,
 every draw being keyed by device and counter); then the wall time of the day loop
@@ -45,6 +47,7 @@ import psutil
 from toyama_lab.city import build_city
 from toyama_lab.network.registry import build_registry
 from toyama_lab.network.road import RadioConfig, build_links, simulate_air
+from toyama_lab.network.uplinks import tracker_uplinks
 from toyama_lab.radio.link import local_xy_m
 from toyama_lab.synth import random as rnd
 
@@ -78,16 +81,17 @@ def _day_schedule(city, registry, links, day: int, d0: dt.date, seed: int, fixes
     x, y = links.dev_x[dev], links.dev_y[dev]
     lens = np.repeat(plen, n_slot)
     if fixes_day is not None and fixes_day.height:
-        f = fixes_day.join(registry.select("child_id", "device_index"), on="child_id", how="left")
-        fdev = f["device_index"].to_numpy().astype(np.int64)
-        t = (f["time"].cast(pl.Datetime("us")).to_numpy() - np.datetime64(d0, "us")).astype(
-            "timedelta64[us]"
-        ).astype(np.int64) / 1e6
-        fx, fy = local_xy_m(f["lon"].to_numpy(), f["lat"].to_numpy(), links.lon0, links.lat0)
+        # the trackers' uplinks as the network plans them: one per fix, after the same
+        # per-uplink jitter and with the same payload (toyama_lab.network.uplinks)
+        fix_number = day * 1_000_000 + np.arange(fixes_day.height, dtype=np.int64)
+        t_up, _ = tracker_uplinks(fixes_day, registry, d0, seed=seed, fix_number=fix_number)
+        fdev = t_up["device_index"].to_numpy().astype(np.int64)
+        fx, fy = local_xy_m(t_up["lon"].to_numpy(), t_up["lat"].to_numpy(), links.lon0, links.lat0)
         dev = np.concatenate([dev, fdev])
         counter = np.concatenate([counter, day * 1000 + np.arange(fdev.size)])
-        planned = np.concatenate([planned, t])
-        lens = np.concatenate([lens, np.full(fdev.size, 11 + _OVERHEAD)])
+        planned = np.concatenate([planned, t_up["planned_s"].to_numpy()])
+        flen = t_up["payload"].bin.size().to_numpy().astype(np.int64) + _OVERHEAD
+        lens = np.concatenate([lens, flen])
         x, y = np.concatenate([x, fx]), np.concatenate([y, fy])
     return dev, counter, planned, lens, x, y
 
@@ -168,7 +172,9 @@ def _run_dask(args, blocks: list[list[int]]) -> list[dict]:
     import dask
 
     tasks = [dask.delayed(_task, pure=False)(args, b) for b in blocks]
-    with dask.config.set(scheduler="processes", num_workers=len(blocks)):
+    # chunksize=1: the processes scheduler otherwise hands up to 6 ready tasks to one
+    # worker in a batch, and both blocks would run one after the other in one process
+    with dask.config.set(scheduler="processes", num_workers=len(blocks), chunksize=1):
         return list(dask.compute(*tasks))
 
 
@@ -190,8 +196,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.workers < 1:
         ap.error(f"--workers must be >= 1; got {args.workers}.")
-    # contiguous blocks of days per worker
-    blocks = [b.tolist() for b in np.array_split(np.arange(args.days), args.workers) if b.size]
+    # days dealt round-robin to the workers: school days, holidays and weekends spread
+    # evenly (contiguous halves of a year differ by a fifth in work)
+    days = np.arange(args.days)
+    blocks = [days[k :: args.workers].tolist() for k in range(min(args.workers, args.days))]
     t_wall = time.perf_counter()
     if len(blocks) == 1:
         _setup(args)

@@ -666,3 +666,35 @@ def test_radio_params_are_what_runs_record_and_compare(tmp_path):
     assert "tracker_sf=9" in why and "tracker_sf=10" in why and "confirmed" not in why
     meta.write_text("{not json")
     assert "no readable radio settings" in radio_mismatch(tmp_path)
+
+
+def test_per_frame_floors_give_the_air_of_the_global_cutoff(monkeypatch):
+    """Contending frames' pairs are drawn down to what their partners need, not the
+    global cutoff: the receptions are the same (weaker pairs could spoil nothing)."""
+    import dataclasses
+
+    from toyama_lab.network import road
+
+    city = build_city(0, "class")
+    registry, _ = build_registry(city, 0)
+    cfg = RadioConfig(channels_hz=road.AS923_JP_CHANNELS_HZ[:2])
+    links = road.build_links(city, registry, 0, cfg)
+    fixed = np.flatnonzero(np.isfinite(links.dev_x))
+    rng = np.random.default_rng(11)
+    dev = np.sort(rng.choice(fixed, 3000))
+    planned = np.sort(rng.uniform(0.0, 200.0, dev.size))  # crowded: frames meet
+    args = (dev, np.arange(dev.size), planned, np.full(dev.size, 15), links.dev_x[dev],
+            links.dev_y[dev], links)  # fmt: skip
+    per_frame = road.simulate_air(*args, seed=0, cfg=cfg)
+    assert (per_frame.loss == LOSS_REASONS.index("collision")).sum() > 20
+    cut = road.pair_cutoff_dbm(cfg)
+    monkeypatch.setattr(road, "_hot_floor",
+                        lambda hr, start, toa, freq, sf, sens, cfg: cut[sf[hr] - 7])  # fmt: skip
+    global_cut = road.simulate_air(*args, seed=0, cfg=cfg)
+    for f in dataclasses.fields(per_frame):
+        a, b = getattr(per_frame, f.name), getattr(global_cut, f.name)
+        if f.name.startswith("pair_"):  # same receptions, maybe in another order
+            order_a = np.lexsort((per_frame.pair_gw, per_frame.pair_tx))
+            order_b = np.lexsort((global_cut.pair_gw, global_cut.pair_tx))
+            a, b = a[order_a], b[order_b]
+        np.testing.assert_array_equal(a, b, f.name)

@@ -83,6 +83,7 @@ from toyama_lab.radio.collisions import (
     OUT_OF_RANGE,
     RECEIVED,
     contention_mask,
+    overlapping_pairs,
     receive_pairs,
     sir_threshold_matrix,
 )
@@ -195,6 +196,7 @@ _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
 _SHADOW_TRK_STREAM = "net-shadow-trk"  # per-fix shadowing of the trackers
+_PREAMBLE, _LOCK_SYMBOLS = 8, 5  # the defaults of toyama_lab.radio.collisions.receive_pairs
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,11 @@ class Links:
         How many of those (a prefix) have a mean power above the sensitivity of the
         device's SF less :data:`MARGIN_SIGMA` fading sigmas: the only pairs of a frame that meets no
         other frame (:func:`toyama_lab.radio.collisions.contention_mask`) that can matter.
+    dev_h : numpy.ndarray, shape (n_dev,)
+        Antenna height of each device (:data:`DEVICE_HEIGHT_M` of its kind). [m]
+    mobile_keys : numpy.ndarray of uint32, shape (2, n_dev, n_gw)
+        For mobile devices (trackers), the keys of the fading and of the per-fix
+        shadowing stream of every (device, gateway) link (zero rows for fixed devices).
     """
 
     lon0: float
@@ -317,6 +324,8 @@ class Links:
     cand_n_sens: np.ndarray = field(repr=False)
     seed: int = 0
     cand_fade_key: np.ndarray | None = field(default=None, repr=False)
+    dev_h: np.ndarray | None = field(default=None, repr=False)
+    mobile_keys: np.ndarray | None = field(default=None, repr=False)
 
 
 def pair_cutoff_dbm(cfg: RadioConfig) -> np.ndarray:
@@ -448,9 +457,15 @@ def build_links(city, registry: pl.DataFrame, seed: int, cfg: RadioConfig) -> Li
         rows[cmean >= sens[rows] - MARGIN_SIGMA * cfg.fading_db], minlength=n_dev
     ).astype(np.int64)
     fade_key = fading.link_keys(seed, rows.astype(np.int64) * 1024 + cand)
+    mobile_keys = np.zeros((2, n_dev, n_gw), dtype=np.uint32)
+    mi = np.flatnonzero(~fixed)
+    if mi.size:
+        link = mi[:, None] * 1024 + np.arange(n_gw)[None, :]
+        mobile_keys[0, mi] = fading.link_keys(seed, link)
+        mobile_keys[1, mi] = fading.link_keys(seed, link, _SHADOW_TRK_STREAM)
     return Links(
         lon0, lat0, gx, gy, gh, dx, dy, kind, mean, sf, ptr, cand.astype(np.int32),
-        cmean.astype(np.float32), n_sens, int(seed), fade_key,
+        cmean.astype(np.float32), n_sens, int(seed), fade_key, h, mobile_keys,
     )  # fmt: skip
 
 
@@ -520,7 +535,7 @@ def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, 
     cuts = np.searchsorted(ends, np.arange(_PAIR_BLOCK, int(ends[-1]) if ends.size else 0,
                                            _PAIR_BLOCK), side="right")  # fmt: skip
     bounds = np.r_[0, cuts, fr.size]
-    out_t, out_g, out_r = [], [], []
+    out = _PairParts()
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if b <= a:
             continue
@@ -535,14 +550,29 @@ def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, 
         rssi = fading.normals_from_words(h, cfg.fading_db)
         rssi += links.cand_mean[item]
         keep = np.flatnonzero(rssi >= floor_tx[p_tx])
-        out_t.append(p_tx[keep])
-        out_g.append(links.cand_gw[item[keep]])
-        out_r.append(rssi[keep])
-    return _cat(out_t, np.int64), _cat(out_g, np.int32), _cat(out_r, np.float32)
+        out.append(p_tx[keep], links.cand_gw[item[keep]], rssi[keep])
+    return out.arrays()
 
 
-def _cat(parts: list, dtype) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+class _PairParts:
+    """Pairs (tx row int64, gateway int32, RSSI [dBm] float32) gathered in parts."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def append(self, tx, gw, rssi) -> None:
+        self.parts.append((tx, gw.astype(np.int32, copy=False), rssi))
+
+    def extend(self, arrays) -> None:
+        self.parts.append(arrays)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The parts as three arrays (the only part itself when there is one)."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        if not self.parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
 
 
 def _tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links: Links, seed, cfg):
@@ -554,30 +584,71 @@ def _tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links: Links, se
     the same place for every attempt), and the fading (per attempt, ``cwords``), both
     from :mod:`toyama_lab.radio.fading`.
     """
-    h = np.array([DEVICE_HEIGHT_M.get(k, 1.5) for k in links.dev_kind[device[mr]]])
+    h = links.dev_h[device[mr]]
     # shadowing + fading is normal with the root-sum-square sigma: MARGIN_SIGMA of it
     floor = floor_tx[mr] - MARGIN_SIGMA * float(np.hypot(cfg.shadowing_db, cfg.fading_db))
     shadow_words = fading.counter_words(counter[mr])
     gw = (links.gw_x, links.gw_y, links.gw_h)
-    out_t, out_g, out_r = [], [], []
+    keys = links.mobile_keys if links.seed == seed else None  # None: derived per pair
+    out = _PairParts()
     for b in range(0, mr.size, _TRACKER_BLOCK):
         blk = slice(b, b + _TRACKER_BLOCK)
         r_b = mr[blk]
         m = _mean_rssi(x[r_b], y[r_b], h[blk], np.zeros(r_b.size), gw, cfg, np.float32)
         tb, gb = np.nonzero(m >= floor[blk, None])
         t_tx = r_b[tb]
-        link = device[t_tx] * 1024 + gb
+        d_t = device[t_tx]
+        if keys is not None:
+            fw, sh = keys[0][d_t, gb], keys[1][d_t, gb]
+        else:
+            fw = fading.link_keys(seed, d_t * 1024 + gb)
+            sh = fading.link_keys(seed, d_t * 1024 + gb, _SHADOW_TRK_STREAM)
         with np.errstate(over="ignore"):
-            sh = fading.link_keys(seed, link, _SHADOW_TRK_STREAM) + shadow_words[blk][tb]
-            fw = fading.link_keys(seed, link) + cwords[t_tx]
+            sh += shadow_words[blk][tb]
+            fw += cwords[t_tx]
         rssi = m[tb, gb].astype(np.float32)
         rssi += fading.normals_from_words(sh, cfg.shadowing_db)
         rssi += fading.normals_from_words(fw, cfg.fading_db)
         keep = np.flatnonzero(rssi >= floor_tx[t_tx])
-        out_t.append(t_tx[keep])
-        out_g.append(gb[keep].astype(np.int32))
-        out_r.append(rssi[keep])
-    return _cat(out_t, np.int64), _cat(out_g, np.int32), _cat(out_r, np.float32)
+        out.append(t_tx[keep], gb[keep], rssi[keep])
+    return out.arrays()
+
+
+def _hot_floor(hr, start, toa, freq, sf, sens, cfg) -> np.ndarray:
+    """Weakest pair power worth simulating for each contending frame ``hr`` (float32 [dBm]).
+
+    A frame's own pairs matter down to its sensitivity; below it a pair only matters as
+    an interferer, so only down to where it could spoil a reception of the frames it
+    meets in time and band after their receivers lock: victim of SF ``b`` at its
+    sensitivity, SIR threshold ``sir[b, a]``, less 3 dB for two such interferers adding
+    up (the reasoning of :func:`pair_cutoff_dbm`, per pair of frames instead of over all
+    SFs; never below :func:`pair_cutoff_dbm`, so the candidate lists of :class:`Links`
+    cover it).
+    """
+    floor = sens[sf[hr] - 7].astype(np.float64)
+    s, e, f, k = start[hr], start[hr] + toa[hr], freq[hr], sf[hr] - 7
+    o_old, o_new = overlapping_pairs(s, e)
+    band = np.abs(f[o_old] - f[o_new]) < cfg.bw_hz
+    intf = np.concatenate([o_old[band], o_new[band]])
+    vic = np.concatenate([o_new[band], o_old[band]])
+    lock = s[vic] + (_PREAMBLE - _LOCK_SYMBOLS) * np.exp2(k[vic] + 7.0) / cfg.bw_hz
+    harm = e[intf] > lock
+    intf, vic = intf[harm], vic[harm]
+    need = sens[k[vic]] - sir_threshold_matrix(cfg.co_sf_db)[k[vic], k[intf]] - 3.0
+    np.minimum.at(floor, intf, need)
+    return floor.astype(np.float32)
+
+
+def _candidates_above(links: Links, dev: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Per frame, how many of its device's candidates (strongest first) have mean >= level."""
+    ptr = links.cand_ptr
+    n_dev = ptr.size - 1
+    # one sorted key over all devices: device number, then descending mean power
+    owner = np.repeat(np.arange(n_dev), np.diff(ptr))
+    span = 1000.0  # [dB], wider than any spread of powers
+    key = owner * span - np.clip(links.cand_mean.astype(np.float64), -span / 2, span / 2)
+    at = np.searchsorted(key, dev * span - np.clip(level, -span / 2, span / 2), side="right")
+    return at - ptr[dev]
 
 
 def _down_mask(p_tx, p_gw, start, gw_down) -> np.ndarray | None:
@@ -696,29 +767,35 @@ def simulate_air(
     # sensitivity, so only its pairs down to sensitivity are drawn ("cold"); the frames
     # that meet others ("hot") get every pair down to the cutoff and the full reception
     # model. Fixed devices from their candidate lists, trackers per fix.
-    cut = pair_cutoff_dbm(cfg)
     sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
     rows = np.flatnonzero(sent)
     hot = np.zeros(n, dtype=bool)
     hot[rows] = contention_mask(
         start[rows], toa[rows], freq[rows], cfg.bw_hz, n_demodulators=cfg.n_demodulators
     )
-    floor_tx = np.where(hot, cut[sf - 7], sens[sf - 7]).astype(np.float32)
+    floor_tx = sens[sf - 7].astype(np.float32)
+    hr = rows[hot[rows]]
+    floor_tx[hr] = _hot_floor(hr, start, toa, freq, sf, sens, cfg)
     cwords = fading.counter_words(draw)
     mobile = ~np.isfinite(links.dev_x[device])
 
-    def pairs_of(sel: np.ndarray, n_cand: np.ndarray):
-        """Pairs of the transmissions ``sel`` (fixed: first ``n_cand`` candidates)."""
-        fr = sel[~mobile[sel]]
-        parts = [_fixed_pairs(fr, n_cand[device[fr]], device, cwords, floor_tx, links, seed, cfg)]
-        mr = sel[mobile[sel]]
-        if mr.size:
-            parts.append(_tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links, seed,
-                                        cfg))  # fmt: skip
-        return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
-
-    c_tx, c_gw, c_rssi = pairs_of(rows[~hot[rows]], links.cand_n_sens)
-    h_tx, h_gw, h_rssi = pairs_of(rows[hot[rows]], np.diff(links.cand_ptr))
+    cold_fr, cold_mr = (r[m] for r in (rows[~hot[rows]],) for m in (~mobile[r], mobile[r]))
+    hot_fr, hot_mr = hr[~mobile[hr]], hr[mobile[hr]]
+    cold_n = links.cand_n_sens[device[cold_fr]]
+    hot_n = _candidates_above(
+        links, device[hot_fr], floor_tx[hot_fr] - MARGIN_SIGMA * cfg.fading_db
+    )
+    fix = (device, cwords, floor_tx, links, seed, cfg)
+    trk = (device, counter, cwords, x, y, floor_tx, links, seed, cfg)
+    cold, hot_p = _PairParts(), _PairParts()
+    cold.extend(_fixed_pairs(cold_fr, cold_n, *fix))
+    hot_p.extend(_fixed_pairs(hot_fr, hot_n, *fix))
+    if cold_mr.size:
+        cold.extend(_tracker_pairs(cold_mr, *trk))
+    if hot_mr.size:
+        hot_p.extend(_tracker_pairs(hot_mr, *trk))
+    c_tx, c_gw, c_rssi = cold.arrays()
+    h_tx, h_gw, h_rssi = hot_p.arrays()
 
     # -- receptions. Cold pairs are all in range: received unless the gateway is down.
     # Hot pairs: the reception model, a gateway that is down neither hears nor suffers.
@@ -769,7 +846,10 @@ def simulate_air(
         keep = np.flatnonzero(~c_down)
         c_tx, c_gw, c_rssi = c_tx[keep], c_gw[keep], c_rssi[keep]
     hg = np.flatnonzero(h_got)
-    pair_rssi = np.concatenate([c_rssi, h_rssi[hg]])
+    got = _PairParts()
+    got.extend((c_tx, c_gw, c_rssi))
+    got.extend((h_tx[hg], h_gw[hg], h_rssi[hg]))
+    pair_tx, pair_gw, pair_rssi = got.arrays()
     snr = pair_rssi - np.float32(noise_floor_dbm(cfg.bw_hz))
     return Air(
         sent_s=start,
@@ -780,8 +860,8 @@ def simulate_air(
         regional=reason,
         loss=loss,
         detail=detail,
-        pair_tx=np.concatenate([c_tx, h_tx[hg]]),
-        pair_gw=np.concatenate([c_gw, h_gw[hg]]),
+        pair_tx=pair_tx,
+        pair_gw=pair_gw,
         pair_rssi=pair_rssi,
         pair_snr=snr,
     )
