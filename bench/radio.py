@@ -23,8 +23,10 @@ among N processes, dealt round-robin (``--engine dask``, the default: one
 ``--engine pool``: a spawned ``multiprocessing`` pool; each process builds the city and
 links, then runs its block of days: days are independent,
 every draw being keyed by device and counter); then the wall time of the day loop
-(schedule, tracker fixes and radio; the slowest worker's) is printed too, with its
-projection for a year, and the peak RSS is that of the largest process.
+(schedule, tracker fixes, radio and baseline; the slowest worker's) is printed too,
+with its projection for a year, as is the radio wall time (the largest radio time of
+one process: what the radio simulation of the year takes on N cores), and the peak RSS
+is that of the largest process.
 
 Usage::
 
@@ -248,6 +250,13 @@ def main(argv=None) -> None:
     print(f"peak RSS                {peak / 2**20:>14.0f} MiB")
     print(f"projected radio time for 365 days: {year:.0f} s ({year / 60:.1f} min)")
     if len(blocks) > 1:
+        t_radio = max(p["t_air"] for p in parts)
+        ry = t_radio * 365.0 / args.days
+        print(
+            f"radio wall time on {len(blocks)} processes (the busiest one's radio time): "
+            f"{t_radio:.2f} s ({n_tx / t_radio:,.0f} tx/s); projected for 365 days: {ry:.0f} s "
+            f"({ry / 60:.1f} min)"
+        )
         wy = t_loop * 365.0 / args.days
         print(
             f"wall time of the day loop on {len(blocks)} processes: {t_loop:.2f} s "

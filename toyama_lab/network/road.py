@@ -361,17 +361,21 @@ def _mean_rssi(x, y, h, loss, links_gw, cfg: RadioConfig, dtype=np.float64):
     Okumura-Hata (:func:`toyama_lab.radio.link.okumura_hata_terms`) with the gateway's
     height as base-station height and ``h`` as the device's, urban within
     :data:`URBAN_RADIUS_M` of the centre and suburban outside, distance floored at 50 m;
-    the terms are computed per gateway and per point, the logarithm once per pair (in
+    the terms are computed per gateway and distinct height, the logarithm once per pair (in
     ``dtype``).
     """
     gx, gy, gh = (np.asarray(v, dtype=dtype) for v in links_gw)
     x, y, h = (np.asarray(v, dtype=dtype) for v in (x, y, h))
     freq = AS923_JP_CHANNELS_HZ[0]
-    a_u, slope = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=h[:, None])
-    a_s, _ = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=h[:, None],
+    # the terms depend on the heights only: per gateway and distinct device height
+    hu, h_of = np.unique(h, return_inverse=True)
+    a_u, slope = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=hu[:, None])
+    a_s, _ = okumura_hata_terms(freq, h_base_m=gh[None, :], h_mobile_m=hu[:, None],
                                 environment="suburban")  # fmt: skip
-    urban = (np.hypot(x, y) < URBAN_RADIUS_M)[:, None]
-    loss_db = np.where(urban, a_u, a_s).astype(dtype)
+    urban = np.hypot(x, y) < URBAN_RADIUS_M
+    loss_db = a_u.astype(dtype)[h_of.reshape(-1)]
+    if not urban.all():
+        loss_db[~urban] = a_s.astype(dtype)[h_of.reshape(-1)[~urban]]
     d2 = (x[:, None] - gx[None, :]) ** 2
     d2 += (y[:, None] - gy[None, :]) ** 2
     d2 += (gh[None, :] - h[:, None]) ** 2
@@ -582,35 +586,47 @@ def _tracker_pairs(mr, device, counter, cwords, x, y, floor_tx, links: Links, se
     (fix x gateway), the pairs within reach of the floor less the shadowing and fading
     margins, then the shadowing, drawn afresh per fix (keyed on the FCnt ``counter``:
     the same place for every attempt), and the fading (per attempt, ``cwords``), both
-    from :mod:`toyama_lab.radio.fading`.
+    from :mod:`toyama_lab.radio.fading`. The fading is only drawn where it could lift
+    the pair to its floor: a fading draw never exceeds the table's last quantile, so a
+    pair further below is dropped as it would be after the draw.
     """
     h = links.dev_h[device[mr]]
     # shadowing + fading is normal with the root-sum-square sigma: MARGIN_SIGMA of it
     floor = floor_tx[mr] - MARGIN_SIGMA * float(np.hypot(cfg.shadowing_db, cfg.fading_db))
+    fade_max = np.float32(fading.normal_lut()[-1] * cfg.fading_db + 1e-3)
     shadow_words = fading.counter_words(counter[mr])
     gw = (links.gw_x, links.gw_y, links.gw_h)
+    n_gw = links.gw_x.size
     keys = links.mobile_keys if links.seed == seed else None  # None: derived per pair
     out = _PairParts()
+    cols = np.arange(n_gw)
     for b in range(0, mr.size, _TRACKER_BLOCK):
         blk = slice(b, b + _TRACKER_BLOCK)
         r_b = mr[blk]
+        d_b = device[r_b]
+        # dense over (fix x gateway): nearly every gateway is within the margins
         m = _mean_rssi(x[r_b], y[r_b], h[blk], np.zeros(r_b.size), gw, cfg, np.float32)
-        tb, gb = np.nonzero(m >= floor[blk, None])
-        t_tx = r_b[tb]
-        d_t = device[t_tx]
         if keys is not None:
-            fw, sh = keys[0][d_t, gb], keys[1][d_t, gb]
+            sh = keys[1][d_b]
         else:
-            fw = fading.link_keys(seed, d_t * 1024 + gb)
-            sh = fading.link_keys(seed, d_t * 1024 + gb, _SHADOW_TRK_STREAM)
+            sh = fading.link_keys(seed, d_b[:, None] * 1024 + cols[None, :], _SHADOW_TRK_STREAM)
         with np.errstate(over="ignore"):
-            sh += shadow_words[blk][tb]
+            sh += shadow_words[blk][:, None]
+        level = fading.normals_from_words(sh.reshape(-1), cfg.shadowing_db).reshape(m.shape)
+        level += m
+        near = (m >= floor[blk, None]) & (level >= (floor_tx[r_b] - fade_max)[:, None])
+        tb, gb = np.nonzero(near)
+        t_tx = r_b[tb]
+        level = level[tb, gb]
+        if keys is not None:
+            fw = keys[0].reshape(-1)[d_b[tb] * n_gw + gb]
+        else:
+            fw = fading.link_keys(seed, d_b[tb] * 1024 + gb)
+        with np.errstate(over="ignore"):
             fw += cwords[t_tx]
-        rssi = m[tb, gb].astype(np.float32)
-        rssi += fading.normals_from_words(sh, cfg.shadowing_db)
-        rssi += fading.normals_from_words(fw, cfg.fading_db)
-        keep = np.flatnonzero(rssi >= floor_tx[t_tx])
-        out.append(t_tx[keep], gb[keep], rssi[keep])
+        level += fading.normals_from_words(fw, cfg.fading_db)
+        keep = np.flatnonzero(level >= floor_tx[t_tx])
+        out.append(t_tx[keep], gb[keep], level[keep])
     return out.arrays()
 
 
@@ -779,7 +795,8 @@ def simulate_air(
     cwords = fading.counter_words(draw)
     mobile = ~np.isfinite(links.dev_x[device])
 
-    cold_fr, cold_mr = (r[m] for r in (rows[~hot[rows]],) for m in (~mobile[r], mobile[r]))
+    cr = rows[~hot[rows]]
+    cold_fr, cold_mr = cr[~mobile[cr]], cr[mobile[cr]]
     hot_fr, hot_mr = hr[~mobile[hr]], hr[mobile[hr]]
     cold_n = links.cand_n_sens[device[cold_fr]]
     hot_n = _candidates_above(
@@ -787,19 +804,19 @@ def simulate_air(
     )
     fix = (device, cwords, floor_tx, links, seed, cfg)
     trk = (device, counter, cwords, x, y, floor_tx, links, seed, cfg)
-    cold, hot_p = _PairParts(), _PairParts()
-    cold.extend(_fixed_pairs(cold_fr, cold_n, *fix))
+    # cold pairs stay in their parts (fixed devices, trackers) until the one final copy
+    cold = [_fixed_pairs(cold_fr, cold_n, *fix)]
+    hot_p = _PairParts()
     hot_p.extend(_fixed_pairs(hot_fr, hot_n, *fix))
     if cold_mr.size:
-        cold.extend(_tracker_pairs(cold_mr, *trk))
+        cold.append(_tracker_pairs(cold_mr, *trk))
     if hot_mr.size:
         hot_p.extend(_tracker_pairs(hot_mr, *trk))
-    c_tx, c_gw, c_rssi = cold.arrays()
     h_tx, h_gw, h_rssi = hot_p.arrays()
 
     # -- receptions. Cold pairs are all in range: received unless the gateway is down.
     # Hot pairs: the reception model, a gateway that is down neither hears nor suffers.
-    c_down = _down_mask(c_tx, c_gw, start, gw_down)
+    c_down = [_down_mask(c_tx, c_gw, start, gw_down) for c_tx, c_gw, _ in cold]
     h_down = _down_mask(h_tx, h_gw, start, gw_down)
     h_reason = np.full(h_tx.size, OUT_OF_RANGE, dtype=np.int8)
     h_up = slice(None) if h_down is None else np.flatnonzero(~h_down)
@@ -809,10 +826,8 @@ def simulate_air(
         h_reason[h_down & (h_rssi >= sens[sf[h_tx] - 7])] = _PAIR_GW_DOWN
     h_got = h_reason == RECEIVED
     delivered = np.zeros(n, dtype=bool)
-    if c_down is None:
-        delivered[c_tx] = True
-    else:
-        delivered[c_tx[~c_down]] = True
+    for (c_tx, _, _), down in zip(cold, c_down, strict=True):
+        delivered[c_tx if down is None else c_tx[~down]] = True
     delivered[h_tx[h_got]] = True
 
     # -- per lost transmission: the fate at its strongest gateway (few pairs)
@@ -820,11 +835,12 @@ def simulate_air(
     best_reason = np.full(n, OUT_OF_RANGE, dtype=np.int8)
     lh = np.flatnonzero(lost_air[h_tx])
     l_tx, l_rssi, l_reason = h_tx[lh], h_rssi[lh], h_reason[lh]
-    if c_down is not None:  # a cold frame lost: every pair it has is at a down gateway
-        lc = np.flatnonzero(c_down & lost_air[c_tx])
-        l_tx = np.r_[l_tx, c_tx[lc]]
-        l_rssi = np.r_[l_rssi, c_rssi[lc]]
-        l_reason = np.r_[l_reason, np.full(lc.size, _PAIR_GW_DOWN, dtype=np.int8)]
+    for (c_tx, _, c_rssi), down in zip(cold, c_down, strict=True):
+        if down is not None:  # a cold frame lost: every pair it has is at a down gateway
+            lc = np.flatnonzero(down & lost_air[c_tx])
+            l_tx = np.r_[l_tx, c_tx[lc]]
+            l_rssi = np.r_[l_rssi, c_rssi[lc]]
+            l_reason = np.r_[l_reason, np.full(lc.size, _PAIR_GW_DOWN, dtype=np.int8)]
     if l_tx.size:
         order = np.lexsort((-l_rssi, l_tx))
         first = order[np.r_[True, l_tx[order][1:] != l_tx[order][:-1]]]
@@ -841,13 +857,11 @@ def simulate_air(
         loss[sel] = lr
         detail[sel] = dt_
 
-    # -- the receptions: cold pairs up, then the hot pairs received
-    if c_down is not None:
-        keep = np.flatnonzero(~c_down)
-        c_tx, c_gw, c_rssi = c_tx[keep], c_gw[keep], c_rssi[keep]
-    hg = np.flatnonzero(h_got)
+    # -- the receptions: cold pairs up, then the hot pairs received, in one copy
     got = _PairParts()
-    got.extend((c_tx, c_gw, c_rssi))
+    for part, down in zip(cold, c_down, strict=True):
+        got.extend(part if down is None else tuple(a[~down] for a in part))
+    hg = np.flatnonzero(h_got)
     got.extend((h_tx[hg], h_gw[hg], h_rssi[hg]))
     pair_tx, pair_gw, pair_rssi = got.arrays()
     snr = pair_rssi - np.float32(noise_floor_dbm(cfg.bw_hz))

@@ -509,8 +509,8 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
         loss[sel] = air.loss[:k]
         detail[sel] = air.detail[:k]
         # receptions: original rows by their row, retransmissions as n + their number
-        p_tx.append(np.where(air.pair_tx < k, sel[np.minimum(air.pair_tx, k - 1)],
-                             n + n_ex + air.pair_tx - k))  # fmt: skip
+        a_tx = np.asarray(air.pair_tx, dtype=np.int64)
+        p_tx.append(np.where(a_tx < k, sel[np.minimum(a_tx, k - 1)], n + n_ex + a_tx - k))
         p_gw.append(air.pair_gw)
         p_rssi.append(air.pair_rssi)
         p_snr.append(air.pair_snr)
