@@ -170,3 +170,19 @@ def test_assign_sf_options():
         assign_sf([0.0], sfs=(6, 7))
     with pytest.raises(ValueError, match="sf"):
         sf_to_dr([13])
+
+
+def test_channel_numbers_given_or_derived_agree():
+    """Channels numbered by the caller (plan indices) give the outcome of the frequencies."""
+    rng = np.random.default_rng(4)
+    n = 3000
+    plan = np.array([923.2e6, 923.4e6, 922.0e6])
+    ch = rng.integers(0, 3, n)
+    dev = rng.integers(0, 40, n)
+    start = np.sort(rng.uniform(0.0, 600.0, n))
+    dur = rng.uniform(0.05, 0.5, n)
+    derived = apply_regional_rules(dev, start, dur, plan[ch])
+    given = apply_regional_rules(dev, start, dur, plan[ch], channel=ch)
+    np.testing.assert_array_equal(derived.reason, given.reason)
+    np.testing.assert_array_equal(derived.start_s, given.start_s)
+    assert derived.delayed.any() and derived.dropped.any()

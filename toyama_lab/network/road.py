@@ -767,6 +767,7 @@ def simulate_air(
         freq,
         rules=cfg.rules,
         heard_dbm=_heard(x, y, cfg.eirp_dbm),
+        channel=ch,
     )
     start = reg.start_s
     reason = reg.reason

@@ -188,9 +188,35 @@ def _busy_until(start, end, chan, sense_start, active):
     k = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], pos, 0))
     prev = np.where(k > 0, run_max[np.maximum(k - 1, 0)], -np.inf)
     busy = prev > ss + off
-    out[order[busy]] = prev[busy] - off[busy]
-    who[order[busy]] = order[run_arg[k[busy] - 1]]
+    blocker = run_arg[k[busy] - 1]
+    out[order[busy]] = e[blocker]  # the end itself: prev - off would round
+    who[order[busy]] = order[blocker]
     return out, who
+
+
+def _pause_delays(d_o, s_o, u_o, alive_o, pause_s):
+    """Pause rule on rows sorted by (device, start): (delayed, actual start) per row.
+
+    Earliest allowed start = max(planned, previous actual end + pause): a max-plus scan
+    done as a running max of (planned - cumulative duration+pause) per device.
+    """
+    same = np.r_[False, d_o[1:] == d_o[:-1]]
+    step = np.where(alive_o, u_o + pause_s, 0.0)
+    cum = np.cumsum(step)
+    grp_start = np.flatnonzero(~same)
+    grp_id = np.cumsum(~same) - 1
+    cum_before = cum - step  # total before this row
+    base = cum_before - cum_before[grp_start][grp_id]
+    key = np.where(alive_o, s_o - base, -np.inf)
+    # running max of key within each device, exactly: on integer ranks of the keys, each
+    # device lifted above the previous ones (a float offset per device would round)
+    by_key = np.argsort(key, kind="stable")
+    rank = np.empty(key.size, dtype=np.int64)
+    rank[by_key] = np.arange(key.size)
+    lifted = rank + grp_id.astype(np.int64) * key.size
+    run = key[by_key[np.maximum.accumulate(lifted) - grp_id * key.size]]
+    delayed = alive_o & (run > key)
+    return delayed, np.where(delayed, run + base, s_o)
 
 
 def apply_regional_rules(
@@ -201,6 +227,7 @@ def apply_regional_rules(
     *,
     rules: RegionalRules = ARIB_T108,
     heard_dbm=None,
+    channel=None,
 ) -> RegionalOutcome:
     """Apply transmission-time, pause, carrier-sense and hourly-budget rules.
 
@@ -229,6 +256,10 @@ def apply_regional_rules(
         ``heard_dbm(listener_tx_index, other_tx_index) -> dBm`` (arrays) giving the power
         with which a sensing device hears another transmission; None treats every
         transmission on the channel as heard (above ``cs_threshold_dbm``), the worst case.
+    channel : array_like of int, shape (n,), optional
+        Channel number of each transmission, one per distinct ``freq_hz`` (e.g. the index
+        into the channel plan), when the caller has it; default: numbered here from
+        ``freq_hz``.
 
     Returns
     -------
@@ -266,30 +297,23 @@ def apply_regional_rules(
     order = _order_by(dev, start)
     d_o, s_o, u_o = dev[order], start[order], dur[order]
     alive_o = alive[order]
-    same = np.r_[False, d_o[1:] == d_o[:-1]]
-    # earliest allowed start = max(planned, previous actual end + pause): a max-plus scan
-    # done as running max of (planned - cumulative duration+pause) per device
-    step = np.where(alive_o, u_o + rules.pause_s, 0.0)
-    cum = np.cumsum(step)
-    grp_start = np.flatnonzero(~same)
-    grp_id = np.cumsum(~same) - 1
-    cum_before = cum - step  # total before this row
-    base = cum_before - cum_before[grp_start][grp_id]
-    key = np.where(alive_o, s_o - base, -np.inf)
-    # running max of key within each device, exactly: on integer ranks of the keys, each
-    # device lifted above the previous ones (a float offset per device would round)
-    by_key = np.argsort(key, kind="stable")
-    rank = np.empty(key.size, dtype=np.int64)
-    rank[by_key] = np.arange(key.size)
-    lifted = rank + grp_id.astype(np.int64) * key.size
-    run = key[by_key[np.maximum.accumulate(lifted) - grp_id * key.size]]
-    delayed = alive_o & (run > key)
-    actual = np.where(delayed, run + base, s_o)
-    start[order] = actual
-    reason[order[delayed]] = DELAYED_PAUSE
+    # a transmission can only be delayed when some transmission of its device before it
+    # still runs (plus the pause) at its planned start; with no such neighbours (the
+    # usual schedule) nothing moves
+    ao = np.flatnonzero(alive_o)
+    clash = (d_o[ao][1:] == d_o[ao][:-1]) & (
+        s_o[ao][1:] < s_o[ao][:-1] + u_o[ao][:-1] + rules.pause_s
+    )
+    if clash.any():
+        delayed, actual = _pause_delays(d_o, s_o, u_o, alive_o, rules.pause_s)
+        start[order] = actual
+        reason[order[delayed]] = DELAYED_PAUSE
 
     # (3) carrier sense with deferral rounds (channels numbered by frequency)
-    chan = np.unique(freq, return_inverse=True)[1].reshape(n)
+    if channel is None:
+        chan = np.unique(freq, return_inverse=True)[1].reshape(n)
+    else:
+        chan = np.asarray(channel, dtype=np.int64).reshape(n)
     for round_ in range(rules.max_deferrals + 1):
         alive = reason <= DELAYED_CS
         busy, blocker = _busy_until(start, start + dur, chan, start - rules.carrier_sense_s, alive)
