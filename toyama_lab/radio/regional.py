@@ -3,9 +3,10 @@
 Sources and confidence
 ----------------------
 * **Carrier sense / transmission time / pause** (MIC notice 平成31年総務省告示第123号 for
-  920 MHz land mobile stations [1]_; ARIB STD-T108 [2]_ is understood to give the same
-  table for the 20 mW specified low-power stations used by LoRaWAN devices - not checked
-  against the standard's text here): carrier sense of
+  920 MHz land mobile stations [1]_, whose table was read; the 20 mW specified low-power
+  stations that LoRaWAN devices are fall under 平成元年郵政省告示第49号 [5]_, whose 920 MHz
+  part, like ARIB STD-T108 [2]_, is understood to give the same figures but was not read
+  here): carrier sense of
   >= 128 us allows transmissions of at most 0.4 s followed by a pause of >= 2 ms;
   carrier sense of >= 5 ms allows at most 4 s followed by a pause of >= 50 ms.
 * **Hourly budget**: the total transmission time of one radio equipment must be
@@ -31,6 +32,8 @@ References
    無線設備 (Part 2: specified low-power radio stations, 20 mW).
 .. [3] LoRa Alliance, "RP002-1.0.4 LoRaWAN Regional Parameters" (2022), AS923 chapter.
 .. [4] Semtech LoRaMac-node, ``src/mac/region/RegionAS923.h``.
+.. [5] 平成元年郵政省告示第四十九号 (特定小電力無線局の無線設備の送信時間制限装置及び
+   キャリアセンスの技術的条件等; tele.soumu.go.jp, horei 72138100).
 """
 
 from __future__ import annotations
