@@ -288,9 +288,10 @@ def test_overlapping_bands_are_searched_by_band():
 
 
 def test_expand_flattens_csr_slices():
-    from toyama_lab._ragged import expand
+    from toyama_lab._ragged import expand, items
 
     owner, item = expand(np.array([10, 0, 5]), np.array([2, 0, 3]))
+    assert items(np.array([10, 0, 5]), np.array([2, 0, 3])).tolist() == item.tolist()
     assert owner.tolist() == [0, 0, 2, 2, 2]
     assert item.tolist() == [10, 11, 5, 6, 7]
     owner, item = expand(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))

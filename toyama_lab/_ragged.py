@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expand"]
+__all__ = ["expand", "items"]
 
 
 def expand(begin: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +27,17 @@ def expand(begin: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> owner.tolist(), item.tolist()
     ([0, 0, 2, 2, 2], [10, 11, 5, 6, 7])
     """
-    owner = np.repeat(np.arange(begin.size), counts)
+    return np.repeat(np.arange(begin.size), counts), items(begin, counts)
+
+
+def items(begin: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The ``item`` half of :func:`expand`: ``begin[i] + j`` for every element, int64.
+
+    Examples
+    --------
+    >>> items(np.array([10, 0, 5]), np.array([2, 0, 3])).tolist()
+    [10, 11, 5, 6, 7]
+    """
     item = np.arange(int(counts.sum()), dtype=np.int64)
     item += np.repeat(begin - (np.cumsum(counts) - counts), counts)
-    return owner, item
+    return item

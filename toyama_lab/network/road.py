@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from toyama_lab._ragged import expand
+from toyama_lab._ragged import items
 from toyama_lab.radio import fading
 from toyama_lab.radio.adr import assign_sf
 from toyama_lab.radio.airtime import time_on_air
@@ -543,18 +543,20 @@ def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, 
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if b <= a:
             continue
-        owner, item = expand(begin[a:b], counts[a:b])
-        p_tx = fr[a:b][owner]
+        # per-frame values repeated along each frame's candidates: streaming copies, not
+        # gathers through an owner index
+        c, f_b = counts[a:b], fr[a:b]
+        item = items(begin[a:b], c)
         if keys is not None:
             h = keys[item]
         else:  # links built with another seed: keys derived here
-            h = fading.link_keys(seed, device[p_tx] * 1024 + links.cand_gw[item])
+            h = fading.link_keys(seed, np.repeat(device[f_b], c) * 1024 + links.cand_gw[item])
         with np.errstate(over="ignore"):
-            h += cwords[p_tx]
+            h += np.repeat(cwords[f_b], c)
         rssi = fading.normals_from_words(h, cfg.fading_db)
         rssi += links.cand_mean[item]
-        keep = np.flatnonzero(rssi >= floor_tx[p_tx])
-        out.append(p_tx[keep], links.cand_gw[item[keep]], rssi[keep])
+        keep = np.flatnonzero(rssi >= np.repeat(floor_tx[f_b], c))
+        out.append(np.repeat(f_b, c)[keep], links.cand_gw[item[keep]], rssi[keep])
     return out.arrays()
 
 
