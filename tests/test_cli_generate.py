@@ -25,6 +25,15 @@ def run(args: list[str]):
     return CliRunner().invoke(main, ["generate", *args], catch_exceptions=False)
 
 
+def decode_network(dataset: Path, decoded: Path) -> Path:
+    """Decode a dataset's gateway log with its keys through ``toyama-lab decode``."""
+    net = dataset / "network"
+    args = ["decode", str(net / "gateway_log.parquet"), "--keys", str(net / "keys.csv")]
+    dec = CliRunner().invoke(main, [*args, "--out", str(decoded)])
+    assert dec.exit_code == 0, dec.output
+    return decoded
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
@@ -198,19 +207,7 @@ def test_network_flag_writes_a_gateway_log_that_decodes(tmp_path):
     ds.verify()  # the manifest covers the network files too
     assert {"network/gateway_log.parquet", "network/keys.csv"} <= set(ds.manifest["files"])
 
-    decoded = tmp_path / "decoded.parquet"
-    dec = CliRunner().invoke(
-        main,
-        [
-            "decode",
-            str(out / "network" / "gateway_log.parquet"),
-            "--keys",
-            str(out / "network" / "keys.csv"),
-            "--out",
-            str(decoded),
-        ],
-    )
-    assert dec.exit_code == 0, dec.output
+    decoded = decode_network(out, tmp_path / "decoded.parquet")
     frames = pl.read_parquet(decoded)
     truth = pl.read_parquet(out / "network" / "transmissions.parquet")
     ok = frames.filter(pl.col("status") == "ok")
@@ -265,19 +262,7 @@ def test_radio_options_retransmit_and_the_log_still_decodes(tmp_path):
     delivered = truth.filter(pl.col("delivered"))
     assert delivered.filter(pl.col("attempt") > 0).height > 0  # recovered by a retry
 
-    decoded = tmp_path / "decoded.parquet"
-    dec = CliRunner().invoke(
-        main,
-        [
-            "decode",
-            str(out / "network" / "gateway_log.parquet"),
-            "--keys",
-            str(out / "network" / "keys.csv"),
-            "--out",
-            str(decoded),
-        ],
-    )
-    assert dec.exit_code == 0, dec.output
+    decoded = decode_network(out, tmp_path / "decoded.parquet")
     ok = pl.read_parquet(decoded).filter(pl.col("status") == "ok")
     got = set(zip(ok["dev_addr"].to_list(), ok["fcnt"].to_list(), strict=True))
     want = set(zip(delivered["dev_addr"].to_list(), delivered["fcnt"].to_list(), strict=True))
