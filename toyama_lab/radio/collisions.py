@@ -321,10 +321,14 @@ def receive_pairs(
 
     The same model as :func:`receive` (see the module notes), for the pairs given only:
     a gateway hears a transmission, and is disturbed by it, only through a listed pair.
-    Pairs are sorted by (gateway, start); per gateway, the pairs that overlap in time are
-    found with one ``searchsorted``, and interference is summed over those overlaps with
-    ``numpy.add.reduceat``. Cost and memory grow with the number of pairs and overlaps,
-    not with ``n_tx x n_gw``.
+    Only the pairs of transmissions that can meet others (:func:`contention_mask`) are
+    worked on. Transmissions that overlap in time and band are found once
+    (:func:`overlapping_pairs`), and each in-range pair of a victim is matched with the
+    interferer's pair at the same gateway through a (transmission x gateway) look-up;
+    interference is summed per victim and interfering SF with ``numpy.add.reduceat``.
+    Demodulator paths are settled in (gateway, start) order only around frames that start
+    while ``n_demodulators`` others are on air. Cost and memory grow with the number of
+    pairs and overlaps, not with ``n_tx x n_gw``.
 
     Parameters
     ----------
