@@ -210,7 +210,10 @@ def transmission_table(
     n = uplinks.height
     base = utc_base(start)
     gw_ids = pl.Series(gateway_ids, dtype=pl.String)
-    order = np.lexsort((pair_gw, pair_tx))
+    # by (transmission, gateway) on one integer key; the pairs come nearly in transmission
+    # order, which the stable sort (timsort) runs through quickly
+    pair_tx = np.asarray(pair_tx, dtype=np.int64)
+    order = np.argsort(pair_tx * len(gateway_ids) + pair_gw, kind="stable")
     heard = (
         pl.DataFrame({"tx": pair_tx[order] + int(tx_offset), "gw": gw_ids.gather(pair_gw[order])})
         .group_by("tx", maintain_order=True)
