@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from snapshots import file_snapshot
 
 from toyama_lab.cli import main
 from toyama_lab.datasets import build
@@ -231,15 +232,6 @@ QUAKE = ["--scenario", "earthquake", "--size", "tiny", "--start", "2025-11-12", 
 RADIO = ["--network", "--confirmed-share", "1", "--max-retransmissions", "3"]
 
 
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Bytes and modification time of every file under ``folder``."""
-    return {
-        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def network_params(folder: Path) -> dict:
     return json.loads((folder / "network" / "network.json").read_text())["params"]
 
@@ -297,8 +289,8 @@ def test_default_radio_options_give_the_same_files(tmp_path):
     result = run([*explicit, "--confirmed-share", "0", "--max-retransmissions", "0"])
     assert result.exit_code == 0, result.output
     assert "network: confirmed share" not in result.output
-    assert {k: b for k, (b, _) in snapshot(plain).items()} == {
-        k: b for k, (b, _) in snapshot(zeros).items()
+    assert {k: b for k, (b, _) in file_snapshot(plain).items()} == {
+        k: b for k, (b, _) in file_snapshot(zeros).items()
     }
     tx = "network/transmissions.parquet"
     assert (plain / tx).read_bytes() == (zeros / tx).read_bytes()
@@ -308,34 +300,34 @@ def test_default_radio_options_give_the_same_files(tmp_path):
 def test_kept_dataset_with_other_radio_settings_is_refused(tmp_path):
     out = tmp_path / "nw"
     assert run([*TINY, "--out", str(out), "--network", "--quiet"]).exit_code == 0
-    before = snapshot(out)
+    before = file_snapshot(out)
 
     other = run([*TINY, "--out", str(out), *RADIO])
     assert other.exit_code == 1, other.output
     assert "confirmed_share=0.0, max_retransmissions=0" in other.output  # recorded
     assert "confirmed_share=1.0, max_retransmissions=3" in other.output  # asked
     assert "--overwrite" in other.output
-    assert snapshot(out) == before
+    assert file_snapshot(out) == before
     assert leftovers(tmp_path) == ["nw"]
 
     same = run([*TINY, "--out", str(out), "--network", "--confirmed-share", "0"])
     assert same.exit_code == 0, same.output
     assert "already up to date" in same.output
-    assert snapshot(out) == before
+    assert file_snapshot(out) == before
 
     replaced = run([*TINY, "--out", str(out), *RADIO, "--overwrite", "--quiet"])
     assert replaced.exit_code == 0, replaced.output
     assert network_params(out)["max_retransmissions"] == 3
-    after = snapshot(out)
+    after = file_snapshot(out)
     kept = run([*TINY, "--out", str(out), *RADIO])
     assert kept.exit_code == 0, kept.output
     assert "already up to date" in kept.output
     assert "network: confirmed share 1, up to 3 retransmissions" in kept.output
-    assert snapshot(out) == after
+    assert file_snapshot(out) == after
     back = run([*TINY, "--out", str(out), "--network"])
     assert back.exit_code == 1
     assert "not the asked confirmed_share=0.0, max_retransmissions=0" in back.output
-    assert snapshot(out) == after
+    assert file_snapshot(out) == after
 
 
 def test_radio_options_on_a_kept_dataset_without_network(tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from snapshots import file_snapshot
 
 from toyama_lab import __version__
 from toyama_lab.datasets import (
@@ -389,15 +390,6 @@ def test_load_with_network_adds_it_to_a_cached_dataset(tmp_path):
     with_net.verify()
 
 
-def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Bytes and modification time of every file under ``folder``."""
-    return {
-        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def _recorded_radio(folder: Path) -> dict:
     params = json.loads((folder / "network" / "network.json").read_text())["params"]
     return {k: params.get(k) for k in ("confirmed_share", "max_retransmissions")}
@@ -412,13 +404,13 @@ def test_load_rebuilds_only_the_network_for_other_radio_settings(tmp_path):
     plain = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, progress=False)
     assert _recorded_radio(plain.path) == {"confirmed_share": None, "max_retransmissions": None}
     default_tx = (plain.path / "network" / "transmissions.parquet").read_bytes()
-    before = _files(plain.path)
+    before = file_snapshot(plain.path)
 
     with pytest.warns(UserWarning, match=r"rebuilding .*network.*confirmed_share=0\.0"):
         ds = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, radio=radio)
     assert ds.path == plain.path
     assert _recorded_radio(ds.path) == {"confirmed_share": 1.0, "max_retransmissions": 3}
-    after = _files(ds.path)
+    after = file_snapshot(ds.path)
     outside = {k for k in before if not k.startswith("network/") and k != "manifest.json"}
     assert outside and all(after[k] == before[k] for k in outside)  # bytes and mtime
     assert after["network/transmissions.parquet"] != before["network/transmissions.parquet"]
@@ -429,7 +421,7 @@ def test_load_rebuilds_only_the_network_for_other_radio_settings(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # same settings: kept, no warning
         again = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, radio=radio)
-    assert _files(again.path) == after
+    assert file_snapshot(again.path) == after
 
     with pytest.warns(UserWarning, match="not the asked confirmed_share=0.0"):
         load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True)

@@ -296,3 +296,19 @@ def test_expand_flattens_csr_slices():
     assert item.tolist() == [10, 11, 5, 6, 7]
     owner, item = expand(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert owner.size == item.size == 0
+
+
+def test_harmful_pairs_need_overlap_in_band_past_the_lock():
+    from toyama_lab.radio.collisions import harmful_pairs
+
+    t_sym = 2.0**7 / 125_000  # SF7
+    lock = 3 * t_sym  # 8 preamble symbols, lock on the last 5
+    start = [0.0, 0.05, 0.0, 0.0]
+    end = [0.2, 0.3, lock - 1e-6, 0.2]
+    freq = [F0, F0, F0, F0 + 200e3]
+    v, i = harmful_pairs(start, end, freq, 125_000, 7)
+    got = set(zip(v.tolist(), i.tolist(), strict=True))
+    # 0 and 1 spoil each other; 2 ends before 0's receiver locks, so it cannot harm 0,
+    # but 0 still runs past 2's lock and harms it; 1 starts after 2 ended; 3 is on
+    # another channel
+    assert got == {(0, 1), (1, 0), (2, 0)}

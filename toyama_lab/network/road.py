@@ -83,7 +83,7 @@ from toyama_lab.radio.collisions import (
     OUT_OF_RANGE,
     RECEIVED,
     contention_mask,
-    overlapping_pairs,
+    harmful_pairs,
     receive_pairs,
     sir_threshold_matrix,
 )
@@ -196,7 +196,6 @@ _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
 _SHADOW_TRK_STREAM = "net-shadow-trk"  # per-fix shadowing of the trackers
-_PREAMBLE, _LOCK_SYMBOLS = 8, 5  # the defaults of toyama_lab.radio.collisions.receive_pairs
 
 
 @dataclass(frozen=True)
@@ -644,14 +643,8 @@ def _hot_floor(hr, start, toa, freq, sf, sens, cfg) -> np.ndarray:
     cover it).
     """
     floor = sens[sf[hr] - 7].astype(np.float64)
-    s, e, f, k = start[hr], start[hr] + toa[hr], freq[hr], sf[hr] - 7
-    o_old, o_new = overlapping_pairs(s, e)
-    band = np.abs(f[o_old] - f[o_new]) < cfg.bw_hz
-    intf = np.concatenate([o_old[band], o_new[band]])
-    vic = np.concatenate([o_new[band], o_old[band]])
-    lock = s[vic] + (_PREAMBLE - _LOCK_SYMBOLS) * np.exp2(k[vic] + 7.0) / cfg.bw_hz
-    harm = e[intf] > lock
-    intf, vic = intf[harm], vic[harm]
+    k = sf[hr] - 7
+    vic, intf = harmful_pairs(start[hr], start[hr] + toa[hr], freq[hr], cfg.bw_hz, sf[hr])
     need = sens[k[vic]] - sir_threshold_matrix(cfg.co_sf_db)[k[vic], k[intf]] - 3.0
     np.minimum.at(floor, intf, need)
     return floor.astype(np.float32)
@@ -784,8 +777,8 @@ def simulate_air(
     # -- pairs within reach, split by contention (contention_mask): a frame that meets no
     # other frame is received exactly at the gateways where its power reaches the
     # sensitivity, so only its pairs down to sensitivity are drawn ("cold"); the frames
-    # that meet others ("hot") get every pair down to the cutoff and the full reception
-    # model. Fixed devices from their candidate lists, trackers per fix.
+    # that meet others ("hot") get their pairs down to a per-frame floor (_hot_floor) and
+    # the full reception model. Fixed devices from their candidate lists, trackers per fix.
     sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))
     rows = np.flatnonzero(sent)
     hot = np.zeros(n, dtype=bool)

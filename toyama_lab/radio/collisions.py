@@ -57,6 +57,7 @@ __all__ = [
     "RECEIVED",
     "Receptions",
     "contention_mask",
+    "harmful_pairs",
     "overlapping_pairs",
     "receive",
     "receive_pairs",
@@ -176,6 +177,54 @@ def overlapping_pairs(start_s, end_s):
     older = np.arange(int(counts.sum())) - np.repeat(first - lo, counts)
     keep = e[older] > s[newer]
     return order[older[keep]], order[newer[keep]]
+
+
+def harmful_pairs(start_s, end_s, freq_hz, bw_hz, sf, *, preamble=8, lock_symbols=5,
+                  overlaps=None):  # fmt: skip
+    """Transmission pairs in which one can spoil the other: ``(victim, interferer)``.
+
+    Both directions of every pair that overlaps in time (:func:`overlapping_pairs`) and in
+    band (``|f_v - f_i| < (bw_v + bw_i) / 2``), kept where the interferer is still on air
+    after the victim's receiver has locked, i.e. after the first ``preamble -
+    lock_symbols`` preamble symbols of the victim (Bor et al. [1]_).
+
+    Parameters
+    ----------
+    start_s, end_s, freq_hz : array_like, shape (n,)
+        Start and end [s], centre frequency [Hz].
+    bw_hz : array_like, shape (n,) or scalar
+        Bandwidth. [Hz]
+    sf : array_like of int, shape (n,)
+        Spreading factor 7..12.
+    preamble, lock_symbols : int
+        As in :func:`receive_pairs`.
+    overlaps : tuple of numpy.ndarray, optional
+        ``overlapping_pairs(start_s, end_s)`` when the caller has it already.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(victim, interferer)`` indices.
+
+    Examples
+    --------
+    >>> v, i = harmful_pairs([0.0, 0.001, 5.0], [0.1, 0.2, 5.1], 923.2e6, 125_000, 7)
+    >>> sorted(zip(v.tolist(), i.tolist()))
+    [(0, 1), (1, 0)]
+    """
+    start = np.asarray(start_s, dtype=np.float64)
+    n = start.size
+    end = np.broadcast_to(np.asarray(end_s, dtype=np.float64), (n,))
+    freq = np.broadcast_to(np.asarray(freq_hz, dtype=np.float64), (n,))
+    bw = np.broadcast_to(np.asarray(bw_hz, dtype=np.float64), (n,))
+    sf = np.broadcast_to(np.asarray(sf), (n,))
+    o_old, o_new = overlapping_pairs(start, end) if overlaps is None else overlaps
+    band = np.abs(freq[o_old] - freq[o_new]) < (bw[o_old] + bw[o_new]) / 2.0
+    vic = np.concatenate([o_old[band], o_new[band]])
+    intf = np.concatenate([o_new[band], o_old[band]])
+    lock = start[vic] + (preamble - lock_symbols) * np.exp2(sf[vic]) / bw[vic]
+    harm = end[intf] > lock
+    return vic[harm], intf[harm]
 
 
 def contention_mask(start_s, duration_s, freq_hz, bw_hz=125_000, *, n_demodulators=8):
@@ -457,11 +506,8 @@ def _contend(p_tx, p_gw, rssi, in_range, start, end, dur, freq, bw, sf_i, thr, p
     # interference: transmissions that overlap in time and band, in both directions
     # (victim, interferer), harmful when the interferer lasts past the victim's lock; then
     # every in-range pair of the victim meets the interferer's pair at the same gateway
-    band = np.abs(freq[o_old] - freq[o_new]) < (bw[o_old] + bw[o_new]) / 2.0
-    tv = np.concatenate([o_old[band], o_new[band]])
-    ti = np.concatenate([o_new[band], o_old[band]])
-    harmful = end[ti] > start[tv] + (preamble - lock_symbols) * np.exp2(sf_i[tv] + 7.0) / bw[tv]
-    tv, ti = tv[harmful], ti[harmful]
+    tv, ti = harmful_pairs(start, end, freq, bw, sf_i + 7, preamble=preamble,
+                           lock_symbols=lock_symbols, overlaps=(o_old, o_new))  # fmt: skip
     lost_co = np.zeros(m, dtype=bool)
     lost_inter = np.zeros(m, dtype=bool)
     vp = np.flatnonzero(in_range)
