@@ -60,8 +60,14 @@ OFFICE_TABLES: dict[str, list[Variable]] = {
         ),
     ],
     "applications": [
-        _str("app_id", "申請番号", "application id", "A and a running number within the day."),
+        _str(
+            "app_id",
+            "申請番号",
+            "application id",
+            "Procedure, day (YYYYMMDD) and a running number within the day.",
+        ),
         Variable("date", "date", "JST", "受付日", "day received", "Working day of receipt."),
+        _str("procedure", "手続", "procedure", "Key of applications.PROCEDURES."),
         _str("channel", "受付方法", "channel", "paper (窓口・郵送) or online (電子申請)."),
         _str("step", "処理工程", "processing step", "Key of applications.STEPS."),
         Variable(
