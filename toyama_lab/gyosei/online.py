@@ -66,7 +66,7 @@ def open_days_per_year(fiscal_year: int = 2025) -> int:
     Examples
     --------
     >>> open_days_per_year(2025)
-    243
+    242
     """
     import datetime as dt
 
