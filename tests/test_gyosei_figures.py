@@ -106,3 +106,20 @@ def test_cost_sentences_name_overload():
     mornings = pl.DataFrame({"n_late": [0, 1], "days": [8, 2]})
     lines = sentences.cost_sentences(t, mornings, "en")
     assert "overloaded" in lines[0] and "10 open days" in lines[1] and "2 mornings" in lines[1]
+
+
+def test_cost_sentences_speak_of_the_cover():
+    lam, win = np.full(6, 1.0), np.full(6, 12)
+    mornings = pl.DataFrame({"n_late": [0], "days": [5]})
+    covered = late_start_table(lam, win, cover=1)
+    line = sentences.cost_sentences(covered, mornings, "en", cover=1)[0]
+    assert "With 1 staff covering, 2 staff on pattern A" in line
+    assert "0 mornings" in sentences.cost_sentences(covered, mornings, "en", cover=1)[1]
+    all_covered = late_start_table(lam, win, cover=3)
+    assert "add no waiting" in sentences.cost_sentences(all_covered, mornings, "en", cover=3)[0]
+
+
+def test_step_sentences_name_the_step(apps):
+    hours = online.hours_by_step(apps)
+    assert "「受付・不備確認」" in sentences.step_sentences(hours, "ja")[1]
+    assert "reception and check" in sentences.step_sentences(hours, "en")[1]

@@ -12,6 +12,7 @@ import math
 import polars as pl
 
 from toyama_lab.gyosei.figures import reason_label
+from toyama_lab.synth.applications import STEPS
 from toyama_lab.viz.labels import check_lang
 
 __all__ = [
@@ -139,36 +140,60 @@ def kpi_sentences(kpi: pl.DataFrame, k: int, lang: str = "ja") -> list[str]:
     return out
 
 
-def cost_sentences(table: pl.DataFrame, mornings: pl.DataFrame, lang: str = "ja") -> list[str]:
-    """What late starts cost at the counter, and how often they happened in the log."""
+def cost_sentences(
+    table: pl.DataFrame, mornings: pl.DataFrame, lang: str = "ja", *, cover: int = 0
+) -> list[str]:
+    """What late starts cost at the counter, and how often they happened in the log.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        From :func:`toyama_lab.gyosei.counter_cost.late_start_table`.
+    mornings : polars.DataFrame
+        From :func:`toyama_lab.gyosei.counter_cost.mornings_by_late_count`.
+    lang : {"ja", "en"}
+    cover : int
+        The cover staff the table was made with (the sentence speaks of the smallest
+        number of late starters that the cover does not absorb).
+    """
     check_lang(lang)
     ja = lang == "ja"
-    one = table.filter(pl.col("n_late") == table["n_late"].min()).sort("slots")
-    first, last = one.row(0, named=True), one.row(-1, named=True)
-
-    def cost(r):
-        if math.isinf(r["added_wait_min"]):
-            return "過負荷 (行列が伸び続ける)" if ja else "overloaded (the line keeps growing)"
-        return (
-            f"{r['added_wait_min']:.0f} 人・分"
+    beyond = table.filter(pl.col("n_late") > cover)
+    out = []
+    if beyond.height == 0:
+        most = int(table["n_late"].max())
+        out.append(
+            f"{cover} 人が代わりに入れば、遅出が {most} 人までなら窓口の待ちは増えません。"
             if ja
-            else f"{r['added_wait_min']:.0f} citizen-minutes"
+            else f"With {cover} staff covering, up to {most} late starters add no waiting."
         )
+    else:
+        one = beyond.filter(pl.col("n_late") == beyond["n_late"].min()).sort("slots")
+        first, last = one.row(0, named=True), one.row(-1, named=True)
 
-    out = [
-        f"{first['n_late']} 人が遅出{first['pattern']} ({first['start']} 開始) なら追加の待ちは "
-        f"{cost(first)}、遅出{last['pattern']} ({last['start']}) なら {cost(last)} です。"
-        if ja
-        else f"{first['n_late']} staff on pattern {first['pattern']} (from {first['start']}) add "
-        f"{cost(first)}; on pattern {last['pattern']} (from {last['start']}) {cost(last)}."
-    ]
+        def cost(r):
+            if math.isinf(r["added_wait_min"]):
+                return "過負荷 (行列が伸び続ける)" if ja else "overloaded (the line keeps growing)"
+            v = r["added_wait_min"]
+            return f"{v:.0f} 人・分" if ja else f"{v:.0f} citizen-minutes"
+
+        n = first["n_late"]
+        out.append(
+            f"代わりに入る職員 {cover} 人で、{n} 人が遅出{first['pattern']} "
+            f"({first['start']} 開始) なら追加の待ちは {cost(first)}、"
+            f"遅出{last['pattern']} ({last['start']}) なら {cost(last)} です。"
+            if ja
+            else f"With {cover} staff covering, {n} staff on pattern {first['pattern']} (from "
+            f"{first['start']}) add {cost(first)}; on pattern {last['pattern']} (from "
+            f"{last['start']}) {cost(last)}."
+        )
     days = int(mornings["days"].sum())
     late_days = int(mornings.filter(pl.col("n_late") > 0)["days"].sum())
     out.append(
         f"この期間の開庁日 {days} 日のうち、窓口の職員が遅出をした朝は {late_days} 日でした。"
         if ja
-        else f"Of {days} open days in this period, counter staff started late on "
-        f"{late_days} mornings."
+        else f"Of {days} open days in this period, counter staff started late on {late_days} "
+        f"morning{'' if late_days == 1 else 's'}."
     )
     return out
 
@@ -255,15 +280,16 @@ def step_sentences(hours: pl.DataFrame, lang: str = "ja") -> list[str]:
     paper = hours.filter(pl.col("channel") == "paper")
     by_step = paper.group_by("step").agg(pl.col("hours").sum()).sort("hours", descending=True)
     top = by_step.row(0, named=True) if by_step.height else {"step": "-", "hours": 0.0}
+    step = STEPS.get(top["step"], (top["step"], top["step"]))[0 if ja else 1]
     return [
         f"作業時間 {total:,.0f} 時間のうち、自動化できる工程 (入力・通知) は {auto:,.0f} 時間 "
         f"({auto / total:.0%}) です。"
         if ja
         else f"Of {total:,.0f} staff hours, {auto:,.0f} ({auto / total:.0%}) are on automatable "
         "steps (data entry, notices).",
-        f"紙の申請で最も時間がかかる工程は「{top['step']}」で {top['hours']:,.0f} 時間です。"
+        f"紙の申請で最も時間がかかる工程は「{step}」で {top['hours']:,.0f} 時間です。"
         if ja
-        else f"On paper, the step that takes longest is '{top['step']}': {top['hours']:,.0f} h.",
+        else f"On paper, the step that takes longest is {step}: {top['hours']:,.0f} h.",
     ]
 
 
