@@ -16,7 +16,7 @@ processing steps); this package analyses it as pure functions on polars/numpy:
 Notes
 -----
 Facts about Toyama Prefecture used by the workbooks (source: 台東区議会 企画総務委員会
-「令和５年度 行政視察報告」, visit to 富山県 on 2023-11-07, seed document 002): the
+「令和５年度 行政視察報告」, study visit of 2023-11-06 to 11-08, seed document 002): the
 work-interval trial (勤務間インターバル試行制度) started in June 2023 and aims at 11 hours
 of rest for staff of 08:30-17:15 whose previous day ended at 21:30 or later, through
 late-start patterns 遅出A-F, with no overtime on a late-start day; RPA is used e.g. to

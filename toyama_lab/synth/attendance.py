@@ -20,8 +20,8 @@ never a name, and says nothing about the department or the order of hiring.
 Notes
 -----
 Facts from the source (富山県 勤務間インターバル試行制度, started June 2023, as reported
-in 台東区議会 企画総務委員会「令和５年度 行政視察報告」, visit of 2023-11-07; seed document
-002 of this project):
+in 台東区議会 企画総務委員会「令和５年度 行政視察報告」, study visit of 2023-11-06 to
+11-08; seed document 002 of this project):
 
 * target staff work 08:30-17:15 (:data:`STANDARD_START_MIN`, :data:`STANDARD_END_MIN`);
 * the rule applies when the previous day's work ended at 21:30 or later

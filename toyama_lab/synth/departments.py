@@ -16,9 +16,10 @@ Busy seasons and their sources (the shapes and heights are synthetic):
   assessments (査定) fall in December-February; modelled as a bell centred on
   January 20 (sigma 18 days).
 * **Council sessions (定例会)**: 富山市議会 holds its regular sessions in March, June,
-  September and December (富山市議会 会議の日程; the number of sessions is set by
-  ordinance under 地方自治法 第102条); answers to council questions keep the general
-  affairs office late; bells on March 1, June 10, September 10, December 5 (sigma 7 d).
+  September and December (富山市議会, 会議の日程; not re-checked in this session; the
+  number of sessions is set by ordinance under 地方自治法 第102条); answers to council
+  questions keep the general affairs office late; bells on March 1, June 10, September 10
+  and December 5 (sigma 7 d).
 * **Tax filing (確定申告)**: February 16 - March 15 (国税庁, 確定申告期間); municipal
   tax offices receive resident-tax returns in the same weeks; bell on March 1 (sigma 12 d).
 * **Moving season (引っ越しシーズン)**: moves peak in March and April (総務省統計局
