@@ -53,6 +53,7 @@ def with_solutions(path: Path, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["defaults", "sidecar"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_solutions_run_and_assert(path, which, tmp_path):
@@ -88,6 +89,7 @@ def _texts(nb):
                 yield data["text/markdown"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_english_outputs_have_no_japanese(path, tmp_path):
     out = run_workbook(path, {"lang": "en", "size": "tiny"}, tmp_path, timeout=CELL_TIMEOUT)
