@@ -9,6 +9,11 @@ open day of a period. A slot with at least as many arrivals as its windows can s
 no stationary queue (the line grows until lunch): it is reported as *overloaded*, with
 an infinite wait, rather than given a number.
 
+Assumptions (synthetic, stated in the workbook): every member of the counter department
+who starts late would otherwise staff one window of the main city hall's counter
+(``ctr-0001``), and a window stays closed until its member of staff starts, unless one of
+``cover`` colleagues steps in.
+
 References
 ----------
 Green, L. & Kolesar, P. (1991) "The pointwise stationary approximation for queues with
