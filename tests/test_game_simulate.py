@@ -67,3 +67,12 @@ def test_sweep_and_variant():
     assert (coop["n_winners"] == 4 * coop["won"].cast(pl.Int8)).all()
     assert (comp["n_winners"] <= comp["goals_met"]).all()
     assert not comp["n_winners"].equals(coop["n_winners"])
+
+
+@pytest.mark.parametrize("bot", ["planner", "own_goal"])
+def test_a_game_does_not_depend_on_its_batch(bot):
+    batch = game.simulate(30, bots=bot, seed=2)
+    for g in (0, 29):
+        one = game.play(game.new_games(4, 1, seed=2, first_game=g), bot)
+        row = batch.row(g, named=True)
+        assert [row[m] for m in one.table.rules.meters] == one.meters[0].tolist()

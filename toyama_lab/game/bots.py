@@ -41,10 +41,14 @@ def _uniform(state: State, stream: str) -> np.ndarray:
     return rnd.uniform(state.seed, stream, state.game, state.turn)
 
 
-def _best(score: np.ndarray, mask: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Argmax of ``score`` over legal moves, ties broken by a per-game rotation of ``u``."""
-    m = score.shape[-1]
-    jitter = (u[:, None] + _GOLDEN * np.arange(1, m + 1)[None, :]) % 1.0
+def _best(score: np.ndarray, mask: np.ndarray, u: np.ndarray, cols=None) -> np.ndarray:
+    """Argmax of ``score`` over legal moves, ties broken by a per-game rotation of ``u``.
+
+    ``cols`` are the move numbers of the columns (default all): the tie-break depends on
+    the move number only, never on which other games share the batch.
+    """
+    cols = np.arange(score.shape[-1]) if cols is None else cols
+    jitter = (u[:, None] + _GOLDEN * (cols + 1)[None, :]) % 1.0
     s = np.where(mask, score + 1e-3 * jitter, -np.inf)
     return s.argmax(axis=1)
 
@@ -175,7 +179,7 @@ class PlannerBot(Bot):
             harm = -np.minimum(ev, 0).sum(axis=1)
             j = int(np.flatnonzero(cols == PREPARE)[0])
             value[:, j] += harm * self.deficit * 0.5
-        best = _best(value, mask[:, cols], _uniform(state, "bot-planner"))
+        best = _best(value, mask[:, cols], _uniform(state, "bot-planner"), cols)
         return cols[best]
 
 
