@@ -69,7 +69,7 @@ HOT_SUMMER_DAYS = 40
 #: The function and the workbook behind each measure (printed on the cards).
 SOURCES: dict[str, tuple[str, str]] = {
     "river_evac": ("toyama_lab.synth.hazards.river", "workbooks/disaster/01-rain-and-river.ipynb"),
-    "heat_days": ("toyama_lab.synth.weather.temperature", "workbooks/00-getting-started.ipynb"),
+    "heat_days": ("toyama_lab.synth.weather.temperature", "workbooks/game/00-play.ipynb"),
     "festival_lift": (
         "toyama_lab.synth.calendar.event_days",
         "workbooks/mobility/01-pedestrian-kpi.ipynb",
