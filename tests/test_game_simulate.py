@@ -76,3 +76,12 @@ def test_a_game_does_not_depend_on_its_batch(bot):
         one = game.play(game.new_games(4, 1, seed=2, first_game=g), bot)
         row = batch.row(g, named=True)
         assert [row[m] for m in one.table.rules.meters] == one.meters[0].tolist()
+
+
+@pytest.mark.slow
+def test_monte_carlo_planner_plans_better_and_is_deterministic():
+    mc = game.simulate(40, bots="planner:mc", seed=0)
+    assert mc["won"].mean() > game.simulate(40, seed=0)["won"].mean()
+    one = game.play(game.new_games(4, 1, seed=0, first_game=39), "planner:mc")
+    row = mc.row(39, named=True)
+    assert [row[m] for m in one.table.rules.meters] == one.meters[0].tolist()

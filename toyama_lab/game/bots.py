@@ -13,11 +13,19 @@ Bots by name (:func:`make_bot`): ``"random"``, ``"greedy:<meter>"`` (e.g.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from toyama_lab.game.engine import PASS, PREPARE, State, current_seat
+from toyama_lab.game.engine import (
+    PASS,
+    PREPARE,
+    State,
+    apply_batch,
+    current_seat,
+    draw_events,
+    legal_mask,
+)
 from toyama_lab.synth import random as rnd
 
 __all__ = [
@@ -27,12 +35,13 @@ __all__ = [
     "OwnGoalBot",
     "PlannerBot",
     "RandomBot",
+    "RolloutBot",
     "make_bot",
 ]
 
 #: Bot names accepted by :func:`make_bot` (``greedy:`` takes a meter name).
 BOT_NAMES = ("random", "greedy:economy", "greedy:society", "greedy:environment",
-             "greedy:population", "own_goal", "planner")  # fmt: skip
+             "greedy:population", "own_goal", "planner", "planner:mc")  # fmt: skip
 _GOLDEN = 0.6180339887498949
 
 
@@ -149,7 +158,15 @@ class PlannerBot(Bot):
         shield_save = float((p * t.event_hazard * (harm < 0).sum(axis=1)).sum())
         return per_meter, shield_save
 
-    def choose(self, state, mask):
+    def values(self, state: State, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The move numbers that are legal in some game, and each game's value of each.
+
+        Returns
+        -------
+        cols : numpy.ndarray of int, (k,)
+        value : numpy.ndarray of float, (n, k)
+            The planner's value of playing ``cols[j]`` (illegal moves included; mask them).
+        """
         t = state.table
         r = t.rules
         rounds_left = r.rounds - state.round  # including this one
@@ -179,8 +196,64 @@ class PlannerBot(Bot):
             harm = -np.minimum(ev, 0).sum(axis=1)
             j = int(np.flatnonzero(cols == PREPARE)[0])
             value[:, j] += harm * self.deficit * 0.5
+        return cols, value
+
+    def choose(self, state, mask):
+        cols, value = self.values(state, mask)
         best = _best(value, mask[:, cols], _uniform(state, "bot-planner"), cols)
         return cols[best]
+
+
+#: Game indices of rollout copies start here, far from any real game's index, so a
+#: rollout samples its own future events instead of peeking at the real deck.
+ROLLOUT_GAME_OFFSET = 1 << 40
+
+
+@dataclass(frozen=True, repr=False)
+class RolloutBot(Bot):
+    """A cooperative planner with Monte Carlo rollouts (flat Monte Carlo over a short list).
+
+    The :class:`PlannerBot` names its ``candidates`` best moves; each is played in
+    ``rollouts`` copies of the game whose future events (and this round's event, unless the
+    sensor network shows it) are drawn afresh, and every copy is played to the end by
+    planners in every seat. The move whose copies win most often is chosen (ties go to the
+    planner's order). All copies of all games step together on whole arrays.
+    """
+
+    candidates: int = 3
+    rollouts: int = 8
+
+    @property
+    def name(self):
+        return "planner:mc"
+
+    def choose(self, state, mask):
+        base = PlannerBot()
+        cols, value = base.values(state, mask)
+        value = np.where(mask[:, cols], value, -np.inf)
+        k = min(self.candidates, cols.size)
+        order = np.argsort(-value, axis=1, kind="stable")[:, :k]  # (n, k) into cols
+        first = cols[order]  # (n, k) move numbers
+        first = np.where(np.isfinite(np.take_along_axis(value, order, axis=1)), first, -1)
+        n, r = state.n, self.rollouts
+        rows = np.repeat(np.arange(n), k * r)
+        copies = state.take(rows)
+        fake = ROLLOUT_GAME_OFFSET + (state.game[rows] * (k * r) + np.tile(np.arange(k * r), n))
+        event = np.where(copies.reveal, copies.event,
+                         draw_events(state.seed, fake, state.round, state.table))  # fmt: skip
+        copies = replace(copies, game=fake, event=event)
+        moves = np.repeat(first, r, axis=1).reshape(-1)
+        legal = legal_mask(copies)
+        moves = np.where(moves >= 0, moves, 0)  # a missing candidate passes (pass is legal)
+        copies = apply_batch(copies, moves, mask=legal)
+        while not copies.over.all():
+            m = legal_mask(copies)
+            copies = apply_batch(copies, base.choose(copies, m), mask=m)
+        wins = copies.won.reshape(n, k, r).mean(axis=2)
+        wins = np.where(first >= 0, wins, -1.0)
+        pick = np.argmax(wins, axis=1)  # first best: the planner's order breaks ties
+        best = first[np.arange(n), pick]
+        return np.where(best >= 0, best, PASS)  # games already over: any number is ignored
 
 
 def make_bot(name: str | Bot) -> Bot:
@@ -199,6 +272,8 @@ def make_bot(name: str | Bot) -> Bot:
         return OwnGoalBot()
     if name == "planner":
         return PlannerBot()
+    if name == "planner:mc":
+        return RolloutBot()
     if isinstance(name, str) and name.startswith("greedy:"):
         meter = name.split(":", 1)[1]
         if meter in ("economy", "society", "environment", "population"):

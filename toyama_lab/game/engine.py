@@ -49,6 +49,7 @@ __all__ = [
     "apply_batch",
     "current_seat",
     "default_rules",
+    "draw_events",
     "goals_met",
     "legal_mask",
     "legal_moves",
@@ -300,7 +301,8 @@ class State:
         )
 
 
-def _draw_events(seed: int, game: np.ndarray, rnd_round: int, table: Table) -> np.ndarray:
+def draw_events(seed: int, game: np.ndarray, rnd_round: int, table: Table) -> np.ndarray:
+    """The event card of round ``rnd_round`` for each game index (counter-based draw)."""
     u = rnd.uniform(seed, "game-event", game, rnd_round)
     return np.searchsorted(table.event_cdf, u, side="right").clip(0, table.event_cdf.size - 1)
 
@@ -345,7 +347,7 @@ def new_games(players: int = 4, n: int = 1, *, seed: int = 0, rules: Rules | Non
         shield=np.zeros(n, dtype=_I),
         reveal=np.zeros(n, dtype=bool),
         prepared=np.zeros(n, dtype=bool),
-        event=_draw_events(int(seed), game, 0, t),
+        event=draw_events(int(seed), game, 0, t),
         over=np.zeros(n, dtype=bool),
         won=np.zeros(n, dtype=bool),
         turns=np.zeros(n, dtype=np.int32),
@@ -550,7 +552,7 @@ def _end_round(state: State) -> State:
         over=over,
         won=won,
         prepared=np.zeros_like(state.prepared),
-        event=_draw_events(state.seed, state.game, rnd_next, t),
+        event=draw_events(state.seed, state.game, rnd_next, t),
     )
 
 
