@@ -51,6 +51,10 @@ def test_print_command_writes_every_card(tmp_path, lang):
     assert fonts and all(embedded for _, embedded in fonts)
     assert any("CJK" in name for name, _ in fonts)
     assert "<svg" in html and 'class="mark' in html  # the board's map and the crop marks
+    if lang == "en":  # same rules, same bytes (no dates or random ids in the PDF)
+        again = tmp_path / "again"
+        CliRunner().invoke(main, ["game", "print", "--out", str(again), "--lang", lang])
+        assert (again / pdf.name).read_bytes() == pdf.read_bytes()
 
 
 def test_render_html_and_board():
