@@ -173,7 +173,8 @@ def simulate(
     rules = rules or default_rules()
     if variant is not None:
         rules = rules.variant(variant)
-    seats = _bots(bots, rules.seats(players) and players)
+    rules.seats(players)  # raises a clear ValueError for a player count the rules do not allow
+    seats = _bots(bots, players)
     parts = []
     starts = range(0, int(n_games), BATCH)
     for first in tqdm(starts, disable=not progress, desc="games", unit="batch"):
