@@ -85,3 +85,20 @@ def test_monte_carlo_planner_plans_better_and_is_deterministic():
     one = game.play(game.new_games(4, 1, seed=0, first_game=39), "planner:mc")
     row = mc.row(39, named=True)
     assert [row[m] for m in one.table.rules.meters] == one.meters[0].tolist()
+
+
+def test_workbook_exercise_claims():
+    """The solutions of the game workbooks' exercises assert what the workbooks claim."""
+    r = game.default_rules()
+    # 00-play, exercise 1: random tables collapse in some games
+    assert game.simulate(200, bots="random", seed=0)["collapsed"].any()
+    # 00-play, exercise 2: without preparing the planner wins less often (or as often)
+    base = game.simulate(1000, seed=0)["won"].mean()
+    assert game.simulate(1000, seed=0, rules=r.with_values(harm_factor=1.0))["won"].mean() <= base
+    # 01-balance, exercise 1: a smaller target shift for five players makes winning easier
+    five = game.simulate(1000, players=5, seed=0)["won"].mean()
+    easier = r.with_values(target_shift={5: 1})
+    assert game.simulate(1000, players=5, seed=0, rules=easier)["won"].mean() > five
+    # 01-balance, exercise 2: open_data needs the sensor network and two data
+    assert r.card("open_data").requires_cards == ("sensor_network",)
+    assert r.card("open_data").cost["data"] == 2
