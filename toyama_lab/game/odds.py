@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from toyama_lab._atomic import write_atomic
 from toyama_lab.city import build_city
@@ -118,7 +119,9 @@ def river_evac(seed: int = 0, first_year: int = FIRST_YEAR, n_years: int = N_YEA
     scen = get_scenario("normal-week")  # ordinary weather: no scripted storm band
     reached_years = set()
     hours = 0
-    for year in range(first_year, first_year + n_years):  # one year per block (memory)
+    years = range(first_year, first_year + n_years)
+    bar = tqdm(years, desc="river gauges, synthetic years", unit="year", leave=False, disable=None)
+    for year in bar:  # one year per block (memory); about a second each
         minutes, _ = _year_hours(year, 1)
         alert = hazards.river(gauges, minutes, seed=seed, scenario=scen)["alert"]
         n = int((alert >= 2).sum())
