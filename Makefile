@@ -48,6 +48,7 @@ lock:
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/decode.py
+	$(BIN)/python bench/game.py
 
 clean-data:
 	rm -rf data/synthetic/*/
