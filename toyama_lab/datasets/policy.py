@@ -41,6 +41,7 @@ from toyama_lab.datasets.store import (
     read_manifest,
     remove_stale,
     replace_refusal,
+    subfolder_stage,
 )
 
 __all__ = ["Outcome", "Verdict", "ensure_dataset", "inspect_folder"]
@@ -197,8 +198,7 @@ def ensure_dataset(
 
     with folder_lock(path) as final:
         remove_stale(final)
-        if final.is_dir():
-            remove_stale(final / "network")
+        remove_stale(subfolder_stage(final / "network"))
         v = inspect_folder(final, params, network=network, radio=radio)
         build = {"network": network, "radio": radio, **build_options}
         if v.state == "absent":
@@ -232,10 +232,9 @@ def ensure_dataset(
                 "pass --overwrite to generate the whole folder again with the asked "
                 "settings, or choose another --out folder."
             )
-        warnings.warn(
-            f"rebuilding {str(final / 'network')!r} with the asked radio settings: "
-            f"{v.network_reason}",
-            stacklevel=3,
-        )
+        if on_stale == "rebuild":
+            warnings.warn(
+                f"rebuilding {str(final / 'network')!r}: {v.network_reason}", stacklevel=3
+            )
         add_network(final, overwrite=True, config=radio)
         return Outcome(final, "network-rebuilt")

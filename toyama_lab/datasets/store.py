@@ -65,6 +65,7 @@ __all__ = [
     "replace_files",
     "replace_refusal",
     "sha256_file",
+    "subfolder_stage",
     "write_json",
     "write_manifest",
     "write_parquet",
@@ -88,6 +89,10 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "row_group_size": 1_048_576,
     "use_pyarrow": False,
 }
+
+#: Subfolders added to a finished dataset folder (``network/``): :func:`quick_check`
+#: also reports them when the manifest does not list them.
+ADDED_SUBFOLDERS = ("network",)
 
 _HASH_BLOCK = 1 << 20  # bytes read at a time when hashing
 _writes = 0  # writes done by this process (the crash test hook counts them)
@@ -271,8 +276,23 @@ def folder_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
                     folder.rmdir()
 
 
+def subfolder_stage(out: str | os.PathLike[str]) -> Path:
+    """Where temporary folders of a subfolder ``DIR/SUB`` go: ``DIR.SUB.tmp-...`` beside ``DIR``.
+
+    So ``DIR`` never holds a half-built or replaced subfolder (nothing its manifest does
+    not list), while the final rename stays within one file system.
+    """
+    out = Path(out).expanduser().absolute()
+    return out.parent.with_name(f"{out.parent.name}.{out.name}")
+
+
 @contextlib.contextmanager
-def atomic_folder(out: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_folder(
+    out: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    stage: str | os.PathLike[str] | None = None,
+) -> Iterator[Path]:
     """Build a folder in a temporary sibling and move it into place at the end.
 
     Parameters
@@ -284,6 +304,9 @@ def atomic_folder(out: str | os.PathLike[str], *, overwrite: bool = False) -> It
         both before the work starts and again at the final rename (another process
         may have finished the same folder in the meantime). Whether ``out`` may be
         replaced at all is the caller's decision (``toyama_lab.datasets.policy``).
+    stage : path-like, optional
+        Name the temporary folders ``<stage>.tmp-...`` and ``<stage>.old-...`` (on the same
+        file system as ``out``); default ``out``. See :func:`subfolder_stage`.
 
     Yields
     ------
@@ -318,12 +341,13 @@ def atomic_folder(out: str | os.PathLike[str], *, overwrite: bool = False) -> It
         created.append(probe)
         probe = probe.parent
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _owned_name(out, "tmp")
+    stage = out if stage is None else Path(stage)
+    tmp = _owned_name(stage, "tmp")
     tmp.mkdir()
     note_write()
     try:
         yield tmp
-        _move_into_place(tmp, out, overwrite=overwrite)
+        _move_into_place(tmp, out, overwrite=overwrite, stage=stage)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:  # innermost first; only removed if still empty
@@ -332,7 +356,7 @@ def atomic_folder(out: str | os.PathLike[str], *, overwrite: bool = False) -> It
         raise
 
 
-def _move_into_place(tmp: Path, out: Path, *, overwrite: bool) -> None:
+def _move_into_place(tmp: Path, out: Path, *, overwrite: bool, stage: Path) -> None:
     """Rename ``tmp`` to ``out``; with ``overwrite`` swap out an existing folder."""
     if not out.exists():
         try:
@@ -347,7 +371,7 @@ def _move_into_place(tmp: Path, out: Path, *, overwrite: bool) -> None:
             f"output folder {str(out)!r} was created by someone else while this one was "
             "being built; pass --overwrite to replace it, or choose another --out folder."
         )
-    old = _owned_name(out, "old")
+    old = _owned_name(stage, "old")
     os.rename(out, old)
     note_write()
     try:
@@ -562,8 +586,9 @@ def quick_check(root: str | os.PathLike[str], manifest: dict[str, Any]) -> list[
 
     Every listed file must exist with its listed size (one ``stat`` each); every listed
     ``.json`` file (Zarr metadata, ``network/network.json``: small) must also have its
-    listed SHA-256. Data chunks are not read: :func:`file_table` (``Dataset.verify``)
-    hashes every byte.
+    listed SHA-256; and a subfolder the store adds later (``network/``) must not be there
+    unlisted. Data chunks are not read: :func:`file_table` (``Dataset.verify``) hashes
+    every byte.
 
     Returns
     -------
@@ -584,6 +609,10 @@ def quick_check(root: str | os.PathLike[str], manifest: dict[str, Any]) -> list[
             problems.append(f"resized: {name}")
         elif name.endswith(".json") and sha256_file(path) != entry["sha256"]:
             problems.append(f"changed: {name}")
+    for sub in ADDED_SUBFOLDERS:
+        listed = any(name.startswith(f"{sub}/") for name in manifest["files"])
+        if not listed and (root / sub).is_dir():
+            problems.append(f"unlisted: {sub}/")
     return problems
 
 

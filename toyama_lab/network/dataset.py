@@ -151,12 +151,12 @@ def add_network(
 
     Order of the writes, so that a crash at any point leaves nothing that
     ``toyama_lab.datasets.load`` accepts as up to date: the subfolder is built in
-    ``network.tmp-...``; the manifest is rewritten (atomically) with its entries under
-    ``network/`` replaced by the new files' (no other file is hashed); only then is the
-    subfolder renamed into place. Between the two steps the manifest lists files that are
-    missing or differ (``network.json`` is compared by SHA-256 on every open), so the
-    folder reads as damaged until the network is built again. If the rename fails, the
-    old manifest is put back.
+    ``DIR.network.tmp-...`` beside the dataset folder ``DIR``; the manifest is rewritten
+    (atomically) with its entries under ``network/`` replaced by the new files' (no other
+    file is hashed); only then is the subfolder renamed into place. Between the two steps
+    the manifest lists files that are missing or differ (``network.json`` is compared by
+    SHA-256 on every open), so the folder reads as damaged until the network is built
+    again. If the rename fails, the old manifest is put back.
 
     Parameters
     ----------

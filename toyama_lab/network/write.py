@@ -21,9 +21,10 @@ is the very file :func:`write_network` writes; a larger one is always assembled 
 same canonical parts (``write_network`` writes such a table in one go, with a different
 but equally valid row-group layout).
 
-The subfolder is built as ``network.tmp-XXXX`` beside it and renamed into place, so a
-crash never leaves half a folder; an existing ``network/`` is replaced only with
-``overwrite=True``.
+The subfolder is built as ``DIR.network.tmp-...`` beside the dataset folder ``DIR``
+(:func:`toyama_lab.datasets.store.subfolder_stage`) and renamed into place, so a crash
+never leaves half a folder, nor anything unlisted inside ``DIR``; an existing
+``network/`` is replaced only with ``overwrite=True``.
 """
 
 from __future__ import annotations
@@ -193,13 +194,13 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
-    from toyama_lab.datasets.store import atomic_folder, write_parquet, write_text
+    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
     from toyama_lab.network.log import TRANSMISSION_SCHEMA
     from toyama_lab.network.road import LOSS_REASONS
 
     final = _network_folder(out_dir)
-    with atomic_folder(final, overwrite=overwrite) as tmp:
+    with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         log = _StagedTable(tmp, "gateway_log")
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
@@ -248,10 +249,10 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     FileNotFoundError
         If ``out_dir`` is not an existing folder.
     """
-    from toyama_lab.datasets.store import atomic_folder, write_parquet, write_text
+    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     final = _network_folder(out_dir)
-    with atomic_folder(final, overwrite=overwrite) as tmp:
+    with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
         write_parquet(result.gateway_log, tmp / FILES["gateway_log"])
