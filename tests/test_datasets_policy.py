@@ -252,6 +252,19 @@ def test_the_same_dataset_is_kept_without_a_write(root, monkeypatch):
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before
 
 
+def test_an_up_to_date_folder_is_used_without_the_lock(root, monkeypatch):
+    """A read-only data root (a shared class folder) still loads: no lock file is needed."""
+
+    def no_lock(path):
+        raise AssertionError("took the lock for an up-to-date folder")
+
+    monkeypatch.setattr("toyama_lab.datasets.policy.folder_lock", no_lock)
+    assert cached(root, network=True).path == root / NAME
+    (root / f"{NAME}.tmp-{store._host_tag()}-{_dead_pid()}-0a1b2c3d").mkdir()
+    with pytest.raises(AssertionError, match="took the lock"):  # to remove what was left
+        cached(root)
+
+
 def test_other_parameters_rebuild_in_load_and_refuse_on_the_command_line(root):
     folder = root / NAME
     other = resolve_params("normal-week", "tiny", 5, START, 1)

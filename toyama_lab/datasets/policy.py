@@ -4,7 +4,8 @@
 :func:`ensure_dataset` acts on it, holding the folder's lock
 (:func:`~toyama_lab.datasets.store.folder_lock`) from the look to the last write, so
 concurrent callers asking for the same dataset build it once: the others wait, then
-find it up to date.
+find it up to date. A folder already up to date (and no stale temporary folder beside
+it) is returned without taking the lock, so read-only data roots work.
 
 =====================  ===============================  ==================================
 what ``DIR`` is         ``load`` (``on_stale="rebuild"``)  CLI (``on_stale="refuse"``)
@@ -37,11 +38,11 @@ from toyama_lab.datasets.store import (
     DatasetError,
     OutputExistsError,
     folder_lock,
+    has_stale,
     quick_check,
     read_manifest,
     remove_stale,
     replace_refusal,
-    subfolder_stage,
 )
 
 __all__ = ["Outcome", "Verdict", "ensure_dataset", "inspect_folder"]
@@ -196,9 +197,14 @@ def ensure_dataset(
     """
     from toyama_lab.datasets.build import build_folder
 
+    if not overwrite and not has_stale(path):
+        # An up-to-date folder is used without the lock (publication is atomic), so a
+        # read-only data root (a shared class folder) still loads.
+        v = inspect_folder(path, params, network=network, radio=radio)
+        if v.state == "current" and (not network or v.network == "current"):
+            return Outcome(Path(path).expanduser().absolute(), "kept")
     with folder_lock(path) as final:
         remove_stale(final)
-        remove_stale(subfolder_stage(final / "network"))
         v = inspect_folder(final, params, network=network, radio=radio)
         build = {"network": network, "radio": radio, **build_options}
         if v.state == "absent":

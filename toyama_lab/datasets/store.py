@@ -57,6 +57,7 @@ __all__ = [
     "describe_contents",
     "file_table",
     "folder_lock",
+    "has_stale",
     "lock_path",
     "note_write",
     "quick_check",
@@ -200,11 +201,30 @@ def _stale(path: Path) -> bool:
     return pid != os.getpid() and not _pid_alive(pid)
 
 
+def _leftovers(out: Path) -> Iterator[Path]:
+    """Temporary and replaced folders of ``out`` and of its ``network/`` that are stale."""
+    stages = (out, subfolder_stage(out / "network"))
+    for stage in stages:
+        if not stage.parent.is_dir():
+            continue
+        for role in ("tmp", "old"):
+            for path in stage.parent.glob(glob.escape(stage.name) + f".{role}-*"):
+                if path.is_dir() and _stale(path):
+                    yield path
+
+
+def has_stale(out: str | os.PathLike[str]) -> bool:
+    """Whether a killed run left temporary folders of ``out`` (see :func:`remove_stale`)."""
+    out = Path(out).expanduser().absolute()
+    return next(_leftovers(out), None) is not None
+
+
 def remove_stale(out: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporary folders of ``out`` left by processes that are gone.
+    """Remove the temporary folders of ``out`` (and its ``network/``) left by processes now gone.
 
     A ``SIGKILL`` or a power cut leaves ``<out>.tmp-<host>-<pid>-<random>`` (a build
-    that never finished) or ``<out>.old-...`` (a replaced folder not yet deleted). Those
+    that never finished), ``<out>.old-...`` (a replaced folder not yet deleted), or the
+    same of ``<out>.network`` (see :func:`subfolder_stage`). Those
     of this host whose process no longer runs are removed; those of another host (a
     shared drive) or of a running process are left alone. Call it holding
     :func:`folder_lock` of ``out``.
@@ -214,16 +234,11 @@ def remove_stale(out: str | os.PathLike[str]) -> list[Path]:
     list of pathlib.Path
         The folders removed.
     """
-    out = Path(out)
-    if not out.parent.is_dir():
-        return []
-    gone = []
-    for role in ("tmp", "old"):
-        for path in out.parent.glob(glob.escape(out.name) + f".{role}-*"):
-            if path.is_dir() and _stale(path):
-                shutil.rmtree(path, ignore_errors=True)
-                note_write()
-                gone.append(path)
+    out = Path(out).expanduser().absolute()
+    gone = list(_leftovers(out))
+    for path in gone:
+        shutil.rmtree(path, ignore_errors=True)
+        note_write()
     return gone
 
 
