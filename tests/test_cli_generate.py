@@ -152,12 +152,15 @@ def test_overwrite_of_the_current_folder_and_an_empty_out(tmp_path, monkeypatch)
 
 
 def test_a_new_folder_gets_the_usual_permissions(tmp_path):
-    """The dataset folder's mode comes from the umask, not the 0700 of a temporary folder."""
+    """Modes come from the umask, not the 0700/0600 of temporary folders and files."""
     out = tmp_path / "ds"
     assert run([*TINY, "--out", str(out), "--quiet"]).exit_code == 0
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask
+    modes = {p.relative_to(out).as_posix(): p.stat().st_mode & 0o777 for p in out.rglob("*")}
+    files = {k: m for k, m in modes.items() if (out / k).is_file()}
+    assert set(files.values()) == {0o666 & ~umask}, files
 
 
 @pytest.mark.parametrize("target", ["file.txt/ds", "file.txt"])

@@ -439,11 +439,27 @@ def file_table(root: str | os.PathLike[str], prefix: str = "") -> dict[str, dict
     }
 
 
+def _umask() -> int:
+    """The process's umask (read once: setting it is not thread-safe)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of a new data file: what ``open`` would give (the temporary file
+#: :func:`toyama_lab._atomic.write_atomic` renames is created 0600).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def _write(path: Path, write: Callable[[Path], object], mode: int | None = None) -> None:
-    """Write one file atomically (temporary sibling, then rename) and count the write."""
+    """Write one file atomically (temporary sibling, then rename) and count the write.
+
+    ``mode`` defaults to :data:`FILE_MODE`, so others may read a shared class folder as
+    the umask allows.
+    """
     from toyama_lab._atomic import write_atomic
 
-    write_atomic(path, write, mode=mode)
+    write_atomic(path, write, mode=FILE_MODE if mode is None else mode)
     note_write()
 
 
