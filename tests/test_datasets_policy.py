@@ -284,6 +284,22 @@ def test_a_folder_without_a_manifest_is_refused_by_load_too(tmp_path):
     assert (folder / "thesis.docx").read_text() == "years of work"
 
 
+def test_a_folder_published_by_another_process_meanwhile_is_kept(built, tmp_path, monkeypatch):
+    """The rename refused because another process published the same dataset: kept."""
+    folder = tmp_path / NAME
+
+    def other_process_won(params, final, **kwargs):
+        shutil.copytree(built / NAME, final)
+        raise store.OutputExistsError("created by someone else")
+
+    monkeypatch.setattr("toyama_lab.datasets.build.build_folder", other_process_won)
+    assert ensure_dataset(folder, PARAMS, network=True).action == "kept"
+    other = resolve_params("normal-week", "tiny", 5, START, 1)
+    shutil.rmtree(folder)
+    with pytest.raises(store.OutputExistsError, match="someone else"):
+        ensure_dataset(folder, other)
+
+
 def test_an_empty_folder_is_filled(tmp_path):
     folder = tmp_path / NAME
     folder.mkdir()

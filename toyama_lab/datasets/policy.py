@@ -208,7 +208,15 @@ def ensure_dataset(
         v = inspect_folder(final, params, network=network, radio=radio)
         build = {"network": network, "radio": radio, **build_options}
         if v.state == "absent":
-            build_folder(params, final, overwrite=final.exists(), **build)
+            try:
+                build_folder(params, final, overwrite=final.exists(), **build)
+            except OutputExistsError:
+                # Another process published the folder first (it held a lock file that
+                # was removed and created anew, see folder_lock): keep it if it is this one.
+                again = inspect_folder(final, params, network=network, radio=radio)
+                if again.state != "current" or (network and again.network != "current"):
+                    raise
+                return Outcome(final, "kept")
             return Outcome(final, "built")
         if v.state == "foreign":
             raise OutputExistsError(f"{v.reason}.")

@@ -281,9 +281,9 @@ def folder_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
             yield out
     finally:
         if not out.exists() and not lock.is_locked:
-            # A process waiting on the old file then shares the lock with a newcomer;
-            # both builds still end in a complete folder (the second rename is refused,
-            # see atomic_folder), so only the wait is lost.
+            # A process waiting on the removed file may then hold the lock together with
+            # a newcomer: both build, the second rename is refused (atomic_folder) and
+            # ensure_dataset keeps the first folder when it is the same dataset.
             with contextlib.suppress(OSError):
                 path.unlink()
             for folder in created:  # innermost first; only removed if still empty
