@@ -7,6 +7,7 @@ cannot be written or generation is interrupted; nothing half-written either way.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,8 @@ def decode_network(dataset: Path, decoded: Path) -> Path:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """Names in ``folder``, without the (empty) lock files kept beside dataset folders."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
 
 
 def test_generate_writes_dataset_and_prints_summary(tmp_path):
@@ -102,24 +104,63 @@ def test_bad_options_are_usage_errors(tmp_path, args, fragment):
     assert leftovers(tmp_path) == []
 
 
-def test_period_outside_calendar_is_an_error(tmp_path):
-    result = run(
-        ["--scenario", "normal-week", "--start", "1999-12-30", "--out", str(tmp_path / "d")]
-    )
-    assert result.exit_code == 1
-    assert "outside 2000-01-01" in result.output
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--start", "1999-12-30"],
+        ["--start", "0001-01-01"],
+        ["--start", "9999-12-31", "--days", "2"],
+        ["--start", "2099-12-31", "--days", "2"],
+    ],
+)
+def test_period_outside_calendar_is_a_usage_error(tmp_path, args):
+    """Issue 9.6: exit 2 with the allowed years, never a traceback."""
+    result = run(["--scenario", "normal-week", *args, "--out", str(tmp_path / "d")])
+    assert result.exit_code == 2, result.output
+    assert "outside 2000-01-01 .. 2099-12-31" in result.output
     assert leftovers(tmp_path) == []
 
 
-def test_existing_output_is_refused(tmp_path):
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_a_folder_that_is_not_a_dataset_is_never_replaced(tmp_path, overwrite):
+    """Issue 9.1: --overwrite replaces only a folder this tool made; the user's is listed."""
     out = tmp_path / "ds"
-    out.mkdir()
+    (out / "photos").mkdir(parents=True)
     (out / "keep.txt").write_text("mine")
-    result = run([*TINY, "--out", str(out)])
+    out.chmod(0o750)
+    result = run([*TINY, "--out", str(out), *overwrite])
     assert result.exit_code == 1
-    assert "exists already" in result.output and "--overwrite" in result.output
-    assert leftovers(out) == ["keep.txt"]
+    assert "not a toyama-lab dataset" in result.output
+    assert "keep.txt, photos/ (2 entries)" in result.output
+    assert "not replaced, even with --overwrite" in result.output
+    assert leftovers(out) == ["keep.txt", "photos"]
+    assert (out / "keep.txt").read_text() == "mine"
+    assert out.stat().st_mode & 0o777 == 0o750  # never chmod the user's folder
     assert leftovers(tmp_path) == ["ds"]
+
+
+def test_overwrite_of_the_current_folder_and_an_empty_out(tmp_path, monkeypatch):
+    """Issue 9.1: `--out .` with notes in it is refused; `--out ""` is a usage error."""
+    (tmp_path / "notes.txt").write_text("notes")
+    monkeypatch.chdir(tmp_path)
+    dot = run([*TINY, "--out", ".", "--overwrite"])
+    assert dot.exit_code == 1 and "notes.txt (1 entry)" in dot.output
+    assert leftovers(tmp_path) == ["notes.txt"]
+    empty = run([*TINY, "--out", "", "--overwrite"])
+    assert empty.exit_code == 2 and "is empty" in empty.output
+    assert leftovers(tmp_path) == ["notes.txt"]
+
+
+def test_a_new_folder_gets_the_usual_permissions(tmp_path):
+    """Modes come from the umask, not the 0700/0600 of temporary folders and files."""
+    out = tmp_path / "ds"
+    assert run([*TINY, "--out", str(out), "--quiet"]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask
+    modes = {p.relative_to(out).as_posix(): p.stat().st_mode & 0o777 for p in out.rglob("*")}
+    files = {k: m for k, m in modes.items() if (out / k).is_file()}
+    assert set(files.values()) == {0o666 & ~umask}, files
 
 
 @pytest.mark.parametrize("target", ["file.txt/ds", "file.txt"])
@@ -271,6 +312,8 @@ def test_radio_options_retransmit_and_the_log_still_decodes(tmp_path):
         (["--network", "--confirmed-share", "0", "--max-retransmissions", "1"], "only confirmed"),
         (["--network", "--confirmed-share", "1.5"], "0.0<=x<=1.0"),
         (["--network", "--confirmed-share", "-0.1"], "0.0<=x<=1.0"),
+        (["--network", "--confirmed-share", "nan"], "nan is not a share"),
+        (["--confirmed-share", "nan"], "add --network"),
         (["--network", "--confirmed-share", "1", "--max-retransmissions", "8"], "0<=x<=7"),
         (["--network", "--confirmed-share", "1", "--max-retransmissions", "-1"], "0<=x<=7"),
     ],
@@ -294,7 +337,9 @@ def test_default_radio_options_give_the_same_files(tmp_path):
     }
     tx = "network/transmissions.parquet"
     assert (plain / tx).read_bytes() == (zeros / tx).read_bytes()
-    assert "confirmed_share" not in network_params(plain)
+    from toyama_lab.network import radio_params
+
+    assert network_params(plain) | radio_params(None) == network_params(plain)
 
 
 def test_kept_dataset_with_other_radio_settings_is_refused(tmp_path):

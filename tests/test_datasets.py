@@ -157,7 +157,8 @@ def test_manifest_lists_every_file_but_itself(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.bin").write_bytes(b"abc")
     (tmp_path / "a.txt").write_text("hello\n")
-    manifest = store.write_manifest(tmp_path, {"format": "t"})
+    header = {"format": store.FORMAT, "parameters": {}}
+    manifest = store.write_manifest(tmp_path, header)
     assert list(manifest["files"]) == ["a.txt", "sub/b.bin"]
     assert manifest["files"]["sub/b.bin"] == {
         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
@@ -165,7 +166,7 @@ def test_manifest_lists_every_file_but_itself(tmp_path):
     }
     assert store.read_manifest(tmp_path) == manifest
     first = (tmp_path / store.MANIFEST_NAME).read_bytes()
-    store.write_manifest(tmp_path, {"format": "t"})
+    store.write_manifest(tmp_path, header)
     assert (tmp_path / store.MANIFEST_NAME).read_bytes() == first
 
 
@@ -220,7 +221,8 @@ def tiny(tmp_path_factory) -> Dataset:
 
 def test_load_builds_into_named_folder(tiny):
     assert tiny.path.name == "normal-week-tiny-4-20251006-1d"
-    assert sorted(p.name for p in tiny.path.parent.iterdir()) == [tiny.path.name]
+    names = sorted(p.name for p in tiny.path.parent.iterdir())
+    assert names == [f".{tiny.path.name}.lock", tiny.path.name]
     assert sorted(p.name for p in tiny.path.iterdir()) == [
         "README.md", "city.geojson", "events", "manifest.json", "timeseries",
     ]  # fmt: skip
@@ -333,7 +335,7 @@ def test_load_cache_hit_does_not_generate(tiny, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("generate called on a cache hit")
 
-    monkeypatch.setattr("toyama_lab.datasets.build.generate", must_not_run)
+    monkeypatch.setattr("toyama_lab.datasets.build.build_folder", must_not_run)
     again = load("normal-week", "tiny", 4, start=START, days=1, root=tiny.path.parent, verify=True)
     assert again.path == tiny.path
     assert again.manifest == tiny.manifest
@@ -350,7 +352,9 @@ def test_load_rebuilds_stale_and_verify_detects_changes(tmp_path, key):
         fresh = load("earthquake", "tiny", 0, start="2025-11-12", days=1, root=tmp_path)
     assert fresh.manifest["software"][key] == current
     chunk = next(p for p in (fresh.path / "timeseries").rglob("c/0/0"))
-    chunk.write_bytes(chunk.read_bytes() + b"\0")
+    data = bytearray(chunk.read_bytes())
+    data[-1] ^= 0xFF  # same size: only a full verify sees it
+    chunk.write_bytes(bytes(data))
     with pytest.raises(DatasetError, match="1 changed"):
         load("earthquake", "tiny", 0, start="2025-11-12", days=1, root=tmp_path, verify=True)
     assert repr(fresh).startswith("Dataset('earthquake', size='tiny', seed=0")
@@ -402,7 +406,7 @@ def test_load_rebuilds_only_the_network_for_other_radio_settings(tmp_path):
 
     radio = RadioConfig(confirmed_share=1.0, max_retransmissions=3)
     plain = load("normal-week", "tiny", 0, days=1, root=tmp_path, network=True, progress=False)
-    assert _recorded_radio(plain.path) == {"confirmed_share": None, "max_retransmissions": None}
+    assert _recorded_radio(plain.path) == {"confirmed_share": 0.0, "max_retransmissions": 0}
     default_tx = (plain.path / "network" / "transmissions.parquet").read_bytes()
     before = file_snapshot(plain.path)
 

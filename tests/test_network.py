@@ -465,7 +465,7 @@ def test_default_gateway_log_unchanged(tiny):
     assert explicit.transmissions.equals(res.transmissions)
     tx = res.transmissions
     assert (tx["attempt"] == 0).all() and not tx["confirmed"].any()
-    assert "max_retransmissions" not in res.params
+    assert (res.params["confirmed_share"], res.params["max_retransmissions"]) == (0.0, 0)
 
 
 def _loaded(max_retransmissions, days=1, share=1.0):
@@ -648,7 +648,8 @@ def test_radio_params_are_what_runs_record_and_compare(tmp_path):
     assert tuple(full) == RADIO_KEYS
     assert (full["confirmed_share"], full["max_retransmissions"]) == (0.3, 3)
     assert radio_params(None) == radio_params(RadioConfig())
-    assert set(radio_params(None)) == set(RADIO_KEYS) - {"confirmed_share", "max_retransmissions"}
+    assert set(radio_params(None)) == set(RADIO_KEYS)  # every field is recorded
+    assert json.loads(json.dumps(full)) == full  # as JSON reads it back
     # a folder holding what a default run wrote: same settings, and each difference named
     res_params = {"seed": 0, "scenario": "normal-week", "start": START, "intervals": {},
                   **radio_params(None)}  # fmt: skip
@@ -664,6 +665,17 @@ def test_radio_params_are_what_runs_record_and_compare(tmp_path):
     )
     why = radio_mismatch(tmp_path, RadioConfig(tracker_sf=10))
     assert "tracker_sf=9" in why and "tracker_sf=10" in why and "confirmed" not in why
+    # issue 9.13: fields beyond those the first version recorded are compared too
+    why = radio_mismatch(tmp_path, RadioConfig(shadowing_db=8.0, n_demodulators=16))
+    assert why == (
+        "its network/ was simulated with shadowing_db=6.0, n_demodulators=8, "
+        "not the asked shadowing_db=8.0, n_demodulators=16"
+    )
+    rules = RadioConfig().rules.with_(max_deferrals=5)
+    assert "'max_deferrals': 5" in radio_mismatch(tmp_path, RadioConfig(rules=rules))
+    old = {k: v for k, v in res_params.items() if k not in ("eirp_dbm", "fading_db")}
+    meta.write_text(json.dumps({"params": old}))  # written before every field was recorded
+    assert "eirp_dbm=<not recorded>, fading_db=<not recorded>" in radio_mismatch(tmp_path)
     meta.write_text("{not json")
     assert "no readable radio settings" in radio_mismatch(tmp_path)
 

@@ -1,18 +1,25 @@
 """``toyama-lab generate``: write a synthetic dataset folder and print what it holds.
 
 Exit status: 0 on success; 2 for a bad option value (unknown scenario or size,
-negative seed, days < 1, a date not written YYYY-MM-DD, ``--confirmed-share`` or
+negative seed, days < 1, a date not written YYYY-MM-DD, a period outside 2000-2099,
+an empty ``--out``, ``--confirmed-share`` nan, ``--confirmed-share`` or
 ``--max-retransmissions`` without ``--network`` or retransmissions without confirmed
 uplinks: click's usage error); 1 when the output cannot be written (exists without
-``--overwrite``, not a writable folder) or generation fails or is interrupted. An
-existing output folder that already holds the dataset of the same parameters, made by
-the same package version and source code, is kept as it is (exit 0, summary printed), so
-``make data`` can be run again. With ``--network`` a kept folder without ``network/``
-gets one; a kept ``network/`` must have been simulated with the asked radio settings
-(recorded in ``network/network.json``), else exit 1 and nothing changes (``--overwrite``
-generates the whole folder again). In every failing case
-nothing is left behind: the dataset is built in ``DIR.tmp-XXXXXXXX`` and only
-renamed to ``DIR`` when complete.
+``--overwrite``, is not ours, not a writable folder) or generation fails or is
+interrupted.
+
+What happens to an existing ``--out`` is decided by
+:func:`toyama_lab.datasets.policy.ensure_dataset` (``on_stale="refuse"``), the policy
+``datasets.load`` uses too: the same dataset made by the same package version and source
+code is kept (exit 0, summary printed), so ``make data`` can be run again, and so can two
+identical runs at once (the second waits for the first's lock, then keeps its folder). A
+folder this tool did not make (no readable manifest) is never replaced, not even with
+``--overwrite``; the message lists what it holds. With ``--network`` a kept folder without
+``network/`` gets one; a kept ``network/`` must have been simulated with the asked radio
+settings by the same code (recorded in ``network/network.json``), else exit 1 and nothing
+changes (``--overwrite`` generates the whole folder again). In every failing case nothing
+is left behind: the dataset is built in ``DIR.tmp-<host>-<pid>-<random>`` and only renamed
+to ``DIR`` when complete; such a folder left by a killed run is removed by the next run.
 """
 
 from __future__ import annotations
@@ -37,6 +44,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
         return parse_date(value)
     except DatasetError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _out(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter(
+            "is empty; give the dataset folder to write, e.g. --out data/synthetic/mine.",
+            ctx=ctx,
+            param=param,
+        )
+    return Path(value)
 
 
 @main.command("generate")
@@ -72,10 +91,15 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option(
     "--out",
     default=None,
-    type=click.Path(path_type=Path),
+    callback=_out,
+    type=click.Path(),
     help="Dataset folder to create. Default: <data root>/<scenario>-<size>-<seed>[...].",
 )
-@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace --out if it exists and is a dataset made by toyama-lab (never other files).",
+)
 @click.option(
     "--workers",
     default=None,
@@ -127,36 +151,36 @@ def generate_command(
     must have the asked radio settings). Exit status 2: bad option value; 1: output
     not writable, or exists with other content.
     """
-    from toyama_lab.datasets import data_root, dataset_dirname, generate, resolve_params
-    from toyama_lab.datasets.cache import stale_reason
+    from toyama_lab.datasets import data_root, dataset_dirname, resolve_params
+    from toyama_lab.datasets.policy import ensure_dataset
 
     radio = _radio(network, confirmed_share, max_retransmissions)
     try:
         params = resolve_params(scenario, size, seed, start, days)
-        target = out if out is not None else data_root() / dataset_dirname(params)
-        if target.is_dir() and not overwrite:
-            reason = stale_reason(target, params)
-            if reason is None:
-                _keep(target, params, network, radio, quiet)
-                return
-            raise DatasetError(
-                f"output folder {str(target)!r} exists already and is not this dataset "
-                f"({reason}); pass --overwrite to replace it, or choose another --out folder."
-            )
-        if not quiet:
-            click.echo(f"{params.command()}\n  -> {target}", err=True)
-        path = generate(
-            **params.as_dict(),
-            out=target,
-            overwrite=overwrite,
-            workers=workers,
-            progress=not quiet and sys.stderr.isatty(),
-            network=network,
-            radio=radio,
-        )
+    except DatasetError as exc:
+        raise click.UsageError(str(exc)) from None
+    target = out if out is not None else data_root() / dataset_dirname(params)
+    if not quiet:
+        click.echo(f"{params.command()}\n  -> {target}", err=True)
+    try:
+        outcome = ensure_dataset(
+            target, params, network=network, radio=radio, overwrite=overwrite,
+            on_stale="refuse", workers=workers, progress=not quiet and sys.stderr.isatty(),
+        )  # fmt: skip
     except DatasetError as exc:
         raise click.ClickException(str(exc)) from None
-    _report(path, params, quiet)
+    if not quiet and outcome.action in _KEPT:
+        kept = _KEPT[outcome.action]
+        click.echo(f"{outcome.path}: already up to date (same parameters); {kept}", err=True)
+    _report(outcome.path, params, quiet)
+
+
+#: What the command says of a folder it kept, by ``Outcome.action``.
+_KEPT = {
+    "kept": "kept.",
+    "network-added": "kept, network/ added.",
+    "network-rebuilt": "kept, network/ simulated again (its files were damaged).",
+}
 
 
 def _radio(network: bool, confirmed_share: float | None, max_retransmissions: int | None):
@@ -182,6 +206,11 @@ def _radio(network: bool, confirmed_share: float | None, max_retransmissions: in
             "LoRaWAN network, which is only built with --network: add --network "
             "(ネットワークのシミュレーションには --network が必要)."
         )
+    if confirmed_share is not None and confirmed_share != confirmed_share:
+        raise click.BadParameter(
+            "nan is not a share; give a number from 0 to 1, e.g. --confirmed-share 0.5.",
+            param_hint="'--confirmed-share'",
+        )
     if not network:
         return None
     share = 0.0 if confirmed_share is None else confirmed_share
@@ -195,33 +224,6 @@ def _radio(network: bool, confirmed_share: float | None, max_retransmissions: in
     from toyama_lab.network import RadioConfig
 
     return RadioConfig(confirmed_share=share, max_retransmissions=k)
-
-
-def _keep(target: Path, params, network: bool, radio, quiet: bool) -> None:
-    """Keep an up-to-date dataset folder; with --network, give it the asked network/.
-
-    Raises
-    ------
-    DatasetError
-        If its ``network/`` was simulated with other radio settings (nothing is changed).
-    """
-    if network and (target / "network").is_dir():
-        from toyama_lab.network.dataset import radio_mismatch
-
-        mismatch = radio_mismatch(target, radio)
-        if mismatch is not None:
-            raise DatasetError(
-                f"output folder {str(target)!r} holds this dataset, but {mismatch}; pass "
-                "--overwrite to generate the whole folder again with the asked settings, or "
-                "choose another --out folder."
-            )
-    if not quiet:
-        click.echo(f"{target}: already up to date (same parameters); kept.", err=True)
-    if network and not (target / "network").is_dir():
-        from toyama_lab.network import simulate_from_dataset
-
-        simulate_from_dataset(target, config=radio)
-    _report(target, params, quiet)
 
 
 def _report(path: Path, params, quiet: bool) -> None:

@@ -31,14 +31,23 @@ from dask.callbacks import Callback
 from zarr.codecs import BloscCodec, BloscShuffle
 
 from toyama_lab import __version__
+from toyama_lab._fingerprint import DATASET_PARTS
+from toyama_lab._fingerprint import source_fingerprint as _fingerprint
 from toyama_lab.datasets._blocks import block_arrays
 from toyama_lab.datasets.params import Params, resolve_params
 from toyama_lab.datasets.store import (
+    FORMAT,
     DatasetError,
+    OutputExistsError,
     atomic_folder,
+    folder_lock,
+    note_write,
+    remove_stale,
+    replace_refusal,
     write_json,
     write_manifest,
     write_parquet,
+    write_text,
 )
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "FORMAT",
     "STORAGE_MINUTES",
     "STORAGE_SENSORS",
+    "build_folder",
     "check_radio",
     "compute_writes",
     "generate",
@@ -56,8 +66,6 @@ __all__ = [
     "write_timeseries",
 ]
 
-#: Name and version of the folder layout, recorded in the manifest.
-FORMAT = "toyama-lab-dataset/1"
 #: Sensors per storage chunk on disk (fixed: it decides the bytes of the files);
 #: a kind with fewer sensors has one chunk of all its sensors.
 STORAGE_SENSORS = 256
@@ -474,7 +482,8 @@ def generate(
         Dataset folder to create. Built as ``<out>.tmp-XXXXXXXX`` and renamed into
         place at the end; never left half-written.
     overwrite : bool
-        Replace an existing ``out`` (otherwise it is refused before any work).
+        Replace an existing ``out`` (otherwise it is refused before any work). Only an
+        empty folder or a dataset folder made by this tool is ever replaced.
     workers : int, optional
         Threads of the local dask scheduler (default: one per CPU). Ignored with ``client``.
     client : distributed.Client, optional
@@ -502,22 +511,61 @@ def generate(
     ------
     DatasetError
         For bad parameters (including ``radio`` without ``network=True`` or not a
-        ``RadioConfig``), an existing ``out`` without ``overwrite``
-        (:class:`~toyama_lab.datasets.store.OutputExistsError`), or an output
+        ``RadioConfig``), an existing ``out`` without ``overwrite``, or one that is not
+        empty and not a dataset this tool made (readable manifest), even with
+        ``overwrite`` (:class:`~toyama_lab.datasets.store.OutputExistsError`), or an output
         folder that cannot be written
         (:class:`~toyama_lab.datasets.store.OutputNotWritableError`); all are
         raised before any generation work.
     """
-    from toyama_lab.city import build_city
-    from toyama_lab.datasets.readme import render_readme
-
     params = resolve_params(scenario, size, seed, start, days)
     if out is None:
         raise DatasetError("out: give the dataset folder to write, e.g. out='data/synthetic/x'.")
     _check_chunks(chunk_sensors, chunk_days)
     check_radio(radio, network)
     show = _progress_default(False) if progress is None else progress
-    final = Path(out).expanduser().absolute()
+    with folder_lock(out) as final:
+        refusal = replace_refusal(final)
+        if refusal is not None:
+            raise OutputExistsError(refusal + ".")
+        remove_stale(final)
+        return build_folder(
+            params, final, overwrite=overwrite, workers=workers, client=client,
+            chunk_sensors=chunk_sensors, chunk_days=chunk_days, progress=show,
+            network=network, radio=radio,
+        )  # fmt: skip
+
+
+def build_folder(
+    params: Params,
+    final: Path,
+    *,
+    overwrite: bool = False,
+    workers: int | None = None,
+    client: Any = None,
+    chunk_sensors: int = DEFAULT_CHUNK_SENSORS,
+    chunk_days: int = DEFAULT_CHUNK_DAYS,
+    progress: bool | None = None,
+    network: bool = False,
+    radio: Any = None,
+) -> Path:
+    """Build the dataset ``params`` into ``final`` atomically (the work of :func:`generate`).
+
+    The caller holds :func:`~toyama_lab.datasets.store.folder_lock` of ``final`` and has
+    decided that an existing ``final`` may be replaced (``overwrite``); options are as
+    for :func:`generate`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``final``.
+    """
+    from toyama_lab.city import build_city
+    from toyama_lab.datasets.readme import render_readme
+
+    _check_chunks(chunk_sensors, chunk_days)
+    check_radio(radio, network)
+    progress = _progress_default(False) if progress is None else progress
     with atomic_folder(final, overwrite=overwrite) as tmp:
         city = build_city(params.seed, params.size)
         write_json(city.to_geojson(), tmp / "city.geojson")
@@ -539,44 +587,32 @@ def generate(
             cubes[kind] = ds
             n_tasks += len(ds.chunks["sensor"]) * len(ds.chunks["time"])
             delayeds.append(write_timeseries(ds, ts_dir / f"{kind}.zarr"))
-        compute_writes(delayeds, workers=workers, client=client, progress=show, total=n_tasks)
+        compute_writes(delayeds, workers=workers, client=client, progress=progress, total=n_tasks)
+        note_write()  # the Zarr stores, written by dask
         header = manifest_header(params)
-        (tmp / "README.md").write_text(render_readme(header, cubes, tables), encoding="utf-8")
+        write_text(tmp / "README.md", render_readme(header, cubes, tables))
         write_manifest(tmp, header)
         if network:
-            from toyama_lab.network import simulate_from_dataset
+            from toyama_lab.network.dataset import add_network
 
-            simulate_from_dataset(tmp, config=radio)
+            add_network(tmp, config=radio)
     return final
 
 
-#: The parts of the package whose code decides a dataset's content.
-SOURCE_PARTS = ("city", "synth", "datasets", "privacy.py")
+#: The parts of the package whose code decides a dataset's content (without ``network/``).
+SOURCE_PARTS = DATASET_PARTS
 
 
 def source_fingerprint() -> str:
     """SHA-256 over the Python sources that decide a dataset's content.
 
-    Covers :data:`SOURCE_PARTS` of the installed ``toyama_lab`` (paths and
-    bytes, in sorted order). Recorded in the manifest so that a cached dataset
-    made by other code (e.g. during development, same version number) is
-    recognised as stale.
+    Covers :data:`SOURCE_PARTS` of the installed ``toyama_lab``
+    (:func:`toyama_lab._fingerprint.source_fingerprint`). Recorded in the manifest so
+    that a cached dataset made by other code (e.g. during development, same version
+    number) is recognised as stale. ``network/`` records its own
+    (:data:`toyama_lab._fingerprint.NETWORK_PARTS`) in ``network.json``.
     """
-    import hashlib
-
-    import toyama_lab
-
-    pkg = Path(toyama_lab.__file__).parent
-    digest = hashlib.sha256()
-    files: list[Path] = []
-    for part in SOURCE_PARTS:
-        target = pkg / part
-        files += sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    for path in files:
-        if path.is_file():
-            digest.update(path.relative_to(pkg).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return _fingerprint(SOURCE_PARTS)
 
 
 def manifest_header(params: Params) -> dict[str, Any]:

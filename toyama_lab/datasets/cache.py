@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,8 @@ from toyama_lab import __version__
 from toyama_lab.datasets.params import Params, resolve_params
 from toyama_lab.datasets.store import (
     DatasetError,
-    OutputExistsError,
     file_table,
+    quick_check,
     read_manifest,
 )
 
@@ -39,6 +38,7 @@ __all__ = [
     "data_root",
     "dataset_dirname",
     "load",
+    "manifest_stale_reason",
     "open_dataset",
     "stale_reason",
 ]
@@ -150,6 +150,27 @@ class Dataset:
         p = self.params
         return build_city(p.seed, p.size)
 
+    def check(self) -> None:
+        """Cheap check against the manifest: every listed file present with its size.
+
+        Also the SHA-256 of every listed JSON metadata file
+        (:func:`~toyama_lab.datasets.store.quick_check`); data chunks are not read
+        (:meth:`verify` reads them). Done by :func:`open_dataset` and :func:`load`.
+
+        Raises
+        ------
+        DatasetError
+            Naming the files missing, resized or changed.
+        """
+        problems = quick_check(self.path, self.manifest)
+        if problems:
+            shown = "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else "")
+            raise DatasetError(
+                f"dataset {str(self.path)!r} is damaged: {len(problems)} file(s) do not match "
+                f"its manifest ({shown}). Generate it again (toyama-lab generate --overwrite, "
+                "or load(..., rebuild=True))."
+            )
+
     def verify(self) -> None:
         """Check every file's SHA-256 and size against the manifest.
 
@@ -182,16 +203,36 @@ class Dataset:
         )
 
 
-def open_dataset(path: str | os.PathLike[str], *, verify: bool = False) -> Dataset:
-    """Open an existing dataset folder (e.g. one written by ``toyama-lab generate --out``)."""
+def open_dataset(
+    path: str | os.PathLike[str], *, verify: bool = False, check: bool = True
+) -> Dataset:
+    """Open an existing dataset folder (e.g. one written by ``toyama-lab generate --out``).
+
+    Parameters
+    ----------
+    path : path-like
+        The folder.
+    verify : bool
+        Hash every file (:meth:`Dataset.verify`).
+    check : bool
+        The cheap check (:meth:`Dataset.check`): a missing or resized file raises
+        instead of reading back as NaN.
+
+    Raises
+    ------
+    DatasetError
+        If the folder has no readable manifest, or a check fails.
+    """
     ds = Dataset(path)
     if verify:
         ds.verify()
+    elif check:
+        ds.check()
     return ds
 
 
-def _stale_reason(manifest: dict[str, Any], params: Params) -> str | None:
-    """Why a cached dataset cannot be used for ``params`` (None: it can)."""
+def manifest_stale_reason(manifest: dict[str, Any], params: Params) -> str | None:
+    """Why a dataset with this manifest is not ``params`` made by this code (None: it is)."""
     from toyama_lab.datasets.build import source_fingerprint
 
     recorded = manifest.get("parameters")
@@ -210,7 +251,7 @@ def stale_reason(path: str | os.PathLike[str], params: Params) -> str | None:
     if not (Path(path) / "manifest.json").is_file():
         return "it has no manifest.json: not a toyama-lab dataset"
     try:
-        return _stale_reason(read_manifest(path), params)
+        return manifest_stale_reason(read_manifest(path), params)
     except DatasetError as exc:
         return str(exc)
 
@@ -267,64 +308,22 @@ def load(
 
     Notes
     -----
-    A cached folder whose manifest is missing or records other parameters,
-    another package version or other source code of the data-making modules
-    (``software.toyama-lab-source-sha256``) is generated again (with a warning). Two processes
-    building the same folder at once both build it; the second one to finish
-    keeps the first one's folder.
+    What happens to an existing folder is decided by
+    :func:`toyama_lab.datasets.policy.ensure_dataset` (the same policy as ``toyama-lab
+    generate``, with ``on_stale="rebuild"``): a folder of ours that is damaged (files
+    missing or resized, an unreadable manifest) or records other parameters, another
+    package version or other source code is generated again, with a warning; a folder
+    that is not a dataset (no manifest) is refused. Concurrent callers wait for each
+    other (a lock beside the folder) and all return the same folder.
     """
-    from toyama_lab.datasets.build import check_radio, generate
+    from toyama_lab.datasets.build import check_radio
+    from toyama_lab.datasets.policy import ensure_dataset
 
     params = resolve_params(scenario, size, seed, start, days)
     check_radio(radio, network)
     path = data_root(root) / dataset_dirname(params)
-    overwrite = rebuild
-    if path.exists() and not rebuild:
-        reason = stale_reason(path, params)
-        if reason is None:
-            if network:
-                _ensure_network(path, radio)
-            return open_dataset(path, verify=verify)
-        warnings.warn(f"regenerating {str(path)!r}: {reason}", stacklevel=2)
-        overwrite = True
-    try:
-        generate(
-            **params.as_dict(),
-            out=path,
-            overwrite=overwrite,
-            network=network,
-            radio=radio,
-            **generate_options,
-        )
-    except OutputExistsError:
-        # another process finished the same dataset first: use it
-        if network:
-            _ensure_network(path, radio)
+    ensure_dataset(
+        path, params, network=network, radio=radio, overwrite=rebuild, on_stale="rebuild",
+        **generate_options,
+    )  # fmt: skip
     return open_dataset(path, verify=verify)
-
-
-def _ensure_network(path: Path, radio: Any = None) -> None:
-    """Give a cached dataset folder a ``network/`` simulated with the radio settings ``radio``.
-
-    A folder without ``network/`` gets one; a ``network/`` whose recorded radio settings
-    differ from ``radio`` (:func:`toyama_lab.network.dataset.radio_mismatch`) is
-    simulated again, with a warning saying why.
-    """
-    from toyama_lab.network import simulate_from_dataset
-    from toyama_lab.network.dataset import radio_mismatch
-
-    if not (path / "network").is_dir():
-        try:
-            simulate_from_dataset(path, config=radio)
-            return
-        except FileExistsError:
-            # another process added it first: check its settings below
-            if not (path / "network").is_dir():
-                raise
-    reason = radio_mismatch(path, radio)
-    if reason is not None:
-        warnings.warn(
-            f"rebuilding {str(path / 'network')!r} with the asked radio settings: {reason}",
-            stacklevel=3,
-        )
-        simulate_from_dataset(path, overwrite=True, config=radio)

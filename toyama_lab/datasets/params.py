@@ -170,7 +170,7 @@ def resolve_params(
             f"days must be a whole number of days from 1 to {MAX_DAYS}, got {n_days!r}; "
             "e.g. --days 7."
         )
-    if start_date < MIN_START or start_date + dt.timedelta(days=n_days - 1) > MAX_END:
+    if start_date < MIN_START or start_date > MAX_END - dt.timedelta(days=n_days - 1):
         raise DatasetError(
             f"period {start_date} + {n_days} days is outside {MIN_START} .. {MAX_END}; "
             "choose a --start (and --days) within those years."

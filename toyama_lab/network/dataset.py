@@ -9,10 +9,13 @@ import numpy as np
 
 __all__ = [
     "BLOCK_DAYS",
+    "add_network",
     "confirmed_summary",
     "describe_radio",
+    "network_stale_reason",
     "radio_mismatch",
     "read_readings",
+    "recorded_network",
     "recorded_radio",
     "simulate_from_dataset",
 ]
@@ -99,6 +102,10 @@ def simulate_from_dataset(
 ) -> dict[str, Path]:
     """Run the network over a generated dataset and write ``<dataset>/network/``.
 
+    Holds the dataset folder's lock (:func:`toyama_lab.datasets.store.folder_lock`) while
+    it works, so concurrent callers add the subfolder one after the other; see
+    :func:`add_network` for what is written and in which order.
+
     Parameters
     ----------
     path_or_dataset : path-like or toyama_lab.datasets.Dataset
@@ -115,26 +122,60 @@ def simulate_from_dataset(
     **options
         Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``:
         a :class:`toyama_lab.network.RadioConfig`, e.g. with ``confirmed_share`` and
-        ``max_retransmissions``; its recorded settings go to ``network.json``, see
+        ``max_retransmissions``; its settings go to ``network.json``, see
         :func:`radio_mismatch`).
 
     Returns
     -------
     dict of str to pathlib.Path
         The files written (see :data:`toyama_lab.network.write.FILES`), plus
-        ``"manifest"``: the dataset's ``manifest.json``, rewritten so that its checksums
-        cover the new files (``Dataset.verify`` keeps passing).
+        ``"manifest"``: the dataset's ``manifest.json``, whose entries under ``network/``
+        now list the new files (``Dataset.verify`` keeps passing).
     """
-    from toyama_lab.datasets import Dataset, open_dataset
-    from toyama_lab.datasets.store import read_manifest, write_manifest
-    from toyama_lab.network.simulate import simulate_network_blocks
-    from toyama_lab.network.write import write_network_blocks
+    from toyama_lab.datasets.store import folder_lock
 
-    ds = (
-        path_or_dataset
-        if isinstance(path_or_dataset, Dataset)
-        else open_dataset(os.fspath(path_or_dataset))
-    )
+    path = Path(getattr(path_or_dataset, "path", path_or_dataset))
+    with folder_lock(path):
+        return add_network(path, seed, overwrite=overwrite, block_days=block_days, **options)
+
+
+def add_network(
+    path,
+    seed: int | None = None,
+    *,
+    overwrite: bool = False,
+    block_days: int = BLOCK_DAYS,
+    **options,
+) -> dict[str, Path]:
+    """Write ``<path>/network/`` and record it in the manifest (caller holds the lock).
+
+    Order of the writes, so that a crash at any point leaves nothing that
+    ``toyama_lab.datasets.load`` accepts as up to date: the subfolder is built in
+    ``DIR.network.tmp-...`` beside the dataset folder ``DIR``; the manifest is rewritten
+    (atomically) with its entries under ``network/`` replaced by the new files' (no other
+    file is hashed); only then is the subfolder renamed into place. Between the two steps
+    the manifest lists files that are missing or differ (``network.json`` is compared by
+    SHA-256 on every open), so the folder reads as damaged until the network is built
+    again. If the rename fails, the old manifest is put back.
+
+    Parameters
+    ----------
+    path : path-like
+        A dataset folder with a readable manifest.
+    seed, overwrite, block_days, **options
+        As for :func:`simulate_from_dataset`.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        As :func:`simulate_from_dataset`.
+    """
+    from toyama_lab.datasets import open_dataset
+    from toyama_lab.datasets.store import file_table, read_manifest, replace_files, write_json
+    from toyama_lab.network.simulate import simulate_network_blocks
+    from toyama_lab.network.write import SUBFOLDER, write_network_blocks
+
+    ds = open_dataset(os.fspath(path), check=False)
     p = ds.params
     blocks = simulate_network_blocks(
         ds.city,
@@ -146,23 +187,44 @@ def simulate_from_dataset(
         block_days=block_days,
         **options,
     )
-    paths = write_network_blocks(blocks, ds.path, overwrite=overwrite)
-    header = {k: v for k, v in read_manifest(ds.path).items() if k != "files"}
-    write_manifest(ds.path, header)
+    before = read_manifest(ds.path)
+    prefix = f"{SUBFOLDER}/"
+
+    def record(tmp: Path) -> None:
+        replace_files(ds.path, prefix, file_table(tmp, prefix=prefix))
+
+    try:
+        paths = write_network_blocks(blocks, ds.path, overwrite=overwrite, on_complete=record)
+    except BaseException:
+        if read_manifest(ds.path) != before:
+            write_json(before, Path(ds.path) / "manifest.json")
+        raise
     paths["manifest"] = Path(ds.path) / "manifest.json"
     return paths
 
 
-def _with_defaults(settings: dict) -> dict:
-    """Radio settings with the ones :func:`radio_params` leaves out at their defaults."""
-    from toyama_lab.network.road import RadioConfig
+def recorded_network(path) -> dict:
+    """The whole ``<dataset>/network/network.json`` as a dict.
 
-    default = RadioConfig()
-    return {
-        "confirmed_share": float(default.confirmed_share),
-        "max_retransmissions": int(default.max_retransmissions),
-        **settings,
-    }
+    Raises
+    ------
+    FileNotFoundError
+        If there is no ``network/network.json``.
+    ValueError
+        If the file is not a JSON object with a ``params`` object.
+    """
+    import json
+
+    from toyama_lab.network.write import FILES, SUBFOLDER
+
+    meta_path = Path(path) / SUBFOLDER / FILES["params"]
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{str(meta_path)!r} is not valid JSON: {exc}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("params"), dict):
+        raise ValueError(f"{str(meta_path)!r} has no 'params' object.")
+    return meta
 
 
 def recorded_radio(path) -> dict:
@@ -186,18 +248,9 @@ def recorded_radio(path) -> dict:
     ValueError
         If the file is not JSON with a ``params`` object.
     """
-    import json
-
     from toyama_lab.network.simulate import RADIO_KEYS
-    from toyama_lab.network.write import FILES, SUBFOLDER
 
-    meta_path = Path(path) / SUBFOLDER / FILES["params"]
-    try:
-        params = json.loads(meta_path.read_text(encoding="utf-8"))["params"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{str(meta_path)!r} has no readable 'params': {exc}") from None
-    if not isinstance(params, dict):
-        raise ValueError(f"{str(meta_path)!r}: 'params' is not an object.")
+    params = recorded_network(path)["params"]
     return {k: params[k] for k in RADIO_KEYS if k in params}
 
 
@@ -207,24 +260,24 @@ def describe_radio(settings: dict, *, keys=None) -> str:
     Parameters
     ----------
     settings : dict
-        From :func:`recorded_radio` or :func:`toyama_lab.network.simulate.radio_params`
-        (``confirmed_share`` and ``max_retransmissions`` default to 0 when absent).
+        From :func:`recorded_radio` or :func:`toyama_lab.network.simulate.radio_params`.
     keys : iterable of str, optional
-        Only these keys, in this order; default all.
+        Only these keys, in this order; default all. A key the settings lack shows as
+        ``<not recorded>``.
     """
-    full = _with_defaults(settings)
-    names = list(full) if keys is None else list(keys)
-    return ", ".join(f"{k}={full.get(k)!r}" for k in names)
+    names = list(settings) if keys is None else list(keys)
+    return ", ".join(
+        f"{k}={settings[k]!r}" if k in settings else f"{k}=<not recorded>" for k in names
+    )
 
 
 def radio_mismatch(path, config=None) -> str | None:
     """Why a dataset's ``network/`` was not simulated with the radio settings ``config``.
 
-    Compares the settings recorded in ``network/network.json`` with
-    :func:`toyama_lab.network.simulate.radio_params` of ``config`` (the function that
-    writes them), so the comparison covers exactly what a run records (rules, channels,
-    tracker SF, confirmed share, retransmissions; not the unrecorded fields of
-    :class:`toyama_lab.network.RadioConfig`).
+    Compares every field of :class:`toyama_lab.network.RadioConfig` recorded in
+    ``network/network.json`` with :func:`toyama_lab.network.simulate.radio_params` of
+    ``config`` (the function that writes them). A file written before every field was
+    recorded lacks some, and so differs.
 
     Parameters
     ----------
@@ -241,21 +294,43 @@ def radio_mismatch(path, config=None) -> str | None:
     """
     import json
 
-    from toyama_lab.network.simulate import radio_params
+    from toyama_lab.network.simulate import RADIO_KEYS, radio_params
 
     try:
-        recorded = _with_defaults(recorded_radio(path))
+        recorded = recorded_radio(path)
     except (OSError, ValueError) as exc:
         return f"its network/ has no readable radio settings ({exc})"
-    asked = _with_defaults(json.loads(json.dumps(radio_params(config))))
-    if recorded == asked:
+    asked = json.loads(json.dumps(radio_params(config)))
+    differ = [k for k in RADIO_KEYS if asked.get(k) != recorded.get(k)]
+    if not differ:
         return None
-    keys = dict.fromkeys([*asked, *recorded])
-    differ = [k for k in keys if asked.get(k) != recorded.get(k)]
     return (
         f"its network/ was simulated with {describe_radio(recorded, keys=differ)}, "
         f"not the asked {describe_radio(asked, keys=differ)}"
     )
+
+
+def network_stale_reason(path, config=None) -> str | None:
+    """Why a dataset's ``network/`` is not the one this code makes with ``config`` (None: it is).
+
+    The radio settings (:func:`radio_mismatch`, every field) and the software recorded in
+    ``network.json``: the package version and the SHA-256 of the ``network``, ``radio``
+    and ``lorawan`` sources (:data:`toyama_lab._fingerprint.NETWORK_PARTS`).
+    """
+    from toyama_lab import __version__
+    from toyama_lab._fingerprint import NETWORK_PARTS, source_fingerprint
+
+    reason = radio_mismatch(path, config)
+    if reason is not None:
+        return reason
+    software = recorded_network(path).get("software")
+    software = software if isinstance(software, dict) else {}
+    if software.get("toyama-lab") != __version__:
+        made = software.get("toyama-lab")
+        return f"its network/ was made by toyama-lab {made}, this is {__version__}"
+    if software.get("toyama-lab-network-source-sha256") != source_fingerprint(NETWORK_PARTS):
+        return "its network/ was made by other code of toyama_lab.network/radio/lorawan"
+    return None
 
 
 def confirmed_summary(path) -> str | None:
@@ -273,10 +348,11 @@ def confirmed_summary(path) -> str | None:
         folder has no ``network/`` or its network sent no confirmed uplinks (the default).
     """
     try:
-        settings = _with_defaults(recorded_radio(path))
+        settings = recorded_radio(path)
     except (OSError, ValueError):
         return None
-    share, k = settings["confirmed_share"], settings["max_retransmissions"]
+    share = settings.get("confirmed_share") or 0
+    k = settings.get("max_retransmissions") or 0
     if not share and not k:
         return None
     retx = "no retransmissions" if not k else f"up to {k} retransmission{'s' * (k != 1)}"

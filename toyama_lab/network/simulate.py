@@ -47,6 +47,7 @@ recovered shows a lost row and a delivered row with the same FCnt.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -308,8 +309,24 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
                  gw_down, confirmed)  # fmt: skip
 
 
-#: Keys :func:`radio_params` can write (the radio part of ``NetworkResult.params``).
-RADIO_KEYS = ("rules", "channels_hz", "tracker_sf", "confirmed_share", "max_retransmissions")
+#: Keys :func:`radio_params` writes (the radio part of ``NetworkResult.params``): every
+#: field of :class:`~toyama_lab.network.RadioConfig`.
+RADIO_KEYS = tuple(f.name for f in dataclasses.fields(RadioConfig))
+
+
+def _json_value(value):
+    """A settings value as the JSON type ``network.json`` reads back."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return value
 
 
 def radio_params(cfg: RadioConfig | None) -> dict:
@@ -323,22 +340,20 @@ def radio_params(cfg: RadioConfig | None) -> dict:
     Returns
     -------
     dict
-        ``rules`` (the rules' name), ``channels_hz`` (list), ``tracker_sf``; and
-        ``confirmed_share`` (float) and ``max_retransmissions`` (int) only when either is
-        not 0, so that a default run records the same metadata as before they existed.
-        Values are JSON types, as ``network.json`` reads back. The other fields of
-        :class:`RadioConfig` (powers, fading, ...) are not recorded.
+        Every field of :class:`RadioConfig` (:data:`RADIO_KEYS`) as JSON types, as
+        ``network.json`` reads back: ``rules`` as an object of all its fields,
+        ``channels_hz`` as a list, numbers as int or float. A kept ``network/`` is
+        compared with the asked settings on all of them
+        (:func:`toyama_lab.network.dataset.radio_mismatch`).
+
+    Examples
+    --------
+    >>> p = radio_params(None)
+    >>> p["rules"]["max_deferrals"], p["tracker_sf"], p["confirmed_share"]
+    (3, 9, 0.0)
     """
     cfg = RadioConfig() if cfg is None else cfg
-    out = {
-        "rules": cfg.rules.name,
-        "channels_hz": [int(c) for c in cfg.channels_hz],
-        "tracker_sf": int(cfg.tracker_sf),
-    }
-    if cfg.confirmed_share or cfg.max_retransmissions:
-        out["confirmed_share"] = float(cfg.confirmed_share)
-        out["max_retransmissions"] = int(cfg.max_retransmissions)
-    return out
+    return {name: _json_value(getattr(cfg, name)) for name in RADIO_KEYS}
 
 
 def _params(road: _Road) -> dict:

@@ -8,7 +8,9 @@ Files (all byte-identical for the same inputs and seed):
   :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
 * ``network/gateway_log.parquet`` - receptions in ``RECEPTION_SCHEMA``;
 * ``network/transmissions.parquet`` - the truth per uplink;
-* ``network/network.json`` - parameters and loss-reason counts.
+* ``network/network.json`` - parameters (every :class:`~toyama_lab.network.RadioConfig`
+  field), the software that made it (version; SHA-256 of the ``network``, ``radio`` and
+  ``lorawan`` sources) and loss-reason counts.
 
 :func:`write_network_blocks` writes the same files from the blocks of
 :func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: rows are
@@ -19,9 +21,10 @@ is the very file :func:`write_network` writes; a larger one is always assembled 
 same canonical parts (``write_network`` writes such a table in one go, with a different
 but equally valid row-group layout).
 
-The subfolder is built as ``network.tmp-XXXX`` beside it and renamed into place, so a
-crash never leaves half a folder; an existing ``network/`` is replaced only with
-``overwrite=True``.
+The subfolder is built as ``DIR.network.tmp-...`` beside the dataset folder ``DIR``
+(:func:`toyama_lab.datasets.store.subfolder_stage`) and renamed into place, so a crash
+never leaves half a folder, nor anything unlisted inside ``DIR``; an existing
+``network/`` is replaced only with ``overwrite=True``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ import io
 import json
 import os
 from pathlib import Path
-
-from toyama_lab.datasets.store import atomic_folder
 
 __all__ = ["FILES", "SUBFOLDER", "write_keys_csv", "write_network", "write_network_blocks"]
 
@@ -74,14 +75,22 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
                 "" if k.app_key is None else k.app_key.hex().upper(),
             ]
         )
+    from toyama_lab.datasets.store import write_text
+
     p = Path(path)
-    p.write_text(buf.getvalue(), encoding="utf-8")
-    os.chmod(p, 0o600)
+    write_text(p, buf.getvalue(), mode=0o600)
     return p
 
 
 def _meta(params, n_devices, n_tx, n_rx, counts) -> str:
+    from toyama_lab import __version__
+    from toyama_lab._fingerprint import NETWORK_PARTS, source_fingerprint
+
     meta = {
+        "software": {
+            "toyama-lab": __version__,
+            "toyama-lab-network-source-sha256": source_fingerprint(NETWORK_PARTS),
+        },
         "synthetic": True,
         "note": "SYNTHETIC devices and keys: never use them on a real network.",
         "params": params,
@@ -154,7 +163,9 @@ class _StagedTable:
             p.unlink()
 
 
-def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
+def write_network_blocks(
+    blocks, out_dir: str | os.PathLike[str], *, overwrite: bool = False, on_complete=None
+):
     """Write the blocks of :func:`toyama_lab.network.simulate_network_blocks` atomically.
 
     Parameters
@@ -165,6 +176,9 @@ def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: 
         A dataset folder; ``network/`` is created inside it.
     overwrite : bool
         Replace an existing ``network/`` subfolder.
+    on_complete : callable, optional
+        Called with the finished temporary folder just before it is renamed into place
+        (e.g. to record its files in the dataset's manifest first).
 
     Returns
     -------
@@ -180,13 +194,13 @@ def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: 
     ValueError
         If ``blocks`` is empty.
     """
-    from toyama_lab.datasets.store import write_parquet
+    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
     from toyama_lab.network.log import TRANSMISSION_SCHEMA
     from toyama_lab.network.road import LOSS_REASONS
 
     final = _network_folder(out_dir)
-    with atomic_folder(final, overwrite=overwrite) as tmp:
+    with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         log = _StagedTable(tmp, "gateway_log")
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
@@ -206,7 +220,9 @@ def write_network_blocks(blocks, out_dir: str | os.PathLike[str], *, overwrite: 
         log.close(tmp / FILES["gateway_log"], RECEPTION_SCHEMA)
         txs.close(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA)
         text = _meta(head[0], head[1], txs.rows, log.rows, counts)
-        (tmp / FILES["params"]).write_text(text, encoding="utf-8")
+        write_text(tmp / FILES["params"], text)
+        if on_complete is not None:
+            on_complete(tmp)
     return {k: final / v for k, v in FILES.items()}
 
 
@@ -233,10 +249,10 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     FileNotFoundError
         If ``out_dir`` is not an existing folder.
     """
-    from toyama_lab.datasets.store import write_parquet
+    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     final = _network_folder(out_dir)
-    with atomic_folder(final, overwrite=overwrite) as tmp:
+    with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
         write_parquet(result.gateway_log, tmp / FILES["gateway_log"])
@@ -249,5 +265,5 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
             result.gateway_log.height,
             counts,
         )
-        (tmp / FILES["params"]).write_text(text, encoding="utf-8")
+        write_text(tmp / FILES["params"], text)
     return {k: final / v for k, v in FILES.items()}
