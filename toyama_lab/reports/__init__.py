@@ -5,7 +5,14 @@
 {'lang': 'en'}
 """
 
-from toyama_lab.reports.params import COMMON, Param, ParameterError, schema, validate
+from toyama_lab.reports.params import (
+    COMMON,
+    Param,
+    ParameterError,
+    papermill_injection,
+    schema,
+    validate,
+)
 from toyama_lab.reports.run import (
     DEFAULT_TIMEOUT,
     KERNEL_NAME,
@@ -25,6 +32,7 @@ __all__ = [
     "WorkbookError",
     "check_parameters",
     "notebook_parameters",
+    "papermill_injection",
     "run_grid",
     "run_workbook",
     "schema",
