@@ -290,7 +290,7 @@ def run_key(workbook_sha256: str, params: Mapping, version: str, dataset_sha256:
     Examples
     --------
     >>> run_key("a" * 64, {"seed": 0}, "1.0", "b" * 64)[:12]
-    'a0c4a1b6c5b4'
+    '9b47bb4c7805'
     """
     blob = json.dumps(
         {"workbook": workbook_sha256, "params": dict(params), "version": version,

@@ -11,7 +11,8 @@
 - :func:`pdf_report`: an A4 PDF through WeasyPrint (Pango lays out the Japanese
   text; the fonts are embedded as subsets). Markdown and outputs are printed, code
   is not; plotly figures need JavaScript and are left to the HTML page (a note says
-  so); myst-nb's cell tags ``remove-cell`` and ``remove-output`` are honoured.
+  so); myst-nb's cell tags ``remove-cell`` and ``remove-output`` are honoured, and
+  cells tagged ``print-skip`` (a workbook's exercise, "what's next") are left out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import copy
 import html
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -27,6 +29,7 @@ __all__ = [
     "OUTPUT_MODE",
     "PLOTLYJS",
     "PRINT_CSS",
+    "PRINT_SKIP_TAG",
     "html_page",
     "lean_notebook",
     "pdf_report",
@@ -62,6 +65,10 @@ th, td { border: 1px solid #bbb; padding: 2pt 4pt; }
 .note { color: #666; font-size: 8.5pt; }
 """
 
+#: Cell tag: leave the cell out of the PDF (e.g. a workbook's exercise and "what's next").
+PRINT_SKIP_TAG = "print-skip"
+
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>')
 _FIGURE_NOTE = "（図は HTML 版で表示されます / the figure is in the HTML page）"
 
 
@@ -175,10 +182,10 @@ def print_html(nb, title: str) -> str:
     parts = []
     for cell in nb.cells:
         tags = _tags(cell)
-        if "remove-cell" in tags or "parameters" in tags or "injected-parameters" in tags:
+        if tags & {"remove-cell", PRINT_SKIP_TAG, "parameters", "injected-parameters"}:
             continue
         if cell.cell_type == "markdown":
-            parts.append(markdown2html(cell.source))
+            parts.append(_ANCHOR.sub("", markdown2html(cell.source)))
         elif cell.cell_type == "code" and "remove-output" not in tags:
             parts += [_output_html(o) for o in cell.get("outputs", [])]
     body = "\n".join(p for p in parts if p)
