@@ -379,3 +379,70 @@ def test_job_file_format_example_in_docs_is_valid(tmp_path):
     (tmp_path / "j.toml").write_text(example, encoding="utf-8")
     job = load_job(tmp_path / "j.toml")
     assert [r.params["x"] for r in job.runs] == [0, 1] and job.workers == 2
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_index(six, tmp_path):
+    from distributed import LocalCluster
+
+    root, _, index, _ = six
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster:  # fmt: skip
+        job = job_from_args(root / "wb.ipynb", [("lang", "en")], ["x=0,1"], tmp_path,
+                            dask=cluster.scheduler_address)  # fmt: skip
+        on_dask = run_job(job, progress=False)
+    columns = ["run", "name", "workbook", "status", "error_name", "cell", "kernel_retries",
+               "key", "params", "values", "notebook", "html", "pdf"]  # fmt: skip
+    local = index.filter(pl.col("name").is_in(NAMES[:2])).select(columns)
+    assert on_dask.select(columns).equals(local)
+    assert (tmp_path / "wb__x=1.html").is_file() and (tmp_path / PLOTLYJS).is_file()
+
+
+INTERRUPT_JOB = """\
+out = "out"
+workers = 2
+params = { lang = "en", mode = "sleep" }
+
+[[workbook]]
+path = "wb.ipynb"
+grid = { x = [0, 1, 2] }
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_a_consistent_index_and_no_kernel(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    _workbook(tmp_path / "wb.ipynb")
+    (tmp_path / "job.toml").write_text(INTERRUPT_JOB, encoding="utf-8")
+    cli = Path(sys.executable).with_name("toyama-lab")
+
+    # a background shell starts commands with SIGINT ignored; a terminal's Ctrl-C does not
+    def default_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    proc = subprocess.Popen([str(cli), "report", "run", "job.toml", "--quiet"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)  # fmt: skip
+    work = tmp_path / "out" / "work"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(list(work.glob("*/.executed.ipynb"))) < 2:
+        time.sleep(0.5)  # both workers are executing cells (their kernels started)
+    assert len(list(work.glob("*/.executed.ipynb"))) == 2, proc.stderr.read() if proc.poll() else ""
+    children = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err
+    index = pl.read_parquet(tmp_path / "out" / "index.parquet")
+    assert index["name"].to_list() == ["wb__x=0", "wb__x=1", "wb__x=2"]
+    assert index["status"].to_list() == ["interrupted"] * 3  # none finished
+    assert pl.read_csv(tmp_path / "out" / "index.csv").height == 3
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]
+    listed = CliRunner().invoke(main, ["report", "list", str(tmp_path / "job.toml")])
+    assert "0 done, 3 to run" in listed.output and "failed: interrupted" in listed.output

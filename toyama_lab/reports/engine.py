@@ -10,15 +10,17 @@
   runs in progress ``interrupted`` (a later ``report run`` redoes them), writes the
   index and re-raises :class:`KeyboardInterrupt`.
 
-Local workers are ``spawn`` processes that ignore SIGINT, so that Ctrl-C reaches only
-this process, which then stops them; each kernel exits when its worker is gone
-(ipykernel watches its parent).
+Local workers are ``spawn`` processes that ignore SIGINT, so that Ctrl-C is handled by
+this process alone; it then terminates the workers and the kernels they started (jupyter
+starts each kernel in its own session, so a terminal's Ctrl-C does not reach them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +32,9 @@ from toyama_lab.reports.index import read_index, write_index
 from toyama_lab.reports.job import Job, RunSpec
 
 __all__ = ["Planned", "plan", "run_job"]
+
+#: How often the parent looks for finished runs. [s]
+POLL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,28 @@ def _row(run: int, spec: RunSpec, result: RunResult | None, status: str | None =
 
 
 def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and their kernels."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pids: Iterable[int], grace_s: float = 5.0) -> None:
+    """Terminate these processes and everything they started (kernels); kill what stays."""
+    import psutil
+
+    family = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            family += [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, alive = psutil.wait_procs(family, timeout=grace_s)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
 
 
 class _Local:
@@ -130,17 +156,11 @@ class _Local:
     def submit(self, spec: RunSpec):
         return self.pool.submit(execute_run, spec)
 
-    def as_completed(self, futures: Iterable):
-        from concurrent.futures import as_completed
-
-        return as_completed(futures)
-
     def close(self, *, interrupted: bool = False) -> None:
         if interrupted:
-            processes = list((self.pool._processes or {}).values())
+            pids = [p.pid for p in (self.pool._processes or {}).values()]
             self.pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+            _stop(pids)
         else:
             self.pool.shutdown(wait=True)
 
@@ -155,11 +175,6 @@ class _Dask:
 
     def submit(self, spec: RunSpec):
         return self.client.submit(execute_run, spec, pure=False, key=f"report-{spec.name}")
-
-    def as_completed(self, futures: Iterable):
-        from distributed import as_completed
-
-        return as_completed(list(futures))
 
     def close(self, *, interrupted: bool = False) -> None:
         self.client.close()
@@ -217,16 +232,23 @@ def run_job(
     futures = {}
     try:
         futures = {backend.submit(spec): (i, spec) for i, spec in todo}
-        for future in backend.as_completed(futures):
-            i, spec = futures.pop(future)
-            result = future.result()
-            rows[i] = _row(i, spec, result)
-            failed += result.status != "ok"
-            write_index(job.out, rows, title)
-            if on_result is not None:
-                on_result(result)
-            bar.update(1)
-            bar.set_postfix(failed=failed, left=len(futures))
+        while futures:
+            # poll rather than block: a blocked main thread may never see Ctrl-C when the
+            # signal lands on another thread (polars, tokio, the pool's manager)
+            done = [f for f in futures if f.done()]
+            if not done:
+                time.sleep(POLL_S)
+                continue
+            for future in done:
+                i, spec = futures.pop(future)
+                result = future.result()
+                rows[i] = _row(i, spec, result)
+                failed += result.status != "ok"
+                write_index(job.out, rows, title)
+                if on_result is not None:
+                    on_result(result)
+                bar.update(1)
+                bar.set_postfix(failed=failed, left=len(futures))
     except KeyboardInterrupt:
         for i, spec in futures.values():
             rows[i] = _row(i, spec, None, status="interrupted")
