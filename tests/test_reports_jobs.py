@@ -164,6 +164,12 @@ def test_outputs_lean_and_offline(six):
         page = (out / f"{name}.html").read_text(encoding="utf-8")
         assert 'src="plotly.min.js"' in page and "http://" not in page.replace("http://www.w3", "")
     assert not list(out.glob("**/.executed.ipynb")) and not list(out.glob(".*.tmp"))
+    from myst_nb.ext.glue import extract_glue_data_cell  # the book's reader of glued values
+
+    nb = nbformat.read(out / f"{NAMES[1]}.ipynb", as_version=4)
+    glued = dict(kv for c in nb.cells if c.cell_type == "code" for kv in extract_glue_data_cell(c))
+    assert glued["double"].data["text/plain"] == "2"
+    assert glued["label"].data["text/plain"] == "'x=1'"
 
 
 @pytest.mark.slow
@@ -446,3 +452,28 @@ def test_ctrl_c_leaves_a_consistent_index_and_no_kernel(tmp_path):
     assert not alive, [p.cmdline() for p in alive]
     listed = CliRunner().invoke(main, ["report", "list", str(tmp_path / "job.toml")])
     assert "0 done, 3 to run" in listed.output and "failed: interrupted" in listed.output
+
+
+def test_workbook_fingerprint_follows_cell_sources_only(tmp_path):
+    from toyama_lab.reports.job import workbook_fingerprint
+
+    path = _workbook(tmp_path / "wb.ipynb")
+    before = workbook_fingerprint(path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].outputs = [new_output("stream", text="hello")]
+    nb.cells[3].execution_count = 7
+    nbformat.write(nb, path)
+    assert workbook_fingerprint(path) == before
+    nb.cells[3].source += "\n# changed"
+    nbformat.write(nb, path)
+    assert workbook_fingerprint(path) != before
+
+
+def test_preflight_runs_the_validation_cell_here(tmp_path):
+    from toyama_lab.reports.job import preflight
+    from toyama_lab.reports.params import ParameterError
+
+    path = _workbook(tmp_path / "wb.ipynb")
+    assert preflight(path, {"x": 9, "mode": "raise"}) is None
+    with pytest.raises(ParameterError, match=r"'mode' = 'fast'.*'ok', 'raise', 'sleep'"):
+        preflight(path, {"mode": "fast"})

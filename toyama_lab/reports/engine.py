@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -91,10 +92,7 @@ def plan(job: Job, *, force: bool = False) -> list[Planned]:
 
 def _row(run: int, spec: RunSpec, result: RunResult | None, status: str | None = None) -> dict:
     data = asdict(result) if result is not None else {}
-    try:
-        workbook = str(spec.workbook.relative_to(Path.cwd()))
-    except ValueError:
-        workbook = str(spec.workbook)
+    workbook = Path(os.path.relpath(spec.workbook, spec.out)).as_posix()  # as a link from out
     return {
         "run": run,
         "name": spec.name,

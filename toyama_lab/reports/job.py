@@ -419,7 +419,7 @@ def _check_keys(table: Mapping, allowed: Sequence[str], problems: _Problems, at:
 
 def _workbook_runs(
     entry: Mapping, i: int, job: Mapping, base_dir: Path, out: Path, problems: _Problems,
-    fingerprints: tuple[str, str],
+    software: tuple[str, str],
 ) -> list[RunSpec]:  # fmt: skip
     at = ("workbook", i)
     _check_keys(entry, _WORKBOOK_KEYS, problems, at, "workbook")
@@ -473,7 +473,7 @@ def _workbook_runs(
         problems.add((*at, "pdf"), f"{label}: pdf = {pdf!r} must be true or false")
     settings = {k: v for k, v in settings.items() if v is not None}
     stem = entry.get("name", path.stem)
-    workbook_sha = fingerprints[0] or workbook_fingerprint(path)
+    workbook_sha = workbook_fingerprint(path)
     out_runs = []
     for combo in combos:
         params = {**shared, **combo}
@@ -491,7 +491,7 @@ def _workbook_runs(
         if found:
             continue
         coerced = _plain(check_parameters(path, params))
-        key = run_key(workbook_sha, coerced, fingerprints[1], fingerprints[2])
+        key = run_key(workbook_sha, coerced, *software)
         out_runs.append(
             RunSpec(
                 name=_slug(str(stem), _plain(combo)),
@@ -507,11 +507,12 @@ def _workbook_runs(
     return out_runs
 
 
-def _fingerprints() -> tuple[str, str, str]:
+def _software() -> tuple[str, str]:
+    """The package version and the fingerprint of the code that makes datasets."""
     from toyama_lab import __version__
     from toyama_lab.datasets.build import source_fingerprint
 
-    return "", __version__, source_fingerprint()
+    return __version__, source_fingerprint()
 
 
 def _installed_kernels() -> set[str]:
@@ -579,10 +580,10 @@ def load_job(path: str | os.PathLike, *, dask: str | None = None) -> Job:
     if not isinstance(entries, list) or not entries:
         problems.add(("workbook",), "the job needs at least one [[workbook]] with a path")
         entries = []
-    fingerprints = _fingerprints()
+    software = _software()
     runs: list[RunSpec] = []
     for i, entry in enumerate(entries):
-        runs += _workbook_runs(entry, i, data, path.parent, out, problems, fingerprints)
+        runs += _workbook_runs(entry, i, data, path.parent, out, problems, software)
     return _finish(source, out, runs, data.get("workers"), dask or data.get("dask"), problems)
 
 
@@ -632,5 +633,5 @@ def job_from_args(
     entry["pdf"] = pdf
     job = {"cell_timeout": cell_timeout, "run_timeout": run_timeout, "retries": retries}
     job = {k: v for k, v in job.items() if v is not None}
-    runs = _workbook_runs(entry, 0, job, Path.cwd(), Path(out).resolve(), problems, _fingerprints())
+    runs = _workbook_runs(entry, 0, job, Path.cwd(), Path(out).resolve(), problems, _software())
     return _finish("command line", Path(out).resolve(), runs, workers, dask, problems)

@@ -9,11 +9,12 @@ Why myst-nb's ``glue``
 Three well-kept ways exist to pass a value out of an executed notebook: scrapbook
 (``sb.glue``; its last release is from 2021 and it pins old papermill APIs), myst-nb's
 ``glue`` (maintained with the book's toolchain, already a dependency) and a home-made
-output. :func:`record` *is* myst-nb's ``glue(name, value, display=False)``: the value is
-stored in the cell's outputs in the scrapbook/myst-nb format (a hidden
-``application/papermill.record/text/plain`` bundle with ``metadata.scrapbook.name``), so
-the same executed notebook can also place the number in the book's text with
-``{glue}`name```. :func:`record` adds only what a report index needs on top: the value
+output. :func:`record` writes exactly what myst-nb's ``glue(name, value, display=False)``
+writes (a hidden ``application/papermill.record/text/plain`` bundle with
+``metadata.scrapbook.name``; the same four lines, so that workbooks do not need the book's
+toolchain installed), so the executed notebook can also place the number in the book's
+text with ``{glue}`name```; a test reads it back with myst-nb's own reader.
+:func:`record` adds only what a report index needs on top: the value
 must be a plain scalar (int, float, str, bool or None; numpy scalars are turned into
 Python ones), so that ``repr`` round-trips and :func:`read_records` gives back the exact
 value with :func:`ast.literal_eval`, and the name must be an identifier.
@@ -67,7 +68,7 @@ def _plain(name: str, value):
 
 
 def record(name: str, value) -> None:
-    """Expose a value of this run to the report index (through myst-nb's ``glue``).
+    """Expose a value of this run to the report index (in myst-nb's ``glue`` format).
 
     Parameters
     ----------
@@ -89,10 +90,12 @@ def record(name: str, value) -> None:
             f"record name {name!r} must be a Python identifier such as 'kpi_central' "
             "(it becomes a column of the index)."
         )
-    plain = _plain(name, value)
-    from myst_nb import glue
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
 
-    glue(name, plain, display=False)
+    bundle, metadata = format_display_data(_plain(name, value))
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
 
 
 def read_records(nb) -> dict[str, object]:
