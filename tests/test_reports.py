@@ -18,6 +18,7 @@ from toyama_lab.reports import (
     WorkbookError,
     check_parameters,
     notebook_parameters,
+    papermill_injection,
     run_grid,
     run_workbook,
     schema,
@@ -96,6 +97,70 @@ def test_bad_values(params, names, expected):
 def test_unknown_name_suggests_the_closest():
     with pytest.raises(ParameterError, match=r"unknown parameter 'sizee'.*Did you mean 'size'"):
         validate({"sizee": "tiny", "size": "tiny"}, schema("size"))
+
+
+# --- names papermill injected (it only warns about unknown ones) --------------------------
+
+PARAMS_CELL = 'size: str = "tiny"  # city size\nseed: int = 0  # random seed\n'
+
+
+@pytest.mark.parametrize(
+    ("injected", "value"),
+    [("# Parameters\nsede = 3\n", 3), ("# Parameters\nseed = 1\nsede = 'x' + 'y'\n", "'x' + 'y'")],
+)
+def test_injected_unknown_name_is_refused(injected, value):
+    history = ["", PARAMS_CELL, injected, "P = validate(...)"]
+    with pytest.raises(ParameterError) as info:
+        validate({"size": "tiny", "seed": 0}, schema("size", "seed"), history=history)
+    message = str(info.value)
+    assert f"unknown parameter 'sede' = {value!r}. Did you mean 'seed'?" in message
+    assert "accepts: size, seed" in message and "papermill passed it (-p sede" in message
+
+
+def test_injected_known_names_pass_and_narrow_calls_are_not_disturbed():
+    history = ["", PARAMS_CELL, "# Parameters\nseed = 1\nsize = 'tiny'\n"]
+    assert validate({"size": "tiny", "seed": 1}, schema("size", "seed"), history=history)
+    # an exercise's later call with a narrower schema: seed is declared by the parameters cell
+    with pytest.raises(ParameterError, match="'size' = 'huge'"):
+        validate({"size": "huge"}, schema("size"), history=[*history, "try: ..."])
+
+
+def test_injected_papermill_paths_are_allowed():
+    injected = "# Parameters\nseed = 2\nPAPERMILL_INPUT_PATH = 'a.ipynb'\n"
+    history = ["", PARAMS_CELL, injected]
+    assert validate({"seed": 2}, schema("seed"), history=history) == {"seed": 2}
+
+
+def test_papermill_injection_reads_the_last_injected_cell():
+    assert papermill_injection([]) is None
+    assert papermill_injection(["", PARAMS_CELL, "x = 1"]) is None
+    history = ["", PARAMS_CELL, "# Parameters\nseed = 1\n", "# Parameters\nseed = 5\n"]
+    inj = papermill_injection(history)
+    assert inj.values == {"seed": 5} and inj.declared == ("seed",)  # the cell before: 1st inj.
+    top = papermill_injection(["# Parameters\nlang: str = 'en'\n", "broken ("])
+    assert top.values == {"lang": "en"} and top.declared == ()
+    assert papermill_injection(["", "# Parameters\nbroken (\n"]).values == {}
+
+
+def test_papermill_injection_outside_a_kernel_is_none():
+    assert papermill_injection() is None  # pytest is not an IPython kernel
+
+
+def test_papermill_cli_refuses_a_misspelt_parameter(tmp_path):
+    """Issue 9 item 10: `papermill ... -p sede 3` used to run with seed 0 and exit 0."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    papermill = Path(sys.executable).with_name("papermill")
+    proc = subprocess.run(
+        [str(papermill), str(root / "workbooks" / "00-getting-started.ipynb"),
+         str(tmp_path / "o.ipynb"), "-p", "sede", "3", "-k", "python3", "--cwd", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "unknown parameter 'sede' = 3. Did you mean 'seed'?" in proc.stderr + proc.stdout
 
 
 def test_missing_parameter():

@@ -21,4 +21,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on ``main`` when imported.
-from toyama_lab.cli import decode, frame, game, generate  # noqa: E402,F401
+from toyama_lab.cli import decode, frame, game, generate, report  # noqa: E402,F401

@@ -23,6 +23,31 @@ parameters shared by the workbooks::
 
 A workbook adds its own with ``COMMON | {"sf": Param("int", choices=range(7, 13))}``.
 
+Names papermill passes
+----------------------
+``papermill in.ipynb out.ipynb -p sede 3`` only *warns* "Passed unknown parameter:
+sede" and runs: it injects a cell tagged ``injected-parameters`` (its source starts
+with the line ``# Parameters``, then one ``name = value`` per parameter) right after
+the ``parameters`` cell, so ``sede = 3`` is set and ``seed`` keeps its default. The
+validation cell builds its mapping from the names it knows, so it cannot see
+``sede`` in its arguments. :func:`validate` therefore also reads the kernel's input
+history (IPython's ``In``; :func:`papermill_injection`) and refuses every name the
+injected cell assigned that the workbook does not declare::
+
+    ParameterError: unknown parameter 'sede' = 3. Did you mean 'seed'? ...
+
+Every workbook gets this without an edit to its cells. A name is *declared* if the
+schema given to :func:`validate` has it or the cell executed just before the
+injected one (the ``parameters`` cell, where papermill puts the injection) assigns
+it, so a later, narrower call such as ``validate({"size": "huge"}, schema("size"))``
+in an exercise is not disturbed by the run's other parameters. Names papermill adds
+itself (``PAPERMILL_INPUT_PATH``, ``PAPERMILL_OUTPUT_PATH`` with ``--inject-paths``)
+are allowed. Outside an IPython kernel (a plain script, the tests) the history is
+empty and only the given mapping is checked. The history was chosen over comparing
+the caller's globals because those also hold the validation cell's own imports and
+helpers (``KINDS``, ``COMMON``...), while the injected cell lists exactly the names
+the caller passed.
+
 Examples
 --------
 >>> p = validate({"seed": "3", "interactive": "false"}, schema("seed", "interactive"))
@@ -32,24 +57,34 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import difflib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
     "COMMON",
     "KINDS",
+    "Injection",
     "Param",
     "ParameterError",
     "coerce",
+    "papermill_injection",
     "schema",
+    "unknown_parameter",
     "validate",
 ]
 
 #: The value kinds a :class:`Param` may declare.
 KINDS: tuple[str, ...] = ("str", "int", "float", "bool", "date", "list")
+
+#: First line of the cell papermill injects (``PythonTranslator.codify(comment="Parameters")``).
+INJECTED_MARKER = "# Parameters"
+#: Names papermill itself injects with ``--inject-paths`` (and the input/output variants).
+PAPERMILL_NAMES = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -278,7 +313,128 @@ def _check(name: str, value, param: Param):
     return value
 
 
-def validate(params: Mapping[str, object], schema: Mapping[str, Param]) -> dict[str, object]:
+def unknown_parameter(
+    name: str, value, known: Iterable[str], *, where: str = "This workbook"
+) -> ParameterError:
+    """The error for a parameter name a workbook does not declare.
+
+    Parameters
+    ----------
+    name : str
+        The unknown name.
+    value : object
+        The value it was given (shown in the message).
+    known : iterable of str
+        The names the workbook accepts; the closest one is suggested.
+    where : str
+        Subject of the "accepts" sentence, e.g. ``"Workbook 01-kpi.ipynb"``.
+
+    Returns
+    -------
+    ParameterError
+        ``unknown parameter 'sede' = 3. Did you mean 'seed'? This workbook accepts: ...``
+
+    Examples
+    --------
+    >>> print(unknown_parameter("sede", 3, ["size", "seed"]))
+    unknown parameter 'sede' = 3. Did you mean 'seed'? This workbook accepts: size, seed.
+    """
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ParameterError(
+        f"unknown parameter {name!r} = {value!r}.{hint} {where} accepts: {', '.join(known)}."
+    )
+
+
+@dataclass(frozen=True)
+class Injection:
+    """What papermill injected into this kernel, read back from its input history.
+
+    Attributes
+    ----------
+    values : dict of str to object
+        Each name the ``injected-parameters`` cell assigned, with its value (the
+        literal; the source text if it is not a literal).
+    declared : tuple of str
+        The names assigned by the cell executed just before it (the ``parameters``
+        cell in a papermill run); empty if the injected cell ran first.
+    """
+
+    values: dict[str, object]
+    declared: tuple[str, ...]
+
+
+def _assigned(source: str) -> dict[str, object]:
+    """Names assigned at the top level of ``source``, with their literal values."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    out: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            targets = [node.target.id] if node.value is not None else []
+        else:
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            value = ast.get_source_segment(source, node.value)
+        out.update(dict.fromkeys(targets, value))
+    return out
+
+
+def _kernel_history() -> Sequence[str]:
+    """The running IPython kernel's inputs (``In``), or ``[]`` outside IPython."""
+    ipython = sys.modules.get("IPython")  # not imported: not in a kernel, nothing to read
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return []
+    return list(shell.history_manager.input_hist_raw)
+
+
+def papermill_injection(history: Sequence[str] | None = None) -> Injection | None:
+    """Read papermill's ``injected-parameters`` cell back from a kernel's inputs.
+
+    Parameters
+    ----------
+    history : sequence of str, optional
+        Executed cell sources in order (IPython's ``In``); default: the running
+        kernel's, or none outside IPython.
+
+    Returns
+    -------
+    Injection or None
+        The last executed cell whose first line is ``# Parameters`` (papermill's
+        marker) and the names of the cell run before it; None if there is none.
+
+    Examples
+    --------
+    >>> inj = papermill_injection(["", "seed: int = 0  # seed", "# Parameters\\nsede = 3\\n"])
+    >>> inj.values, inj.declared
+    ({'sede': 3}, ('seed',))
+    """
+    inputs = list(_kernel_history() if history is None else history)
+    at = next(
+        (i for i in range(len(inputs) - 1, -1, -1)
+         if inputs[i].lstrip().splitlines()[:1] == [INJECTED_MARKER]),
+        None,
+    )  # fmt: skip
+    if at is None:
+        return None
+    declared = tuple(_assigned(inputs[at - 1])) if at > 0 else ()
+    return Injection(values=_assigned(inputs[at]), declared=declared)
+
+
+def validate(
+    params: Mapping[str, object],
+    schema: Mapping[str, Param],
+    *,
+    history: Sequence[str] | None = None,
+) -> dict[str, object]:
     """Check and coerce workbook parameters against a schema.
 
     Parameters
@@ -288,6 +444,10 @@ def validate(params: Mapping[str, object], schema: Mapping[str, Param]) -> dict[
         turned them into strings; YAML may have turned dates into ``date`` objects).
     schema : mapping of str to Param
         The declaration of every parameter the workbook accepts.
+    history : sequence of str, optional
+        The kernel's executed inputs, to find the names papermill injected (see
+        "Names papermill passes" in the module docstring); default: the running
+        IPython kernel's, none outside IPython.
 
     Returns
     -------
@@ -298,9 +458,10 @@ def validate(params: Mapping[str, object], schema: Mapping[str, Param]) -> dict[
     Raises
     ------
     ParameterError
-        For an unknown name (with the closest known names), a missing parameter, a
-        value of the wrong type, a value not among the allowed choices or out of
-        range. The message names the parameter, its value and what is allowed.
+        For an unknown name (with the closest known names) in ``params`` or in
+        papermill's injected cell, a missing parameter, a value of the wrong type, a
+        value not among the allowed choices or out of range. The message names the
+        parameter, its value and what is allowed.
 
     Examples
     --------
@@ -310,13 +471,18 @@ def validate(params: Mapping[str, object], schema: Mapping[str, Param]) -> dict[
     """
     unknown = [n for n in params if n not in schema]
     if unknown:
-        name = unknown[0]
-        close = difflib.get_close_matches(name, list(schema), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ParameterError(
-            f"unknown parameter {name!r} = {params[name]!r}.{hint} "
-            f"This workbook accepts: {', '.join(schema)}."
-        )
+        raise unknown_parameter(unknown[0], params[unknown[0]], schema)
+    injection = papermill_injection(history)
+    if injection is not None:
+        known = list(schema) + [n for n in injection.declared if n not in schema]
+        passed = [n for n in injection.values if n not in known and n not in PAPERMILL_NAMES]
+        if passed:
+            name = passed[0]
+            error = unknown_parameter(name, injection.values[name], known)
+            raise ParameterError(
+                f"{error} papermill passed it (-p {name} ...) and only warned; "
+                "correct the name on the command line or in the parameters file."
+            )
     missing = [n for n in schema if n not in params]
     if missing:
         raise ParameterError(

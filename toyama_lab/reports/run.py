@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from toyama_lab._atomic import write_text_atomic
-from toyama_lab.reports.params import KINDS, Param, ParameterError, coerce
+from toyama_lab.reports.params import KINDS, Param, ParameterError, coerce, unknown_parameter
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -123,18 +123,11 @@ def check_parameters(
         For a name the notebook does not declare (with the closest names), or a
         value that cannot be read as the declared type.
     """
-    import difflib
-
     declared = notebook_parameters(path)
     out: dict[str, object] = {}
     for name, value in (params or {}).items():
         if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ParameterError(
-                f"unknown parameter {name!r} = {value!r} for workbook {Path(path).name}.{hint} "
-                f"It accepts: {', '.join(declared)} (see papermill --help-notebook)."
-            )
+            raise unknown_parameter(name, value, declared, where=f"Workbook {Path(path).name}")
         kind = declared[name]["inferred_type_name"]
         if isinstance(value, dt.date) and kind == "str":  # YAML dates and timestamps
             midnight = isinstance(value, dt.datetime) and value.time() == dt.time()
