@@ -117,3 +117,18 @@ def test_decode_errors(setup, case, code, message):
     assert res.exit_code == code
     assert message in res.output
     assert not (tmp / "o.parquet").exists()
+
+
+def test_decode_counts_a_non_utf8_line_instead_of_failing(setup):
+    tmp, keys_path, phy = setup
+    src = tmp / "frames.hex"
+    src.write_bytes(
+        b"\n".join([phy[0].hex().encode(), b"\x81\x00 latin-1 \xe9", phy[1].hex().encode()])
+    )
+    out = tmp / "out.parquet"
+    res = run(src, "--keys", keys_path, "--out", out)
+    assert res.exit_code == 0, res.output
+    df = pl.read_parquet(out)
+    assert df["status"].to_list() == ["ok", "missing_payload", "ok"]
+    assert df["ingest_error"][1].startswith("bad_utf8: line 2: byte 0x81 at column 1")
+    assert "total receptions         3" in res.output

@@ -26,12 +26,19 @@ a frame by one gateway):
 
 Errors are never dropped silently
 ---------------------------------
-A line that is not JSON, a payload that is not base64, an object of unknown
-shape, or an application event that carries no PHYPayload (ChirpStack and TTS
-integration events hold only the *decrypted* FRMPayload, so the MIC cannot be
-checked) gives a row with ``phy_payload`` null and the reason in
-``ingest_error``. Rows whose bytes arrived with a known problem (CRC failed,
-size field differs) keep their bytes and also say so in ``ingest_error``.
+A line that is not UTF-8 (``bad_utf8``) or not JSON (``bad_json``), a payload
+that is not base64, an object of unknown shape, or an application event that
+carries no PHYPayload (ChirpStack and TTS integration events hold only the
+*decrypted* FRMPayload, so the MIC cannot be checked) gives a row with
+``phy_payload`` null and the reason in ``ingest_error``; the reason names the
+line. Rows whose bytes arrived with a known problem (CRC failed, size field
+differs) keep their bytes and also say so in ``ingest_error``. A field that is
+present but cannot be read (``"rssi": "loud"``, a time that is not ISO 8601, a
+``datr`` that is no LoRa data rate, a Parquet value that does not convert) is
+null *and* named in ``ingest_error`` as ``bad_field: ...``; a Parquet column
+of a type that cannot hold its field (an integer ``phy_payload``) is refused
+with :class:`IngestError`. A text that is one pretty-printed JSON document with
+a syntax error gives one ``bad_json: document`` row with the line and column.
 :func:`toyama_lab.lorawan.batch.decode_batch` reports null payloads as status
 ``missing_payload``, so every input row stays countable.
 
@@ -53,6 +60,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -94,6 +102,9 @@ RECEPTION_SCHEMA: dict[str, pl.DataType] = {
 FORMATS = ("auto", "json", "hex", "base64", "parquet")
 
 _DATR = re.compile(r"^SF(\d{1,2})BW(\d{3})$")
+#: LoRa bandwidths of LoRaWAN channels [kHz] (LoRa Alliance RP002-1.0.4, every region).
+_LORA_BW_KHZ = (125, 250, 500)
+_DATR_EXPECTED = "is not a LoRa data rate SF5..SF12 with BW125, BW250 or BW500"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
 
@@ -135,23 +146,121 @@ def _b64(text: Any) -> tuple[bytes | None, str | None]:
 
 
 def _num(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
+    """A finite number from a JSON number or numeric text; None otherwise (booleans too)."""
+    if value is None or isinstance(value, bool):
         return None
-
-
-def _int(value: Any) -> int | None:
-    f = _num(value)
-    return None if f is None else round(f)
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _sf_bw(datr: Any) -> tuple[int | None, int | None]:
     m = _DATR.match(datr) if isinstance(datr, str) else None
-    return (int(m[1]), int(m[2]) * 1000) if m else (None, None)
+    if not m or not 5 <= int(m[1]) <= 12 or int(m[2]) not in _LORA_BW_KHZ:
+        return None, None
+    return int(m[1]), int(m[2]) * 1000
+
+
+class _Fields:
+    """Reads the fields of one JSON object and notes every one it cannot read.
+
+    A field that is absent (or JSON ``null``) is simply null; a field that is
+    present but unreadable is null *and* named in :meth:`error`, so that no value
+    turns into a silent null.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def _bad(self, name: str, value: Any, expected: str) -> None:
+        shown = repr(value)
+        self.problems.append(f"{name} {shown[:40]}{'...' if len(shown) > 40 else ''} {expected}")
+
+    def num(self, name: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        f = _num(value)
+        if f is None:
+            self._bad(name, value, "is not a number")
+        return f
+
+    def int_range(self, name: str, value: Any, lo: int, hi: int) -> int | None:
+        f = self.num(name, value)
+        if f is None:
+            return None
+        if f != round(f) or not lo <= f <= hi:
+            self._bad(name, value, f"is not an integer in {lo}..{hi}")
+            return None
+        return round(f)
+
+    def time(self, name: str, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        t = _time(value)
+        if t is None:
+            self._bad(name, value, "is not an ISO 8601 time")
+        return t
+
+    def text(self, name: str, value: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        self._bad(name, value, "is not text")
+        return None
+
+    def datr(self, value: Any, modu: Any) -> tuple[int | None, int | None, str | None]:
+        """(SF, bandwidth [Hz], datr text) of a Semtech ``datr`` (FSK: a bit rate)."""
+        if value is None:
+            return None, None, None
+        if modu == "FSK" or (isinstance(value, int | float) and not isinstance(value, bool)):
+            if _num(value) is None:
+                self._bad("datr", value, "is not an FSK bit rate")
+                return None, None, None
+            return None, None, str(value)
+        sf, bw = _sf_bw(value)
+        if sf is None:
+            self._bad("datr", value, _DATR_EXPECTED)
+            return None, None, value if isinstance(value, str) else None
+        return sf, bw, value
+
+    def error(self, first: str | None = None) -> str | None:
+        """``first`` (a payload problem) and ``bad_field: ...`` for the unreadable fields."""
+        parts = [first] if first else []
+        if self.problems:
+            parts.append("bad_field: " + "; ".join(self.problems))
+        return "; ".join(parts) or None
 
 
 # ------------------------------------------------------------------------ Semtech
+def _rxpk_row(pk: Mapping[str, Any], gateway_id: str | None) -> dict[str, Any]:
+    """One row of one ``rxpk`` object (PROTOCOL.TXT section 4)."""
+    f = _Fields()
+    phy, err = _b64(pk.get("data"))
+    size = f.int_range("size", pk.get("size"), 0, 2**16)
+    if phy is not None and size is not None and size != len(phy):
+        err = f"size_mismatch: size field {size} but {len(phy)} bytes of data"
+    if phy is not None and pk.get("stat") == -1:
+        err = "crc_error: the gateway reports a failed CRC (stat = -1)"
+    sf, bw, datr = f.datr(pk.get("datr"), pk.get("modu"))
+    freq = f.num("freq", pk.get("freq"))
+    return _row(
+        time=f.time("time", pk.get("time")),
+        gateway_id=gateway_id,
+        freq_hz=None if freq is None else round(freq * 1e6),
+        sf=sf,
+        bw_hz=bw,
+        datr=datr,
+        codr=f.text("codr", pk.get("codr")),
+        rssi_dbm=f.num("rssi", pk.get("rssi")),
+        snr_db=f.num("lsnr", pk.get("lsnr")),
+        tmst=f.int_range("tmst", pk.get("tmst"), 0, 2**32 - 1),
+        phy_payload=phy,
+        source="semtech",
+        ingest_error=f.error(err),
+    )
+
+
 def _semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
     packets = obj.get("rxpk") if "rxpk" in obj else [obj]
     if not isinstance(packets, list):
@@ -173,32 +282,7 @@ def _semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[s
                 )
             )
             continue
-        phy, err = _b64(pk.get("data"))
-        if phy is not None and pk.get("size") is not None and _int(pk["size"]) != len(phy):
-            err = f"size_mismatch: size field {pk['size']} but {len(phy)} bytes of data"
-        if phy is not None and pk.get("stat") == -1:
-            err = "crc_error: the gateway reports a failed CRC (stat = -1)"
-        datr = pk.get("datr")
-        sf, bw = _sf_bw(datr)
-        freq = _num(pk.get("freq"))
-        tmst = _int(pk.get("tmst"))
-        rows.append(
-            _row(
-                time=_time(pk.get("time")),
-                gateway_id=gateway_id,
-                freq_hz=None if freq is None else round(freq * 1e6),
-                sf=sf,
-                bw_hz=bw,
-                datr=None if datr is None else str(datr),
-                codr=pk.get("codr"),
-                rssi_dbm=_num(pk.get("rssi")),
-                snr_db=_num(pk.get("lsnr")),
-                tmst=tmst if tmst is not None and 0 <= tmst < 2**32 else None,
-                phy_payload=phy,
-                source="semtech",
-                ingest_error=err,
-            )
-        )
+        rows.append(_rxpk_row(pk, gateway_id))
     return rows
 
 
@@ -251,15 +335,22 @@ _CS_CODE_RATE = re.compile(r"^CR_(\d)_(\d)$")
 
 
 def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    f = _Fields()
     tx = obj.get("txInfo") or obj.get("tx_info") or {}
     lora = ((tx.get("modulation") or {}).get("lora") or {}) if isinstance(tx, Mapping) else {}
-    sf = _int(lora.get("spreadingFactor", lora.get("spreading_factor")))
-    bw = _int(lora.get("bandwidth"))
+    sf = f.int_range(
+        "spreadingFactor", lora.get("spreadingFactor", lora.get("spreading_factor")), 5, 12
+    )
+    bw = f.int_range("bandwidth", lora.get("bandwidth"), 1, 10**7)
     cr = lora.get("codeRate", lora.get("code_rate"))
     m = _CS_CODE_RATE.match(cr) if isinstance(cr, str) else None
     codr = f"{m[1]}/{m[2]}" if m else cr
     datr = f"SF{sf}BW{bw // 1000}" if sf is not None and bw is not None else None
-    freq = _int(tx.get("frequency")) if isinstance(tx, Mapping) else None
+    freq = (
+        f.int_range("frequency", tx.get("frequency"), 0, 10**10)
+        if isinstance(tx, Mapping)
+        else None
+    )
     phy_field = obj.get("phyPayload", obj.get("phy_payload"))
     if phy_field is not None:
         phy, err = _b64(phy_field)
@@ -288,20 +379,22 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         row_err = err
         if phy is not None and r.get("crcStatus", r.get("crc_status")) == "BAD_CRC":
             row_err = "crc_error: the gateway reports a failed CRC"
+        fr = _Fields()
+        fr.problems = list(f.problems)
         rows.append(
             _row(
-                time=_time(t),
+                time=fr.time("time", t),
                 gateway_id=r.get("gatewayId", r.get("gateway_id")),
                 freq_hz=freq,
                 sf=sf,
                 bw_hz=bw,
                 datr=datr,
                 codr=codr,
-                rssi_dbm=_num(r.get("rssi")),
-                snr_db=_num(r.get("snr", r.get("loRaSNR"))),
+                rssi_dbm=fr.num("rssi", r.get("rssi")),
+                snr_db=fr.num("snr", r.get("snr", r.get("loRaSNR"))),
                 phy_payload=phy,
                 source="chirpstack",
-                ingest_error=row_err,
+                ingest_error=fr.error(row_err),
             )
         )
     return rows
@@ -317,8 +410,14 @@ def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         if isinstance(settings, Mapping)
         else {}
     )
-    sf = _int(lora.get("spreading_factor"))
-    bw = _int(lora.get("bandwidth"))
+    f = _Fields()
+    sf = f.int_range("spreading_factor", lora.get("spreading_factor"), 5, 12)
+    bw = f.int_range("bandwidth", lora.get("bandwidth"), 1, 10**7)
+    freq = (
+        f.int_range("frequency", settings.get("frequency"), 0, 10**10)
+        if isinstance(settings, Mapping)
+        else None
+    )
     datr = f"SF{sf}BW{bw // 1000}" if sf is not None and bw is not None else None
     raw = up.get("raw_payload", obj.get("raw_payload"))
     if raw is not None:
@@ -338,27 +437,29 @@ def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         md = md if isinstance(md, Mapping) else {}
         ids = md.get("gateway_ids") or {}
         gw = (ids.get("eui") or ids.get("gateway_id")) if isinstance(ids, Mapping) else None
-        tmst = _int(md.get("timestamp"))
+        fr = _Fields()
+        fr.problems = list(f.problems)
         rows.append(
             _row(
-                time=_time(
+                time=fr.time(
+                    "time",
                     md.get("time")
                     or md.get("received_at")
                     or up.get("received_at")
-                    or obj.get("received_at")
+                    or obj.get("received_at"),
                 ),
                 gateway_id=gw.lower() if isinstance(gw, str) and _HEX.match(gw) else gw,
-                freq_hz=_int(settings.get("frequency")) if isinstance(settings, Mapping) else None,
+                freq_hz=freq,
                 sf=sf,
                 bw_hz=bw,
                 datr=datr,
                 codr=lora.get("coding_rate") or settings.get("coding_rate"),
-                rssi_dbm=_num(md.get("rssi", md.get("channel_rssi"))),
-                snr_db=_num(md.get("snr")),
-                tmst=tmst if tmst is not None and 0 <= tmst < 2**32 else None,
+                rssi_dbm=fr.num("rssi", md.get("rssi", md.get("channel_rssi"))),
+                snr_db=fr.num("snr", md.get("snr")),
+                tmst=fr.int_range("timestamp", md.get("timestamp"), 0, 2**32 - 1),
                 phy_payload=phy,
                 source="tts",
-                ingest_error=err,
+                ingest_error=fr.error(err),
             )
         )
     return rows
@@ -467,8 +568,9 @@ def receptions_from_json(
 
     Parameters
     ----------
-    data : dict, list of dict, or str
-        Parsed JSON, or JSON text (one document, or JSON lines).
+    data : dict, list of dict, str or bytes
+        Parsed JSON, or JSON text (one document, or JSON lines); bytes are read
+        line by line as UTF-8 (a line that is not UTF-8 gives one ``bad_utf8`` row).
     source : {"auto", "semtech", "chirpstack", "tts"}
         The shape; ``"auto"`` recognises it per object from its keys.
     gateway_id : str, optional
@@ -479,13 +581,22 @@ def receptions_from_json(
     polars.DataFrame
         :data:`RECEPTION_SCHEMA`; unreadable items give rows with
         ``phy_payload`` null and ``ingest_error`` set.
+
+    Notes
+    -----
+    Text that parses as one JSON document is that document (an object, or a list
+    of objects). Text that does not is read as JSON lines when at least half of
+    its non-blank lines are each a complete JSON object or array; then each line
+    gives its rows, or one row ``bad_json: line N: ...``. Otherwise it is one
+    document with an error: one row ``bad_json: document: ... at line L, column C``.
     """
     if source not in ("auto", "semtech", "chirpstack", "tts"):
         raise ValueError(
             f"source must be one of 'auto', 'semtech', 'chirpstack', 'tts', got {source!r}"
         )
     if isinstance(data, str | bytes):
-        items = _json_items(data if isinstance(data, str) else data.decode("utf-8", "replace"))
+        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+        items = _json_items(raw, _split_lines(raw))
     else:
         items = [
             (o, f"item {i + 1}") for i, o in enumerate(data if isinstance(data, list) else [data])
@@ -502,31 +613,90 @@ def receptions_from_json(
 
 
 class _BadLine:
+    """An input line (or document) that could not be read; ``message`` says why."""
+
     def __init__(self, message: str) -> None:
         self.message = message
 
 
-def _json_items(text: str) -> list[tuple[Any, str]]:
-    stripped = text.strip()
-    if not stripped:
+#: The byte-order mark some editors put at the start of UTF-8 files.
+_BOM = b"\xef\xbb\xbf"
+
+
+def _split_lines(raw: bytes) -> list[tuple[int, str | _BadLine]]:
+    """Non-blank lines of ``raw`` as (line number, text), or a ``bad_utf8`` line.
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (never inside a JSON string, unlike
+    :meth:`str.splitlines`, which also breaks at U+2028). A leading UTF-8 BOM is dropped.
+    """
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    out: list[tuple[int, str | _BadLine]] = []
+    for n, line in enumerate(raw.splitlines(), start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            out.append(
+                (
+                    n,
+                    _BadLine(
+                        f"bad_utf8: line {n}: byte 0x{line[exc.start]:02x} at column "
+                        f"{exc.start + 1} is not UTF-8 text; save the file as UTF-8"
+                    ),
+                )
+            )
+            continue
+        if text.strip():
+            out.append((n, text))
+    return out
+
+
+def _json_items(raw: bytes, lines: list[tuple[int, str | _BadLine]]) -> list[tuple[Any, str]]:
+    """Objects of JSON text (see :func:`receptions_from_json`, Notes), or bad lines."""
+    if not lines:
         return []
-    try:
-        doc = json.loads(stripped)
-    except json.JSONDecodeError:
-        doc = None
-    else:
-        if isinstance(doc, list):
-            return [(o, f"item {i + 1}") for i, o in enumerate(doc)]
-        return [(doc, "document")]
+    doc_error: json.JSONDecodeError | None = None
+    if not any(isinstance(t, _BadLine) for _, t in lines):
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            doc_error = exc
+        except RecursionError:
+            doc_error = json.JSONDecodeError("arrays or objects nested too deeply", text, 0)
+        else:
+            if isinstance(doc, list):
+                return [(o, f"item {i + 1}") for i, o in enumerate(doc)]
+            return [(doc, "document")]
     items: list[tuple[Any, str]] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    n_whole = 0
+    for n, line in lines:
+        if isinstance(line, _BadLine):
+            items.append((line, ""))
             continue
         try:
-            items.append((json.loads(line), f"line {n}"))
-        except json.JSONDecodeError as exc:
-            items.append((_BadLine(f"bad_json: line {n}: {exc.msg} (column {exc.colno})"), ""))
-    return items
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            col = f" (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            items.append((_BadLine(f"bad_json: line {n}: {msg}{col}"), ""))
+            continue
+        n_whole += isinstance(obj, dict | list)
+        items.append((obj, f"line {n}"))
+    if 2 * n_whole >= len(lines):
+        return items
+    if doc_error is None:  # a document with a line that is not UTF-8
+        return [(next(t for _, t in lines if isinstance(t, _BadLine)), "")]
+    return [
+        (
+            _BadLine(
+                f"bad_json: document: {doc_error.msg} at line {doc_error.lineno}, column "
+                f"{doc_error.colno} (the file is one JSON document of {len(lines)} lines, "
+                "not JSON lines; fix the document, or write one JSON object per line)"
+            ),
+            "",
+        )
+    ]
 
 
 def receptions_from_payloads(
@@ -551,17 +721,23 @@ def receptions_from_payloads(
     ).select(list(RECEPTION_SCHEMA))
 
 
-def _read_lines(text: str, fmt: str) -> pl.DataFrame:
-    lines = [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()]
+def _read_lines(lines: list[tuple[int, str | _BadLine]], fmt: str) -> pl.DataFrame:
+    """One row per non-blank line of hex or base64 text; bad lines keep a row with the reason."""
+    text = [(n, t.strip()) for n, t in lines if isinstance(t, str)]
     if fmt == "auto":
         # Hex when most lines are even-length hex (a bad line should not flip the whole file).
-        n_hex = sum(1 for _, s in lines if _HEX.match(s) and len(s) % 2 == 0)
-        fmt = "hex" if lines and 2 * n_hex >= len(lines) else "base64"
+        n_hex = sum(1 for _, t in text if _HEX.match(t) and len(t) % 2 == 0)
+        fmt = "hex" if text and 2 * n_hex >= len(text) else "base64"
     phy: list[bytes | None] = []
     errs: list[str | None] = []
-    for n, s in lines:
+    for n, t in lines:
+        if isinstance(t, _BadLine):
+            phy.append(None)
+            errs.append(t.message)
+            continue
+        t = t.strip()
         try:
-            phy.append(bytes.fromhex(s) if fmt == "hex" else base64.b64decode(s, validate=True))
+            phy.append(bytes.fromhex(t) if fmt == "hex" else base64.b64decode(t, validate=True))
             errs.append(None)
         except (ValueError, binascii.Error):
             phy.append(None)
@@ -569,21 +745,81 @@ def _read_lines(text: str, fmt: str) -> pl.DataFrame:
     return receptions_from_payloads(phy, source=fmt, errors=errs)
 
 
+#: What each column of a Parquet table may hold to be read into :data:`RECEPTION_SCHEMA`.
+_NUMERIC = ("freq_hz", "sf", "bw_hz", "rssi_dbm", "snr_db", "tmst")
+_TEXT = ("gateway_id", "datr", "codr", "source", "ingest_error")
+
+
+def _column_check(name: str, dtype: pl.DataType, where: str) -> None:
+    """Refuse a column whose type cannot hold the field (no silent re-interpretation)."""
+    if name == "phy_payload":
+        ok, expected = dtype in (pl.Binary, pl.String), "Binary bytes, or hex text (String)"
+    elif name == "time":
+        ok, expected = (
+            isinstance(dtype, pl.Datetime) or dtype == pl.String,
+            ("Datetime, or ISO 8601 text"),
+        )
+    elif name in _NUMERIC:
+        ok, expected = dtype.is_numeric() or dtype == pl.String, "numbers, or numeric text"
+    else:
+        ok = dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+        expected = "text (String)"
+    if not ok:
+        raise IngestError(
+            f"{where}: column {name!r} is {dtype}; expected {expected}. Convert the column "
+            f"(e.g. with polars .cast or .str.decode) and write the table again"
+        )
+
+
 def _conform(df: pl.DataFrame, where: str) -> pl.DataFrame:
+    """A Parquet table as :data:`RECEPTION_SCHEMA`; each unreadable value is named in
+    ``ingest_error`` (``bad_field: row N: ...``) and a column of a wrong type is refused."""
     if "phy_payload" not in df.columns:
         raise IngestError(
             f"{where}: no 'phy_payload' column (columns: {df.columns}); expected a table of "
             "receptions with the raw PHYPayload bytes"
         )
-    if df.schema["phy_payload"] == pl.String:
-        df = df.with_columns(pl.col("phy_payload").str.decode("hex", strict=False))
-    cols = []
-    for c, t in RECEPTION_SCHEMA.items():
+    for c in RECEPTION_SCHEMA:
         if c in df.columns:
-            cols.append(pl.col(c).cast(t, strict=False))
-        else:
+            _column_check(c, df.schema[c], where)
+    cols: list[pl.Expr] = []
+    problems: list[pl.Expr] = []
+    for c, t in RECEPTION_SCHEMA.items():
+        if c not in df.columns:
             cols.append(pl.lit("parquet" if c == "source" else None, dtype=t).alias(c))
-    return df.select(cols)
+            continue
+        src = df.schema[c]
+        col = pl.col(c)
+        if c == "phy_payload" and src == pl.String:
+            new, expected = col.str.strip_chars().str.decode("hex", strict=False), "is not hex"
+        elif c == "time" and src == pl.String:
+            new = col.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+            expected = "is not an ISO 8601 time"
+        elif c == "time" and src.time_zone is None:  # type: ignore[union-attr]
+            new, expected = col.dt.replace_time_zone("UTC").cast(t), ""
+        else:
+            new = col.cast(t, strict=False)
+            expected = f"does not fit {t}" if src != pl.String else f"is not a {t} value"
+        cols.append(new.alias(c))
+        if c != "ingest_error" and expected:
+            shown = col.cast(pl.String).str.slice(0, 40)
+            problems.append(
+                pl.when(col.is_not_null() & new.is_null()).then(
+                    pl.format("{} '{}' {}", pl.lit(c), shown, pl.lit(expected))
+                )
+            )
+    if not problems:
+        return df.select(cols)
+    row = pl.int_range(1, pl.len() + 1).cast(pl.String)
+    found = pl.concat_str(problems, separator="; ", ignore_nulls=True)
+    err = pl.when(found != "").then(pl.format("bad_field: row {}: {}", row, found))
+    # the checks read the file's columns, so they run in the same select as the casts
+    out = df.select(*cols, err.alias("_bad"))
+    return out.with_columns(
+        pl.concat_str([pl.col("ingest_error"), pl.col("_bad")], separator="; ", ignore_nulls=True)
+        .replace("", None)
+        .alias("ingest_error")
+    ).drop("_bad")
 
 
 def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl.DataFrame:
@@ -621,17 +857,12 @@ def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl
     raw = p.read_bytes()
     if format == "parquet" or (format == "auto" and raw[:4] == b"PAR1"):
         try:
-            return _conform(pl.read_parquet(p), str(p))
+            table = pl.read_parquet(p)
         except pl.exceptions.PolarsError as exc:
             raise IngestError(f"{p}: cannot read as Parquet: {exc}") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"{p}: not UTF-8 text and not Parquet; expected JSON, hex or base64 lines "
-            f"or a Parquet file ({exc})"
-        ) from exc
-    first = text.lstrip()[:1]
+        return _conform(table, str(p))
+    lines = _split_lines(raw)
+    first = next((t.lstrip()[:1] for _, t in lines if isinstance(t, str)), "")
     if format == "json" or (format == "auto" and first in ("{", "[")):
-        return receptions_from_json(text)
-    return _read_lines(text, format)
+        return receptions_from_json(raw)
+    return _read_lines(lines, format)
