@@ -132,3 +132,10 @@ def test_decode_counts_a_non_utf8_line_instead_of_failing(setup):
     assert df["status"].to_list() == ["ok", "missing_payload", "ok"]
     assert df["ingest_error"][1].startswith("bad_utf8: line 2: byte 0x81 at column 1")
     assert "total receptions         3" in res.output
+
+
+def test_cli_formats_are_the_ingest_formats():
+    from toyama_lab.cli.decode import INPUT_FORMATS
+    from toyama_lab.lorawan.ingest import FORMATS
+
+    assert INPUT_FORMATS == FORMATS

@@ -1,7 +1,8 @@
 """Read gateway and network-server logs into one table of receptions.
 
-Three sources, one schema (:data:`RECEPTION_SCHEMA`, one row per reception of
-a frame by one gateway):
+Four sources, one schema (:data:`RECEPTION_SCHEMA`, one row per reception of
+a frame by one gateway antenna); ``docs/ingest-formats.md`` tabulates what each
+gives and what becomes an error row:
 
 * **Semtech UDP packet forwarder** ``PUSH_DATA``: the JSON object with an
   ``rxpk`` list, or the whole datagram (protocol version, 2-byte token,
@@ -22,7 +23,15 @@ a frame by one gateway):
   ...GatewayUplinkMessage, "message": {...}}}``, optionally wrapped as
   ``{"result": {...}}`` by the event-stream API), and application uplink messages
   (``end_device_ids``, ``uplink_message``; ``raw_payload`` only where present) [3]_.
-  Other events give a row whose ``ingest_error`` starts with ``not_an_uplink``.
+  Other events give a row whose ``ingest_error`` starts with ``not_an_uplink``;
+* **LoRa Basics Station** LNS messages ``updf``, ``jreq``/``rejoin`` and
+  ``propdf``, whose PHYPayload is rebuilt from the fields (see
+  :func:`_station_phy`), with the data rate read through :data:`AS923_DATA_RATES`.
+
+ChirpStack v3 gateway frames (``modulation`` "LORA", ``loRaModulationInfo``
+with the bandwidth in kHz) are read beside v4; saved PUSH_DATA datagrams (one,
+or many back to back) are read from files; multi-antenna ``rsig`` lists give
+one row per antenna with ``antenna`` and ``channel`` kept.
 
 Errors are never dropped silently
 ---------------------------------
@@ -71,8 +80,10 @@ from typing import Any
 import polars as pl
 
 __all__ = [
+    "AS923_DATA_RATES",
     "FORMATS",
     "RECEPTION_SCHEMA",
+    "SOURCES",
     "IngestError",
     "empty_receptions",
     "parse_push_data",
@@ -96,10 +107,15 @@ RECEPTION_SCHEMA: dict[str, pl.DataType] = {
     "phy_payload": pl.Binary,
     "source": pl.String,
     "ingest_error": pl.String,
+    "antenna": pl.UInt8,
+    "channel": pl.UInt8,
+    "rf_chain": pl.UInt8,
 }
 
+#: Shapes :func:`receptions_from_json` reads (``"auto"`` recognises each object by its keys).
+SOURCES = ("auto", "semtech", "chirpstack", "tts", "basicstation")
 #: Formats :func:`read_receptions` understands.
-FORMATS = ("auto", "json", "hex", "base64", "parquet")
+FORMATS = ("auto", "json", "hex", "base64", "parquet", "push_data")
 
 _DATR = re.compile(r"^SF(\d{1,2})BW(\d{3})$")
 #: LoRa bandwidths of LoRaWAN channels [kHz] (LoRa Alliance RP002-1.0.4, every region).
@@ -136,13 +152,26 @@ def _time(text: Any) -> datetime | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _b64(text: Any) -> tuple[bytes | None, str | None]:
+def _b64(text: Any, size: int | None = None) -> tuple[bytes | None, str | None]:
+    """Bytes of base64 text; unpadded text only when it decodes to ``size`` bytes.
+
+    PROTOCOL.TXT's third rxpk example carries 43 characters, without the ``=``
+    padding, for ``size`` 32: the padding is restored when the length agrees.
+    """
     if not isinstance(text, str):
         return None, "no_phy_payload: the field is missing or not a string"
     try:
         return base64.b64decode(text, validate=True), None
     except (binascii.Error, ValueError):
-        return None, "bad_base64: the payload is not valid base64"
+        pass
+    if size is not None and len(text) % 4 in (2, 3) and not text.endswith("="):
+        try:
+            phy = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            phy = None
+        if phy is not None and len(phy) == size:
+            return phy, None
+    return None, "bad_base64: the payload is not valid base64"
 
 
 def _num(value: Any) -> float | None:
@@ -233,32 +262,72 @@ class _Fields:
 
 
 # ------------------------------------------------------------------------ Semtech
-def _rxpk_row(pk: Mapping[str, Any], gateway_id: str | None) -> dict[str, Any]:
-    """One row of one ``rxpk`` object (PROTOCOL.TXT section 4)."""
+def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    """Rows of one ``rxpk`` object (PROTOCOL.TXT section 4): one per antenna in ``rsig``.
+
+    Gateways with several antennas (protocol v2 ``rsig`` list: ``ant``, ``chan``,
+    ``rssic``, ``lsnr``) report RSSI and SNR per antenna instead of ``rssi`` /
+    ``lsnr``; each antenna is a reception of its own, with ``antenna`` and
+    ``channel`` kept. :func:`toyama_lab.lorawan.batch.decode_batch` collapses them
+    into one frame, as it does for several gateways.
+    """
     f = _Fields()
-    phy, err = _b64(pk.get("data"))
     size = f.int_range("size", pk.get("size"), 0, 2**16)
+    phy, err = _b64(pk.get("data"), size)
     if phy is not None and size is not None and size != len(phy):
         err = f"size_mismatch: size field {size} but {len(phy)} bytes of data"
     if phy is not None and pk.get("stat") == -1:
         err = "crc_error: the gateway reports a failed CRC (stat = -1)"
     sf, bw, datr = f.datr(pk.get("datr"), pk.get("modu"))
     freq = f.num("freq", pk.get("freq"))
-    return _row(
-        time=f.time("time", pk.get("time")),
-        gateway_id=gateway_id,
-        freq_hz=None if freq is None else round(freq * 1e6),
-        sf=sf,
-        bw_hz=bw,
-        datr=datr,
-        codr=f.text("codr", pk.get("codr")),
-        rssi_dbm=f.num("rssi", pk.get("rssi")),
-        snr_db=f.num("lsnr", pk.get("lsnr")),
-        tmst=f.int_range("tmst", pk.get("tmst"), 0, 2**32 - 1),
-        phy_payload=phy,
-        source="semtech",
-        ingest_error=f.error(err),
-    )
+    if freq is not None and not 0 <= freq <= 10_000:
+        f._bad("freq", pk.get("freq"), "is not a frequency in 0..10000 MHz")
+        freq = None
+    base = {
+        "time": f.time("time", pk.get("time")),
+        "gateway_id": gateway_id,
+        "freq_hz": None if freq is None else round(freq * 1e6),
+        "sf": sf,
+        "bw_hz": bw,
+        "datr": datr,
+        "codr": f.text("codr", pk.get("codr")),
+        "tmst": f.int_range("tmst", pk.get("tmst"), 0, 2**32 - 1),
+        "phy_payload": phy,
+        "source": "semtech",
+        "rf_chain": f.int_range("rfch", pk.get("rfch"), 0, 255),
+    }
+    rsig = pk.get("rsig")
+    if rsig is None:
+        return [
+            _row(
+                **base,
+                rssi_dbm=f.num("rssi", pk.get("rssi")),
+                snr_db=f.num("lsnr", pk.get("lsnr")),
+                channel=f.int_range("chan", pk.get("chan"), 0, 255),
+                ingest_error=f.error(err),
+            )
+        ]
+    if not isinstance(rsig, list) or not rsig:
+        f._bad("rsig", rsig, "is not a non-empty list of antenna objects")
+        rsig = [{}]
+    rows = []
+    for sig in rsig:
+        fa = _Fields()
+        fa.problems = list(f.problems)
+        if not isinstance(sig, Mapping):
+            fa._bad("rsig entry", sig, "is not an object")
+            sig = {}
+        rows.append(
+            _row(
+                **base,
+                rssi_dbm=fa.num("rssic", sig.get("rssic", pk.get("rssi"))),
+                snr_db=fa.num("lsnr", sig.get("lsnr", pk.get("lsnr"))),
+                antenna=fa.int_range("ant", sig.get("ant"), 0, 255),
+                channel=fa.int_range("chan", sig.get("chan", pk.get("chan")), 0, 255),
+                ingest_error=fa.error(err),
+            )
+        )
+    return rows
 
 
 def _semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
@@ -282,8 +351,55 @@ def _semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[s
                 )
             )
             continue
-        rows.append(_rxpk_row(pk, gateway_id))
+        rows.extend(_rxpk_rows(pk, gateway_id))
     return rows
+
+
+def _looks_like_push_data(raw: bytes) -> bool:
+    """A PUSH_DATA header (version 1/2, identifier 0x00) followed by a JSON object."""
+    return len(raw) >= 13 and raw[0] in (1, 2) and raw[3] == 0x00 and raw[12:13] == b"{"
+
+
+def _push_data_capture(raw: bytes) -> pl.DataFrame:
+    """Receptions of saved PUSH_DATA datagrams: one, or many written back to back.
+
+    A datagram has no length field: each JSON object ends where its braces close
+    (found with :meth:`json.JSONDecoder.raw_decode`), and the next header follows.
+    Bytes that do not start a datagram end the capture with one ``bad_datagram``
+    row naming the byte offset.
+    """
+    decoder = json.JSONDecoder()
+    text = raw.decode("latin-1")  # one character per byte: offsets stay byte offsets
+    parts: list[pl.DataFrame] = []
+    pos, n = 0, 0
+    while pos < len(raw):
+        if not raw[pos:].strip(b" \t\r\n"):
+            break
+        n += 1
+        problem = None
+        if not _looks_like_push_data(raw[pos:]):
+            problem = "does not start with a PUSH_DATA header (version 1 or 2, identifier 0x00)"
+        else:
+            try:
+                _, end = decoder.raw_decode(text, pos + 12)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                problem = f"its JSON does not end ({getattr(exc, 'msg', 'nested too deeply')})"
+            else:
+                try:
+                    parts.append(parse_push_data(raw[pos:end]))
+                except IngestError as exc:
+                    problem = str(exc)
+                pos = end
+        if problem is not None:
+            parts.append(
+                receptions_from_payloads(
+                    [None],
+                    source="semtech",
+                    errors=[f"bad_datagram: datagram {n} at byte {pos}: {problem}"],
+                )
+            )
+            break
+    return pl.concat(parts) if parts else empty_receptions()
 
 
 def parse_push_data(datagram: bytes) -> pl.DataFrame:
@@ -334,23 +450,95 @@ def parse_push_data(datagram: bytes) -> pl.DataFrame:
 _CS_CODE_RATE = re.compile(r"^CR_(\d)_(\d)$")
 
 
+def _gateway_hex(value: Any) -> Any:
+    """A gateway EUI as 16 lower-case hex digits: from hex, or from base64 of 8 bytes
+    (ChirpStack v3 marshals the ``bytes`` field ``gatewayID`` as base64)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) == 16 and _HEX.match(value):
+        return value.lower()
+    if len(value) == 12:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return value
+        if len(raw) == 8:
+            return raw.hex()
+    return value
+
+
+def _chirpstack_event_kind(obj: Mapping[str, Any]) -> str:
+    """``up`` for an uplink or a gateway frame, else the ChirpStack event type.
+
+    Integration events do not name their type in the JSON (the MQTT topic does,
+    ``.../event/<type>``); it is recognised from the fields each type alone has
+    (ChirpStack v4 ``integration.proto``; v3 ``as/integration/integration.proto``).
+    """
+    keys = set(obj)
+    if keys & {"phyPayload", "phy_payload", "fCnt", "fPort", "data", "objectJSON", "object"}:
+        return "up"
+    if "acknowledged" in keys:
+        return "ack"
+    if keys & {"batteryLevel", "margin", "externalPowerSource", "batteryLevelUnavailable"}:
+        return "status"
+    if keys & {"level", "code", "description", "error"} and not keys & {"rxInfo"}:
+        return "log"
+    if keys & {"gatewayId", "gatewayID", "downlinkId", "queueItemId", "fCntDown"}:
+        return "txack"
+    if "location" in keys:
+        return "location"
+    if "integrationName" in keys:
+        return "integration"
+    if "devAddr" in keys:
+        return "join"
+    return "up"
+
+
 def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows of a ChirpStack gateway frame or integration event (v4 and v3).
+
+    v4: ``txInfo.modulation.lora.{bandwidth [Hz], spreadingFactor, codeRate: "CR_4_5"}``,
+    ``rxInfo.{gatewayId, rssi, snr, gwTime, nsTime}``. v3: ``txInfo.modulation``
+    is the text ``"LORA"`` and ``txInfo.loRaModulationInfo.{bandwidth [kHz],
+    spreadingFactor, codeRate: "4/5"}``, ``rxInfo.{gatewayID (base64 or hex), rssi,
+    loRaSNR, time}``. Both: ``channel``, ``rfChain``, ``antenna``, ``crcStatus``.
+    """
+    kind = _chirpstack_event_kind(obj)
+    if kind != "up":
+        return [
+            _row(
+                time=_time(obj.get("time")),
+                source="chirpstack",
+                ingest_error=(
+                    f"not_an_uplink: a ChirpStack {kind!r} event carries no uplink frame "
+                    f"(keys: {sorted(obj)[:8]}); export 'up' events or gateway frames"
+                ),
+            )
+        ]
     f = _Fields()
-    tx = obj.get("txInfo") or obj.get("tx_info") or {}
-    lora = ((tx.get("modulation") or {}).get("lora") or {}) if isinstance(tx, Mapping) else {}
+    tx = obj.get("txInfo", obj.get("tx_info")) or {}
+    if not isinstance(tx, Mapping):
+        f._bad("txInfo", tx, "is not an object")
+        tx = {}
+    modulation = tx.get("modulation")
+    if isinstance(modulation, Mapping):  # v4
+        lora, bw_unit = modulation.get("lora") or {}, 1
+    else:  # v3: "modulation": "LORA" beside loRaModulationInfo, bandwidth in kHz
+        lora = tx.get("loRaModulationInfo", tx.get("lora_modulation_info")) or {}
+        bw_unit = 1000
+    if not isinstance(lora, Mapping):
+        f._bad("lora modulation", lora, "is not an object")
+        lora = {}
     sf = f.int_range(
         "spreadingFactor", lora.get("spreadingFactor", lora.get("spreading_factor")), 5, 12
     )
     bw = f.int_range("bandwidth", lora.get("bandwidth"), 1, 10**7)
-    cr = lora.get("codeRate", lora.get("code_rate"))
-    m = _CS_CODE_RATE.match(cr) if isinstance(cr, str) else None
+    bw = None if bw is None else bw * bw_unit
+    cr = f.text("codeRate", lora.get("codeRate", lora.get("code_rate")))
+    m = _CS_CODE_RATE.match(cr) if cr else None
     codr = f"{m[1]}/{m[2]}" if m else cr
     datr = f"SF{sf}BW{bw // 1000}" if sf is not None and bw is not None else None
-    freq = (
-        f.int_range("frequency", tx.get("frequency"), 0, 10**10)
-        if isinstance(tx, Mapping)
-        else None
-    )
+    freq = f.int_range("frequency", tx.get("frequency"), 0, 10**10)
     phy_field = obj.get("phyPayload", obj.get("phy_payload"))
     if phy_field is not None:
         phy, err = _b64(phy_field)
@@ -363,7 +551,7 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
             ),
         )
     rx = obj.get("rxInfo", obj.get("rx_info"))
-    rx_list = rx if isinstance(rx, list) else [rx] if isinstance(rx, Mapping) else [{}]
+    rx_list = rx if isinstance(rx, list) and rx else [rx] if isinstance(rx, Mapping) else [{}]
     rows = []
     for r in rx_list:
         r = r if isinstance(r, Mapping) else {}
@@ -384,7 +572,10 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             _row(
                 time=fr.time("time", t),
-                gateway_id=r.get("gatewayId", r.get("gateway_id")),
+                gateway_id=fr.text(
+                    "gatewayId",
+                    _gateway_hex(r.get("gatewayId", r.get("gatewayID", r.get("gateway_id")))),
+                ),
                 freq_hz=freq,
                 sf=sf,
                 bw_hz=bw,
@@ -395,13 +586,42 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
                 phy_payload=phy,
                 source="chirpstack",
                 ingest_error=fr.error(row_err),
+                antenna=fr.int_range("antenna", r.get("antenna"), 0, 255),
+                channel=fr.int_range("channel", r.get("channel"), 0, 255),
+                rf_chain=fr.int_range("rfChain", r.get("rfChain", r.get("rf_chain")), 0, 255),
             )
         )
     return rows
 
 
 # ---------------------------------------------------------------- The Things Stack
+#: Application messages of The Things Stack that are not uplinks (``ApplicationUp`` one-of).
+_TTS_NOT_UPLINK = (
+    "join_accept",
+    "downlink_ack",
+    "downlink_nack",
+    "downlink_sent",
+    "downlink_failed",
+    "downlink_queued",
+    "downlink_queue_invalidated",
+    "location_solved",
+    "service_data",
+)
+
+
 def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    other = [k for k in _TTS_NOT_UPLINK if k in obj]
+    if other and "uplink_message" not in obj:
+        return [
+            _row(
+                time=_time(obj.get("received_at")),
+                source="tts",
+                ingest_error=(
+                    f"not_an_uplink: a The Things Stack {other[0]!r} message carries no "
+                    "uplink; expected 'uplink_message' or a gateway uplink with 'raw_payload'"
+                ),
+            )
+        ]
     up = obj.get("uplink_message") if "uplink_message" in obj else obj
     up = up if isinstance(up, Mapping) else {}
     settings = up.get("settings") or {}
@@ -436,9 +656,13 @@ def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     for md in meta_list:
         md = md if isinstance(md, Mapping) else {}
         ids = md.get("gateway_ids") or {}
-        gw = (ids.get("eui") or ids.get("gateway_id")) if isinstance(ids, Mapping) else None
         fr = _Fields()
         fr.problems = list(f.problems)
+        gw = (
+            fr.text("gateway_ids", ids.get("eui") or ids.get("gateway_id"))
+            if isinstance(ids, Mapping)
+            else None
+        )
         rows.append(
             _row(
                 time=fr.time(
@@ -453,13 +677,19 @@ def _tts_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
                 sf=sf,
                 bw_hz=bw,
                 datr=datr,
-                codr=lora.get("coding_rate") or settings.get("coding_rate"),
+                codr=fr.text(
+                    "coding_rate",
+                    lora.get("coding_rate")
+                    or (settings.get("coding_rate") if isinstance(settings, Mapping) else None),
+                ),
                 rssi_dbm=fr.num("rssi", md.get("rssi", md.get("channel_rssi"))),
                 snr_db=fr.num("snr", md.get("snr")),
                 tmst=fr.int_range("timestamp", md.get("timestamp"), 0, 2**32 - 1),
                 phy_payload=phy,
                 source="tts",
                 ingest_error=fr.error(err),
+                antenna=fr.int_range("antenna_index", md.get("antenna_index"), 0, 255),
+                channel=fr.int_range("channel_index", md.get("channel_index"), 0, 255),
             )
         )
     return rows
@@ -473,22 +703,38 @@ def _tts_event_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows of a The Things Stack event (``{"name", "time", "identifiers", "data"}``).
 
     ``gs.up.receive`` carries a ``GatewayUplinkMessage`` whose ``message`` is an
-    ``UplinkMessage`` with ``raw_payload``; the gateway comes from
+    ``UplinkMessage`` with ``raw_payload`` (since 3.19.2; before, ``data`` was the
+    ``UplinkMessage`` itself, and both are read); the gateway comes from
     ``rx_metadata[].gateway_ids`` or, failing that, from the event's
     ``identifiers[].gateway_ids``. Other events (status, downlink, forward, ...)
     give one row with the reason in ``ingest_error`` so that they stay counted.
     """
     name = obj.get("name")
     data = obj.get("data")
-    message = data.get("message") if isinstance(data, Mapping) else None
-    if name != TTS_UPLINK_EVENT or not isinstance(message, Mapping):
+    if name != TTS_UPLINK_EVENT:
         return [
             _row(
                 time=_time(obj.get("time")),
                 source="tts",
                 ingest_error=(
-                    f"not_an_uplink: The Things Stack event {name!r} is not "
-                    f"'{TTS_UPLINK_EVENT}' with a message; only gateway uplinks carry a PHYPayload"
+                    f"not_an_uplink: The Things Stack event {name!r} is not an uplink; "
+                    f"expected {TTS_UPLINK_EVENT!r}, the only event that carries a PHYPayload"
+                ),
+            )
+        ]
+    message = data.get("message") if isinstance(data, Mapping) else None
+    if not isinstance(message, Mapping) and isinstance(data, Mapping) and "raw_payload" in data:
+        message = data  # before 3.19.2: the UplinkMessage itself
+    if not isinstance(message, Mapping):
+        found = sorted(data)[:8] if isinstance(data, Mapping) else type(data).__name__
+        return [
+            _row(
+                time=_time(obj.get("time")),
+                source="tts",
+                ingest_error=(
+                    f"bad_shape: a {TTS_UPLINK_EVENT!r} event whose 'data' holds neither "
+                    "'message' (a GatewayUplinkMessage, 3.19.2 and later) nor 'raw_payload' "
+                    f"(an UplinkMessage, before 3.19.2); found {found}"
                 ),
             )
         ]
@@ -498,6 +744,8 @@ def _tts_event_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         if isinstance(ids, Mapping):
             gateway = ids.get("eui") or ids.get("gateway_id")
             break
+    if not isinstance(message.get("rx_metadata"), list | None):
+        message = {**message, "rx_metadata": None}
     msg = dict(message)
     if not msg.get("received_at") and obj.get("time"):
         msg["received_at"] = obj["time"]
@@ -510,6 +758,172 @@ def _tts_event_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+# ------------------------------------------------------------ LoRa Basics Station
+#: AS923 data rates: DR -> (spreading factor, bandwidth [Hz]); DR7 is FSK 50 kbit/s
+#: (LoRa Alliance, RP002-1.0.4 Regional Parameters, §2.8.3, AS923 "Data rate and
+#: end-device output power encoding" table). Basics Station reports ``DR`` as an
+#: index into the region's table (its router_config ``DRs``).
+AS923_DATA_RATES: dict[int, tuple[int, int] | None] = {
+    0: (12, 125_000),
+    1: (11, 125_000),
+    2: (10, 125_000),
+    3: (9, 125_000),
+    4: (8, 125_000),
+    5: (7, 125_000),
+    6: (7, 250_000),
+    7: None,  # FSK 50 kbit/s
+}
+#: Basics Station uplink message types that carry a frame.
+_STATION_UPLINKS = ("updf", "jreq", "rejoin", "propdf")
+
+
+def _eui_bytes(f: _Fields, name: str, value: Any) -> bytes | None:
+    """An EUI as Basics Station writes it ("00-11-...-77", or plain/colon hex) -> 8 bytes."""
+    if value is None:
+        f._bad(name, value, "is missing")
+        return None
+    text = value.replace("-", "").replace(":", "") if isinstance(value, str) else ""
+    if len(text) != 16 or not _HEX.match(text):
+        f._bad(name, value, "is not an EUI of 8 bytes such as '00-11-22-33-44-55-66-77'")
+        return None
+    return bytes.fromhex(text)
+
+
+def _hex_field(f: _Fields, name: str, value: Any) -> bytes | None:
+    if isinstance(value, str) and _HEX.match(value) and len(value) % 2 == 0:
+        return bytes.fromhex(value)
+    f._bad(name, value, "is not hex text")
+    return None
+
+
+def _station_phy(msg: Mapping[str, Any], f: _Fields) -> bytes | None:
+    """The PHYPayload of a Basics Station uplink, rebuilt from its fields.
+
+    Basics Station (``src/lora.c``, ``s2e_parse_lora_frame``) splits a data frame
+    into ``MHdr``, ``DevAddr`` (signed 32-bit), ``FCtrl``, ``FCnt``, ``FOpts``
+    (hex), ``FPort`` (-1: none), ``FRMPayload`` (hex) and ``MIC`` (the last 4
+    bytes read little-endian as a signed 32-bit integer); a join-request into
+    ``MHdr``, ``JoinEui``, ``DevEui``, ``DevNonce``, ``MIC``; a proprietary frame
+    is sent whole as ``FRMPayload``. Network servers (ChirpStack's gateway bridge,
+    The Things Stack's gateway server) put the fields back in LoRaWAN order, all
+    little-endian (LoRaWAN 1.0.4 §4), as done here.
+    """
+    kind = msg.get("msgtype")
+    if kind == "propdf":
+        return _hex_field(f, "FRMPayload", msg.get("FRMPayload"))
+    mhdr = f.int_range("MHdr", msg.get("MHdr"), 0, 255)
+    mic = f.int_range("MIC", msg.get("MIC"), -(2**31), 2**32 - 1)
+    if kind in ("jreq", "rejoin"):
+        join_eui = _eui_bytes(f, "JoinEui", msg.get("JoinEui", msg.get("JoinEUI")))
+        dev_eui = _eui_bytes(f, "DevEui", msg.get("DevEui", msg.get("DevEUI")))
+        nonce = f.int_range("DevNonce", msg.get("DevNonce"), 0, 2**16 - 1)
+        parts = (mhdr, join_eui, dev_eui, nonce, mic)
+        if any(p is None for p in parts):
+            return None
+        return (
+            bytes([mhdr])
+            + join_eui[::-1]
+            + dev_eui[::-1]
+            + nonce.to_bytes(2, "little")
+            + (mic & 0xFFFFFFFF).to_bytes(4, "little")
+        )
+    addr = f.int_range("DevAddr", msg.get("DevAddr"), -(2**31), 2**32 - 1)
+    fctrl = f.int_range("FCtrl", msg.get("FCtrl"), 0, 255)
+    fcnt = f.int_range("FCnt", msg.get("FCnt"), 0, 2**16 - 1)
+    fopts = _hex_field(f, "FOpts", msg.get("FOpts", ""))
+    fport = f.int_range("FPort", msg.get("FPort", -1), -1, 255)
+    frm = _hex_field(f, "FRMPayload", msg.get("FRMPayload", ""))
+    parts = (mhdr, addr, fctrl, fcnt, fopts, fport, frm, mic)
+    if any(p is None for p in parts):
+        return None
+    return (
+        bytes([mhdr])
+        + (addr & 0xFFFFFFFF).to_bytes(4, "little")
+        + bytes([fctrl])
+        + fcnt.to_bytes(2, "little")
+        + fopts
+        + (bytes([fport]) if fport >= 0 else b"")
+        + frm
+        + (mic & 0xFFFFFFFF).to_bytes(4, "little")
+    )
+
+
+def _station_time(f: _Fields, value: Any, name: str) -> datetime | None:
+    """UTC seconds since 1970 (Basics Station ``rxtime``/``RefTime``); 0 means unknown."""
+    t = f.num(name, value)
+    if not t:
+        return None
+    try:
+        return datetime.fromtimestamp(t, UTC)
+    except (OverflowError, OSError, ValueError):
+        f._bad(name, value, "is not a time in seconds since 1970")
+        return None
+
+
+def _station_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    """Rows of a LoRa Basics Station LNS message (``updf``, ``jreq``/``rejoin``, ``propdf``).
+
+    RSSI, SNR and the reception time come from ``upinfo`` (``rssi`` [dBm], ``snr``
+    [dB], ``rxtime`` [s since 1970, UTC]; ``RefTime`` when ``rxtime`` is absent),
+    the frequency from ``Freq`` [Hz] and SF/bandwidth from ``DR`` through
+    :data:`AS923_DATA_RATES`. The gateway is not in the message (it is the
+    router of the WebSocket connection): pass ``gateway_id`` or find it in
+    ``router``. Other message types give a ``not_an_uplink`` row.
+    """
+    kind = obj.get("msgtype")
+    if kind not in _STATION_UPLINKS:
+        return [
+            _row(
+                source="basicstation",
+                ingest_error=(
+                    f"not_an_uplink: a LoRa Basics Station {kind!r} message carries no "
+                    f"uplink; expected one of {list(_STATION_UPLINKS)}"
+                ),
+            )
+        ]
+    f = _Fields()
+    phy = _station_phy(obj, f)
+    dr = f.int_range("DR", obj.get("DR"), 0, 15)
+    sf = bw = None
+    datr = None
+    if dr is not None:
+        if dr not in AS923_DATA_RATES:
+            f._bad("DR", dr, "is not an AS923 uplink data rate DR0..DR7")
+        elif AS923_DATA_RATES[dr] is None:
+            datr = "50000"  # FSK [bit/s], as rxpk writes it
+        else:
+            sf, bw = AS923_DATA_RATES[dr]
+            datr = f"SF{sf}BW{bw // 1000}"
+    up = obj.get("upinfo")
+    if not isinstance(up, Mapping):
+        if up is not None:
+            f._bad("upinfo", up, "is not an object")
+        up = {}
+    when = _station_time(f, up.get("rxtime"), "rxtime") or _station_time(
+        f, obj.get("RefTime"), "RefTime"
+    )
+    router = obj.get("router", gateway_id)
+    return [
+        _row(
+            time=when,
+            gateway_id=_gateway_hex(f.text("router", router)),
+            freq_hz=f.int_range("Freq", obj.get("Freq"), 0, 10**10),
+            sf=sf,
+            bw_hz=bw,
+            datr=datr,
+            rssi_dbm=f.num("rssi", up.get("rssi")),
+            snr_db=f.num("snr", up.get("snr")),
+            phy_payload=phy,
+            source="basicstation",
+            ingest_error=f.error(
+                None
+                if phy is not None
+                else f"no_phy_payload: the {kind!r} message cannot be rebuilt into a PHYPayload"
+            ),
+        )
+    ]
+
+
 def _unwrap(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """The object inside a The Things Stack event-stream line ``{"result": {...}}``."""
     inner = obj.get("result")
@@ -518,6 +932,8 @@ def _unwrap(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _detect(obj: Mapping[str, Any]) -> str | None:
     keys = set(obj)
+    if isinstance(obj.get("msgtype"), str):
+        return "basicstation"
     if isinstance(obj.get("name"), str) and "data" in keys and "identifiers" in keys:
         return "tts_event"
     if "rxpk" in keys or ({"tmst", "datr"} & keys and "data" in keys):
@@ -550,12 +966,14 @@ def _rows_of(obj: Any, source: str, gateway_id: str | None, where: str) -> list[
         return _chirpstack_rows(obj)
     if kind == "tts":
         return _tts_rows(obj)
+    if kind == "basicstation":
+        return _station_rows(obj, gateway_id)
     return [
         _row(
             source="unknown",
             ingest_error=(
-                f"unknown_shape: {where}: not a Semtech rxpk, ChirpStack or The Things Stack "
-                f"uplink (keys: {sorted(obj)[:8]})"
+                f"unknown_shape: {where}: not a Semtech rxpk, ChirpStack, The Things Stack or "
+                f"LoRa Basics Station uplink (keys: {sorted(obj)[:8]})"
             ),
         )
     ]
@@ -571,7 +989,7 @@ def receptions_from_json(
     data : dict, list of dict, str or bytes
         Parsed JSON, or JSON text (one document, or JSON lines); bytes are read
         line by line as UTF-8 (a line that is not UTF-8 gives one ``bad_utf8`` row).
-    source : {"auto", "semtech", "chirpstack", "tts"}
+    source : {"auto", "semtech", "chirpstack", "tts", "basicstation"}
         The shape; ``"auto"`` recognises it per object from its keys.
     gateway_id : str, optional
         Gateway of Semtech ``rxpk`` objects given without their datagram header.
@@ -590,10 +1008,8 @@ def receptions_from_json(
     gives its rows, or one row ``bad_json: line N: ...``. Otherwise it is one
     document with an error: one row ``bad_json: document: ... at line L, column C``.
     """
-    if source not in ("auto", "semtech", "chirpstack", "tts"):
-        raise ValueError(
-            f"source must be one of 'auto', 'semtech', 'chirpstack', 'tts', got {source!r}"
-        )
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}")
     if isinstance(data, str | bytes):
         raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
         items = _json_items(raw, _split_lines(raw))
@@ -746,7 +1162,17 @@ def _read_lines(lines: list[tuple[int, str | _BadLine]], fmt: str) -> pl.DataFra
 
 
 #: What each column of a Parquet table may hold to be read into :data:`RECEPTION_SCHEMA`.
-_NUMERIC = ("freq_hz", "sf", "bw_hz", "rssi_dbm", "snr_db", "tmst")
+_NUMERIC = (
+    "freq_hz",
+    "sf",
+    "bw_hz",
+    "rssi_dbm",
+    "snr_db",
+    "tmst",
+    "antenna",
+    "channel",
+    "rf_chain",
+)
 _TEXT = ("gateway_id", "datr", "codr", "source", "ingest_error")
 
 
@@ -831,11 +1257,12 @@ def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl
         A Parquet table of receptions, a JSON document/array, JSON lines
         (Semtech rxpk, ChirpStack, The Things Stack; mixed is fine), or text
         with one PHYPayload per line in hex or base64.
-    format : {"auto", "json", "hex", "base64", "parquet"}
-        ``"auto"`` looks at the Parquet magic bytes, then at the first
-        non-blank character (``{`` or ``[`` means JSON), then at whether most
-        lines are hex (else base64). Lines that do not decode become rows with
-        ``ingest_error`` set.
+    format : {"auto", "json", "hex", "base64", "parquet", "push_data"}
+        ``"auto"`` looks at the Parquet magic bytes, then for a PUSH_DATA
+        header (saved UDP datagrams, one or many back to back), then at the
+        first non-blank character (``{`` or ``[`` means JSON; a UTF-8 BOM is
+        skipped), then at whether most lines are hex (else base64). Lines that
+        do not decode become rows with ``ingest_error`` set.
 
     Returns
     -------
@@ -861,6 +1288,8 @@ def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl
         except pl.exceptions.PolarsError as exc:
             raise IngestError(f"{p}: cannot read as Parquet: {exc}") from exc
         return _conform(table, str(p))
+    if format == "push_data" or (format == "auto" and _looks_like_push_data(raw)):
+        return _push_data_capture(raw)
     lines = _split_lines(raw)
     first = next((t.lstrip()[:1] for _, t in lines if isinstance(t, str)), "")
     if format == "json" or (format == "auto" and first in ("{", "[")):
