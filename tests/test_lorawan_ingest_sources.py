@@ -458,3 +458,42 @@ def test_docs_table_of_formats_is_true():
         codes_in_code |= {"bad_hex", "bad_base64"}
     assert codes_in_doc == codes_in_code
     assert "ingest-formats.md" in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("event", "kind"),
+    [  # [CS3] v3 integration events: ack, txack and error carry fCnt too
+        ({"applicationID": "1", "devEUI": "AQIDBAUGBwg=", "acknowledged": True, "fCnt": 3}, "ack"),
+        ({"applicationID": "1", "devEUI": "AQIDBAUGBwg=", "fCnt": 3, "gatewayID": "AQ=="}, "txack"),
+        (
+            {"applicationID": "1", "devEUI": "AQIDBAUGBwg=", "type": "UPLINK_CODEC", "error": "x"},
+            "log",
+        ),
+        (
+            {"applicationID": "1", "devEUI": "AQIDBAUGBwg=", "margin": 9, "batteryLevel": 80},
+            "status",
+        ),
+        (  # v3 join: rxInfo as an uplink has, but no fCnt, fPort or data
+            {"applicationID": "1", "devEUI": "AQIDBAUGBwg=", "devAddr": "AAECAw==", "rxInfo": []},
+            "join",
+        ),
+    ],
+)
+def test_chirpstack_v3_integration_events_are_named(event, kind):
+    err = _one(event)["ingest_error"]
+    assert err.startswith(f"not_an_uplink: a ChirpStack {kind!r} event")
+
+
+def test_chirpstack_v3_up_event_has_no_frame():
+    event = {  # [CS3] up event: decrypted data only, rxInfo list with base64 gatewayID
+        "applicationID": "1",
+        "devEUI": "AQIDBAUGBwg=",
+        "rxInfo": [{"gatewayID": "ABbAAf8eAAI=", "rssi": -90, "loRaSNR": 2.5}],
+        "txInfo": {"frequency": 923200000, "dr": 5},
+        "fCnt": 10,
+        "fPort": 2,
+        "data": "AAU=",
+    }
+    row = _one(event)
+    assert row["ingest_error"].startswith("no_phy_payload")
+    assert (row["gateway_id"], row["rssi_dbm"], row["snr_db"]) == ("0016c001ff1e0002", -90, 2.5)

@@ -203,7 +203,8 @@ class _Fields:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def _bad(self, name: str, value: Any, expected: str) -> None:
+    def bad(self, name: str, value: Any, expected: str) -> None:
+        """Note that field ``name`` holds ``value``, which ``expected`` says is wrong."""
         shown = repr(value)
         self.problems.append(f"{name} {shown[:40]}{'...' if len(shown) > 40 else ''} {expected}")
 
@@ -212,7 +213,7 @@ class _Fields:
             return None
         f = _num(value)
         if f is None:
-            self._bad(name, value, "is not a number")
+            self.bad(name, value, "is not a number")
         return f
 
     def int_range(self, name: str, value: Any, lo: int, hi: int) -> int | None:
@@ -220,7 +221,7 @@ class _Fields:
         if f is None:
             return None
         if f != round(f) or not lo <= f <= hi:
-            self._bad(name, value, f"is not an integer in {lo}..{hi}")
+            self.bad(name, value, f"is not an integer in {lo}..{hi}")
             return None
         return round(f)
 
@@ -229,13 +230,13 @@ class _Fields:
             return None
         t = _time(value)
         if t is None:
-            self._bad(name, value, "is not an ISO 8601 time")
+            self.bad(name, value, "is not an ISO 8601 time")
         return t
 
     def text(self, name: str, value: Any) -> str | None:
         if value is None or isinstance(value, str):
             return value
-        self._bad(name, value, "is not text")
+        self.bad(name, value, "is not text")
         return None
 
     def datr(self, value: Any, modu: Any) -> tuple[int | None, int | None, str | None]:
@@ -244,12 +245,12 @@ class _Fields:
             return None, None, None
         if modu == "FSK" or (isinstance(value, int | float) and not isinstance(value, bool)):
             if _num(value) is None:
-                self._bad("datr", value, "is not an FSK bit rate")
+                self.bad("datr", value, "is not an FSK bit rate")
                 return None, None, None
             return None, None, str(value)
         sf, bw = _sf_bw(value)
         if sf is None:
-            self._bad("datr", value, _DATR_EXPECTED)
+            self.bad("datr", value, _DATR_EXPECTED)
             return None, None, value if isinstance(value, str) else None
         return sf, bw, value
 
@@ -281,7 +282,7 @@ def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, 
     sf, bw, datr = f.datr(pk.get("datr"), pk.get("modu"))
     freq = f.num("freq", pk.get("freq"))
     if freq is not None and not 0 <= freq <= 10_000:
-        f._bad("freq", pk.get("freq"), "is not a frequency in 0..10000 MHz")
+        f.bad("freq", pk.get("freq"), "is not a frequency in 0..10000 MHz")
         freq = None
     base = {
         "time": f.time("time", pk.get("time")),
@@ -308,14 +309,14 @@ def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, 
             )
         ]
     if not isinstance(rsig, list) or not rsig:
-        f._bad("rsig", rsig, "is not a non-empty list of antenna objects")
+        f.bad("rsig", rsig, "is not a non-empty list of antenna objects")
         rsig = [{}]
     rows = []
     for sig in rsig:
         fa = _Fields()
         fa.problems = list(f.problems)
         if not isinstance(sig, Mapping):
-            fa._bad("rsig entry", sig, "is not an object")
+            fa.bad("rsig entry", sig, "is not an object")
             sig = {}
         rows.append(
             _row(
@@ -472,16 +473,18 @@ def _chirpstack_event_kind(obj: Mapping[str, Any]) -> str:
 
     Integration events do not name their type in the JSON (the MQTT topic does,
     ``.../event/<type>``); it is recognised from the fields each type alone has
-    (ChirpStack v4 ``integration.proto``; v3 ``as/integration/integration.proto``).
+    (ChirpStack v4 ``integration/integration.proto``; v3
+    ``as/integration/integration.proto``, where ack, txack and error events also
+    carry ``fCnt``, so those are tested first).
     """
     keys = set(obj)
-    if keys & {"phyPayload", "phy_payload", "fCnt", "fPort", "data", "objectJSON", "object"}:
+    if keys & {"phyPayload", "phy_payload"}:
         return "up"
     if "acknowledged" in keys:
         return "ack"
     if keys & {"batteryLevel", "margin", "externalPowerSource", "batteryLevelUnavailable"}:
         return "status"
-    if keys & {"level", "code", "description", "error"} and not keys & {"rxInfo"}:
+    if keys & {"level", "code", "description"} or {"type", "error"} <= keys:
         return "log"
     if keys & {"gatewayId", "gatewayID", "downlinkId", "queueItemId", "fCntDown"}:
         return "txack"
@@ -489,6 +492,8 @@ def _chirpstack_event_kind(obj: Mapping[str, Any]) -> str:
         return "location"
     if "integrationName" in keys:
         return "integration"
+    if keys & {"fCnt", "fPort", "data", "object", "objectJSON"}:
+        return "up"
     if "devAddr" in keys:
         return "join"
     return "up"
@@ -518,7 +523,7 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     f = _Fields()
     tx = obj.get("txInfo", obj.get("tx_info")) or {}
     if not isinstance(tx, Mapping):
-        f._bad("txInfo", tx, "is not an object")
+        f.bad("txInfo", tx, "is not an object")
         tx = {}
     modulation = tx.get("modulation")
     if isinstance(modulation, Mapping):  # v4
@@ -527,7 +532,7 @@ def _chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         lora = tx.get("loRaModulationInfo", tx.get("lora_modulation_info")) or {}
         bw_unit = 1000
     if not isinstance(lora, Mapping):
-        f._bad("lora modulation", lora, "is not an object")
+        f.bad("lora modulation", lora, "is not an object")
         lora = {}
     sf = f.int_range(
         "spreadingFactor", lora.get("spreadingFactor", lora.get("spreading_factor")), 5, 12
@@ -780,11 +785,11 @@ _STATION_UPLINKS = ("updf", "jreq", "rejoin", "propdf")
 def _eui_bytes(f: _Fields, name: str, value: Any) -> bytes | None:
     """An EUI as Basics Station writes it ("00-11-...-77", or plain/colon hex) -> 8 bytes."""
     if value is None:
-        f._bad(name, value, "is missing")
+        f.bad(name, value, "is missing")
         return None
     text = value.replace("-", "").replace(":", "") if isinstance(value, str) else ""
     if len(text) != 16 or not _HEX.match(text):
-        f._bad(name, value, "is not an EUI of 8 bytes such as '00-11-22-33-44-55-66-77'")
+        f.bad(name, value, "is not an EUI of 8 bytes such as '00-11-22-33-44-55-66-77'")
         return None
     return bytes.fromhex(text)
 
@@ -792,7 +797,7 @@ def _eui_bytes(f: _Fields, name: str, value: Any) -> bytes | None:
 def _hex_field(f: _Fields, name: str, value: Any) -> bytes | None:
     if isinstance(value, str) and _HEX.match(value) and len(value) % 2 == 0:
         return bytes.fromhex(value)
-    f._bad(name, value, "is not hex text")
+    f.bad(name, value, "is not hex text")
     return None
 
 
@@ -856,7 +861,7 @@ def _station_time(f: _Fields, value: Any, name: str) -> datetime | None:
     try:
         return datetime.fromtimestamp(t, UTC)
     except (OverflowError, OSError, ValueError):
-        f._bad(name, value, "is not a time in seconds since 1970")
+        f.bad(name, value, "is not a time in seconds since 1970")
         return None
 
 
@@ -888,7 +893,7 @@ def _station_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[s
     datr = None
     if dr is not None:
         if dr not in AS923_DATA_RATES:
-            f._bad("DR", dr, "is not an AS923 uplink data rate DR0..DR7")
+            f.bad("DR", dr, "is not an AS923 uplink data rate DR0..DR7")
         elif AS923_DATA_RATES[dr] is None:
             datr = "50000"  # FSK [bit/s], as rxpk writes it
         else:
@@ -897,7 +902,7 @@ def _station_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[s
     up = obj.get("upinfo")
     if not isinstance(up, Mapping):
         if up is not None:
-            f._bad("upinfo", up, "is not an object")
+            f.bad("upinfo", up, "is not an object")
         up = {}
     when = _station_time(f, up.get("rxtime"), "rxtime") or _station_time(
         f, obj.get("RefTime"), "RefTime"
@@ -930,6 +935,13 @@ def _unwrap(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return inner if len(obj) == 1 and isinstance(inner, Mapping) else obj
 
 
+#: Keys that only ChirpStack objects have (v4 ``deviceInfo``; v3 ``devEUI``, ``applicationID``).
+_CHIRPSTACK_KEYS = frozenset(
+    {"deviceInfo", "devAddr", "devEUI", "applicationID", "rxInfo", "txInfo", "phyPayload"}
+    | {"rx_info", "phy_payload"}
+)
+
+
 def _detect(obj: Mapping[str, Any]) -> str | None:
     keys = set(obj)
     if isinstance(obj.get("msgtype"), str):
@@ -940,7 +952,7 @@ def _detect(obj: Mapping[str, Any]) -> str | None:
         return "semtech"
     if {"end_device_ids", "uplink_message", "raw_payload"} & keys:
         return "tts"
-    if {"deviceInfo", "devAddr", "rxInfo", "txInfo", "phyPayload", "rx_info", "phy_payload"} & keys:
+    if _CHIRPSTACK_KEYS & keys:
         return "chirpstack"
     return None
 
