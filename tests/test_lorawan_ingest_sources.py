@@ -452,7 +452,9 @@ def test_docs_table_of_formats_is_true():
     named = {re.match(r"\| `([a-z0-9_]+)`", ln)[1] for ln in rows}
     assert named == (set(FORMATS) | set(SOURCES)) - {"auto", "json"}
     codes_in_doc = set(re.findall(r"`((?:bad|no|not|unknown|size|crc)_[a-z0-9_]+)[`:]", doc))
-    source = (ROOT / "toyama_lab" / "lorawan" / "ingest.py").read_text(encoding="utf-8")
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "toyama_lab" / "lorawan").glob("*ingest*.py")
+    )
     codes_in_code = set(re.findall(r"\b((?:bad|no|not|unknown|size|crc)_[a-z0-9_]+): ", source))
     if 'f"bad_{fmt}: line' in source:  # the line readers name their format
         codes_in_code |= {"bad_hex", "bad_base64"}

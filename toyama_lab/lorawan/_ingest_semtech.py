@@ -1,0 +1,206 @@
+"""Semtech UDP packet forwarder: ``rxpk`` objects and PUSH_DATA datagrams (PROTOCOL.TXT).
+
+Private to :mod:`toyama_lab.lorawan.ingest`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from toyama_lab.lorawan._ingest_base import (
+    RECEPTION_SCHEMA,
+    Fields,
+    IngestError,
+    b64_payload,
+    empty_receptions,
+    receptions_from_payloads,
+    row,
+)
+
+
+def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    """Rows of one ``rxpk`` object (PROTOCOL.TXT section 4): one per antenna in ``rsig``.
+
+    Gateways with several antennas (protocol v2 ``rsig`` list: ``ant``, ``chan``,
+    ``rssic``, ``lsnr``) report RSSI and SNR per antenna instead of ``rssi`` /
+    ``lsnr``; each antenna is a reception of its own, with ``antenna`` and
+    ``channel`` kept. :func:`toyama_lab.lorawan.batch.decode_batch` collapses them
+    into one frame, as it does for several gateways.
+    """
+    f = Fields()
+    size = f.int_range("size", pk.get("size"), 0, 2**16)
+    phy, err = b64_payload(pk.get("data"), size)
+    if phy is not None and size is not None and size != len(phy):
+        err = f"size_mismatch: size field {size} but {len(phy)} bytes of data"
+    if phy is not None and pk.get("stat") == -1:
+        err = "crc_error: the gateway reports a failed CRC (stat = -1)"
+    sf, bw, datr = f.datr(pk.get("datr"), pk.get("modu"))
+    freq = f.num("freq", pk.get("freq"))
+    if freq is not None and not 0 <= freq <= 10_000:
+        f.bad("freq", pk.get("freq"), "is not a frequency in 0..10000 MHz")
+        freq = None
+    base = {
+        "time": f.time("time", pk.get("time")),
+        "gateway_id": gateway_id,
+        "freq_hz": None if freq is None else round(freq * 1e6),
+        "sf": sf,
+        "bw_hz": bw,
+        "datr": datr,
+        "codr": f.text("codr", pk.get("codr")),
+        "tmst": f.int_range("tmst", pk.get("tmst"), 0, 2**32 - 1),
+        "phy_payload": phy,
+        "source": "semtech",
+        "rf_chain": f.int_range("rfch", pk.get("rfch"), 0, 255),
+    }
+    rsig = pk.get("rsig")
+    if rsig is None:
+        return [
+            row(
+                **base,
+                rssi_dbm=f.num("rssi", pk.get("rssi")),
+                snr_db=f.num("lsnr", pk.get("lsnr")),
+                channel=f.int_range("chan", pk.get("chan"), 0, 255),
+                ingest_error=f.error(err),
+            )
+        ]
+    if not isinstance(rsig, list) or not rsig:
+        f.bad("rsig", rsig, "is not a non-empty list of antenna objects")
+        rsig = [{}]
+    rows = []
+    for sig in rsig:
+        fa = Fields()
+        fa.problems = list(f.problems)
+        if not isinstance(sig, Mapping):
+            fa.bad("rsig entry", sig, "is not an object")
+            sig = {}
+        rows.append(
+            row(
+                **base,
+                rssi_dbm=fa.num("rssic", sig.get("rssic", pk.get("rssi"))),
+                snr_db=fa.num("lsnr", sig.get("lsnr", pk.get("lsnr"))),
+                antenna=fa.int_range("ant", sig.get("ant"), 0, 255),
+                channel=fa.int_range("chan", sig.get("chan", pk.get("chan")), 0, 255),
+                ingest_error=fa.error(err),
+            )
+        )
+    return rows
+
+
+def semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    packets = obj.get("rxpk") if "rxpk" in obj else [obj]
+    if not isinstance(packets, list):
+        return [
+            row(
+                source="semtech",
+                gateway_id=gateway_id,
+                ingest_error="bad_shape: 'rxpk' is not a list",
+            )
+        ]
+    rows = []
+    for pk in packets:
+        if not isinstance(pk, Mapping):
+            rows.append(
+                row(
+                    source="semtech",
+                    gateway_id=gateway_id,
+                    ingest_error="bad_shape: an rxpk entry is not an object",
+                )
+            )
+            continue
+        rows.extend(_rxpk_rows(pk, gateway_id))
+    return rows
+
+
+def looks_like_push_data(raw: bytes) -> bool:
+    """A PUSH_DATA header (version 1/2, identifier 0x00) followed by a JSON object."""
+    return len(raw) >= 13 and raw[0] in (1, 2) and raw[3] == 0x00 and raw[12:13] == b"{"
+
+
+def push_data_capture(raw: bytes) -> pl.DataFrame:
+    """Receptions of saved PUSH_DATA datagrams: one, or many written back to back.
+
+    A datagram has no length field: each JSON object ends where its braces close
+    (found with :meth:`json.JSONDecoder.raw_decode`), and the next header follows.
+    Bytes that do not start a datagram end the capture with one ``bad_datagram``
+    row naming the byte offset.
+    """
+    decoder = json.JSONDecoder()
+    text = raw.decode("latin-1")  # one character per byte: offsets stay byte offsets
+    parts: list[pl.DataFrame] = []
+    pos, n = 0, 0
+    while pos < len(raw):
+        if not raw[pos:].strip(b" \t\r\n"):
+            break
+        n += 1
+        problem = None
+        if not looks_like_push_data(raw[pos:]):
+            problem = "does not start with a PUSH_DATA header (version 1 or 2, identifier 0x00)"
+        else:
+            try:
+                _, end = decoder.raw_decode(text, pos + 12)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                problem = f"its JSON does not end ({getattr(exc, 'msg', 'nested too deeply')})"
+            else:
+                try:
+                    parts.append(parse_push_data(raw[pos:end]))
+                except IngestError as exc:
+                    problem = str(exc)
+                pos = end
+        if problem is not None:
+            parts.append(
+                receptions_from_payloads(
+                    [None],
+                    source="semtech",
+                    errors=[f"bad_datagram: datagram {n} at byte {pos}: {problem}"],
+                )
+            )
+            break
+    return pl.concat(parts) if parts else empty_receptions()
+
+
+def parse_push_data(datagram: bytes) -> pl.DataFrame:
+    """Receptions of one Semtech ``PUSH_DATA`` UDP datagram.
+
+    Parameters
+    ----------
+    datagram : bytes
+        Protocol version (1 or 2), random token (2 bytes), identifier ``0x00``,
+        gateway EUI (8 bytes), then the JSON object with ``rxpk`` (and/or ``stat``).
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`RECEPTION_SCHEMA` rows, ``gateway_id`` = EUI as 16 lower-case
+        hex digits; no rows for a status-only datagram.
+
+    Raises
+    ------
+    IngestError
+        A datagram that is too short, is not PUSH_DATA, or holds no JSON object.
+    """
+    data = bytes(datagram)
+    if len(data) < 12:
+        raise IngestError(
+            f"PUSH_DATA datagram of {len(data)} bytes is too short: expected 12 header "
+            "bytes (version, token, identifier, gateway EUI) followed by JSON"
+        )
+    if data[0] not in (1, 2) or data[3] != 0x00:
+        raise IngestError(
+            f"not a PUSH_DATA datagram: version {data[0]}, identifier 0x{data[3]:02x}; "
+            "expected version 1 or 2 and identifier 0x00 (PULL_DATA/TX_ACK are not uplinks)"
+        )
+    eui = data[4:12].hex()
+    try:
+        obj = json.loads(data[12:].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"PUSH_DATA from gateway {eui}: the JSON part is invalid: {exc}") from exc
+    if not isinstance(obj, Mapping):
+        raise IngestError(f"PUSH_DATA from gateway {eui}: expected a JSON object")
+    rows = semtech_rows(obj, eui) if "rxpk" in obj else []
+    return (
+        pl.DataFrame(rows, schema=RECEPTION_SCHEMA, orient="row") if rows else (empty_receptions())
+    )
