@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -499,3 +500,88 @@ def test_chirpstack_v3_up_event_has_no_frame():
     row = _one(event)
     assert row["ingest_error"].startswith("no_phy_payload")
     assert (row["gateway_id"], row["rssi_dbm"], row["snr_db"]) == ("0016c001ff1e0002", -90, 2.5)
+
+
+# ------------------------------------------------ 9b. PUSH_DATA in packet captures
+# [PCAP] IETF draft-ietf-opsawg-pcap (libpcap file and record headers) and
+# draft-ietf-opsawg-pcapng (SHB, IDB, EPB); RFC 791 / RFC 768 (IPv4, UDP headers).
+def _udp_ipv4(payload: bytes, sport=1700, dport=1700) -> bytes:
+    udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes(4), bytes(4))
+    return ip + udp
+
+
+def _ethernet(ip: bytes, vlan: bool = False) -> bytes:
+    tag = b"\x81\x00\x00\x05" if vlan else b""
+    return bytes(12) + tag + b"\x08\x00" + ip
+
+
+def _pcap(frames: list[bytes], link: int = 1) -> bytes:
+    head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link)
+    body = b"".join(
+        struct.pack("<IIII", 1718154123 + i, 0, len(f), len(f)) + f for i, f in enumerate(frames)
+    )
+    return head + body
+
+
+def _pcapng(frames: list[bytes], link: int = 1) -> bytes:
+    def block(kind: int, body: bytes) -> bytes:
+        body += bytes(-len(body) % 4)
+        return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = block(1, struct.pack("<HHI", link, 0, 0))
+    epbs = b"".join(
+        block(6, struct.pack("<IIIII", 0, 0, i, len(f), len(f)) + f) for i, f in enumerate(frames)
+    )
+    return shb + idb + epbs
+
+
+def test_push_data_in_pcap_and_pcapng_captures(tmp_path):
+    push = _datagram({"rxpk": [{"datr": "SF7BW125", "data": B64, "rssi": -70}]})
+    ack = bytes([2, 0x12, 0x34, 0x01])  # PUSH_ACK from the server
+    pull = bytes([2, 0, 1, 0x02]) + bytes(8)  # PULL_DATA keep-alive
+    frames = [
+        _ethernet(_udp_ipv4(push)),
+        _ethernet(_udp_ipv4(ack, 1700, 40000), vlan=True),
+        _ethernet(_udp_ipv4(pull)),
+        _ethernet(_udp_ipv4(b"not semtech", 53, 53)),
+    ]
+    for name, data in (("up.pcap", _pcap(frames)), ("up.pcapng", _pcapng(frames))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        df = read_receptions(path)
+        assert df["phy_payload"].to_list() == [PHY, None, None, None], name
+        assert df["gateway_id"][0] == "58a0cbfffe800003" and df["rssi_dbm"][0] == -70
+        errors = df["ingest_error"].to_list()[1:]
+        assert errors[0] == "not_an_uplink: packet 2 is a Semtech PUSH_ACK, not a PUSH_DATA"
+        assert errors[1] == "not_an_uplink: packet 3 is a Semtech PULL_DATA, not a PUSH_DATA"
+        assert errors[2].startswith("bad_datagram: packet 4: a UDP payload of 11 bytes")
+    raw_ip = tmp_path / "raw.pcap"
+    raw_ip.write_bytes(_pcap([_udp_ipv4(push), _udp_ipv4(push)[:30]], link=101))
+    df = read_receptions(raw_ip, format="push_data")
+    assert df["phy_payload"][0] == PHY
+    assert df["ingest_error"][1].startswith("bad_datagram: packet 2: UDP length")
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(_pcap(frames)[:-10])
+    df = read_receptions(cut)
+    assert df["ingest_error"][-1].startswith("bad_datagram: packet 4: the packet at byte ")
+
+
+@pytest.mark.timeout(120)
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_mutated_captures_give_rows_never_a_traceback(data):
+    from toyama_lab.lorawan._ingest_semtech import capture_receptions
+
+    push = _datagram({"rxpk": [{"datr": "SF7BW125", "data": B64}]})
+    raw = bytearray(data.draw(st.sampled_from([_pcap, _pcapng]))([_ethernet(_udp_ipv4(push))] * 2))
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        if data.draw(st.booleans()):
+            raw[pos] = data.draw(st.integers(0, 255))
+        else:
+            del raw[pos : pos + data.draw(st.integers(1, 8))]
+    df = capture_receptions(bytes(raw[:4]) + bytes(raw[4:]))
+    assert df.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert df.filter(pl.col("phy_payload").is_null())["ingest_error"].null_count() == 0

@@ -20,6 +20,7 @@ from toyama_lab.lorawan._ingest_base import (
     receptions_from_payloads,
     row,
 )
+from toyama_lab.lorawan._ingest_capture import udp_payloads
 
 
 def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ def push_data_capture(raw: bytes) -> pl.DataFrame:
         if not raw[pos:].strip(b" \t\r\n"):
             break
         n += 1
-        problem = None
+        problem, start = None, pos
         if not looks_like_push_data(raw[pos:]):
             problem = "does not start with a PUSH_DATA header (version 1 or 2, identifier 0x00)"
         else:
@@ -155,10 +156,58 @@ def push_data_capture(raw: bytes) -> pl.DataFrame:
                 receptions_from_payloads(
                     [None],
                     source="semtech",
-                    errors=[f"bad_datagram: datagram {n} at byte {pos}: {problem}"],
+                    errors=[f"bad_datagram: datagram {n} at byte {start}: {problem}"],
                 )
             )
             break
+    return pl.concat(parts) if parts else empty_receptions()
+
+
+#: Semtech UDP datagram identifiers (PROTOCOL.TXT sections 3-5; TX_ACK from protocol v2).
+DATAGRAM_NAMES = {
+    0x00: "PUSH_DATA",
+    0x01: "PUSH_ACK",
+    0x02: "PULL_DATA",
+    0x03: "PULL_RESP",
+    0x04: "PULL_ACK",
+    0x05: "TX_ACK",
+}
+
+
+def _error_row(message: str) -> pl.DataFrame:
+    return receptions_from_payloads([None], source="semtech", errors=[message])
+
+
+def capture_receptions(raw: bytes) -> pl.DataFrame:
+    """Receptions of the PUSH_DATA datagrams in a libpcap or pcapng capture.
+
+    Every packet is counted: a PUSH_DATA gives its receptions (none for a
+    status-only one); the protocol's other datagrams (acks, pulls, downlinks)
+    give one ``not_an_uplink`` row each; a packet that is not a Semtech
+    datagram over UDP, or a capture cut short, gives one ``bad_datagram`` row.
+    """
+    parts: list[pl.DataFrame] = []
+    for n, payload, problem in udp_payloads(raw):
+        if payload is None:
+            parts.append(_error_row(f"bad_datagram: packet {n}: {problem}"))
+            continue
+        kind = DATAGRAM_NAMES.get(payload[3]) if len(payload) >= 4 else None
+        if kind is None or payload[0] not in (1, 2):
+            parts.append(
+                _error_row(
+                    f"bad_datagram: packet {n}: a UDP payload of {len(payload)} bytes that "
+                    "is not a Semtech packet-forwarder datagram (version 1 or 2, identifier 0-5)"
+                )
+            )
+        elif kind != "PUSH_DATA":
+            parts.append(
+                _error_row(f"not_an_uplink: packet {n} is a Semtech {kind}, not a PUSH_DATA")
+            )
+        else:
+            try:
+                parts.append(parse_push_data(payload))
+            except IngestError as exc:
+                parts.append(_error_row(f"bad_datagram: packet {n}: {exc}"))
     return pl.concat(parts) if parts else empty_receptions()
 
 

@@ -90,8 +90,10 @@ from toyama_lab.lorawan._ingest_base import (
     receptions_from_payloads,
     row,
 )
+from toyama_lab.lorawan._ingest_capture import is_capture
 from toyama_lab.lorawan._ingest_chirpstack import CHIRPSTACK_KEYS, chirpstack_rows
 from toyama_lab.lorawan._ingest_semtech import (
+    capture_receptions,
     looks_like_push_data,
     parse_push_data,
     push_data_capture,
@@ -432,8 +434,9 @@ def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl
         (Semtech rxpk, ChirpStack, The Things Stack; mixed is fine), or text
         with one PHYPayload per line in hex or base64.
     format : {"auto", "json", "hex", "base64", "parquet", "push_data"}
-        ``"auto"`` looks at the Parquet magic bytes, then for a PUSH_DATA
-        header (saved UDP datagrams, one or many back to back), then at the
+        ``"auto"`` looks at the Parquet magic bytes, then for a libpcap or
+        pcapng capture (its UDP payloads are read as Semtech datagrams), then for
+        a PUSH_DATA header (saved datagrams, one or many back to back), then at the
         first non-blank character (``{`` or ``[`` means JSON; a UTF-8 BOM is
         skipped), then at whether most lines are hex (else base64). Lines that
         do not decode become rows with ``ingest_error`` set.
@@ -462,6 +465,8 @@ def read_receptions(path: str | os.PathLike[str], *, format: str = "auto") -> pl
         except pl.exceptions.PolarsError as exc:
             raise IngestError(f"{p}: cannot read as Parquet: {exc}") from exc
         return _conform(table, str(p))
+    if format in ("auto", "push_data") and is_capture(raw):
+        return capture_receptions(raw)
     if format == "push_data" or (format == "auto" and looks_like_push_data(raw)):
         return push_data_capture(raw)
     lines = _split_lines(raw)
