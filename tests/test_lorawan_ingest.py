@@ -164,7 +164,11 @@ def test_push_data_datagram():
     assert df["gateway_id"].to_list() == ["aa555a0000000101"]
     assert df["phy_payload"].to_list() == [PHY]
     status_only = parse_push_data(bytes([2, 0, 0, 0]) + GW_EUI + b'{"stat": {}}')
-    assert len(status_only) == 0 and status_only.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert status_only.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert status_only["ingest_error"].to_list() == [
+        "not_an_uplink: a Semtech status report ('stat' without 'rxpk') carries no uplink"
+    ]
+    assert status_only["gateway_id"].to_list() == ["aa555a0000000101"]
 
 
 @pytest.mark.parametrize(

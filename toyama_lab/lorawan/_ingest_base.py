@@ -15,7 +15,13 @@ from typing import Any
 
 import polars as pl
 
-#: One row per gateway reception. ``ingest_error`` is null for a clean row.
+#: One row per reception of a frame by one gateway antenna. ``ingest_error`` is null
+#: for a clean row. Units: ``freq_hz`` [Hz], ``bw_hz`` [Hz], ``rssi_dbm`` [dBm],
+#: ``snr_db`` [dB], ``tmst`` the gateway's free-running counter [us, 32 bits].
+#: ``antenna`` (rsig ``ant``, ChirpStack ``antenna``, TTS ``antenna_index``),
+#: ``channel`` (the concentrator IF channel: rxpk ``chan``, ChirpStack ``channel``,
+#: TTS ``channel_index``) and ``rf_chain`` (rxpk ``rfch``, ChirpStack ``rfChain``)
+#: are null where the source does not report them.
 RECEPTION_SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
     "gateway_id": pl.String,

@@ -17,6 +17,7 @@ from toyama_lab.lorawan._ingest_base import (
     IngestError,
     b64_payload,
     empty_receptions,
+    parse_time,
     receptions_from_payloads,
     row,
 )
@@ -92,23 +93,47 @@ def _rxpk_rows(pk: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, 
 
 
 def semtech_rows(obj: Mapping[str, Any], gateway_id: str | None) -> list[dict[str, Any]]:
+    """Rows of an upstream JSON object: its ``rxpk`` list, or one bare rxpk object.
+
+    An object with only a status report (``stat``, PROTOCOL.TXT section 4) is not
+    an uplink: one ``not_an_uplink`` row keeps it counted.
+    """
+    if "rxpk" not in obj and "stat" in obj and "data" not in obj:
+        return [
+            row(
+                source="semtech",
+                gateway_id=gateway_id,
+                time=parse_time(obj["stat"].get("time"))
+                if isinstance(obj["stat"], Mapping)
+                else None,
+                ingest_error=(
+                    "not_an_uplink: a Semtech status report ('stat' without 'rxpk') carries no "
+                    "uplink"
+                ),
+            )
+        ]
     packets = obj.get("rxpk") if "rxpk" in obj else [obj]
     if not isinstance(packets, list):
         return [
             row(
                 source="semtech",
                 gateway_id=gateway_id,
-                ingest_error="bad_shape: 'rxpk' is not a list",
+                ingest_error=(
+                    f"bad_shape: 'rxpk' is {type(packets).__name__}; expected a list of "
+                    "rxpk objects"
+                ),
             )
         ]
     rows = []
-    for pk in packets:
+    for i, pk in enumerate(packets, start=1):
         if not isinstance(pk, Mapping):
             rows.append(
                 row(
                     source="semtech",
                     gateway_id=gateway_id,
-                    ingest_error="bad_shape: an rxpk entry is not an object",
+                    ingest_error=(
+                        f"bad_shape: rxpk entry {i} is {type(pk).__name__}; expected an object"
+                    ),
                 )
             )
             continue
@@ -181,8 +206,8 @@ def _error_row(message: str) -> pl.DataFrame:
 def capture_receptions(raw: bytes) -> pl.DataFrame:
     """Receptions of the PUSH_DATA datagrams in a libpcap or pcapng capture.
 
-    Every packet is counted: a PUSH_DATA gives its receptions (none for a
-    status-only one); the protocol's other datagrams (acks, pulls, downlinks)
+    Every packet is counted: a PUSH_DATA gives its receptions (a status-only
+    one a ``not_an_uplink`` row); the protocol's other datagrams (acks, pulls, downlinks)
     give one ``not_an_uplink`` row each; a packet that is not a Semtech
     datagram over UDP, or a capture cut short, gives one ``bad_datagram`` row.
     """
@@ -224,7 +249,7 @@ def parse_push_data(datagram: bytes) -> pl.DataFrame:
     -------
     polars.DataFrame
         :data:`RECEPTION_SCHEMA` rows, ``gateway_id`` = EUI as 16 lower-case
-        hex digits; no rows for a status-only datagram.
+        hex digits; a status-only datagram gives one ``not_an_uplink`` row.
 
     Raises
     ------
@@ -249,7 +274,7 @@ def parse_push_data(datagram: bytes) -> pl.DataFrame:
         raise IngestError(f"PUSH_DATA from gateway {eui}: the JSON part is invalid: {exc}") from exc
     if not isinstance(obj, Mapping):
         raise IngestError(f"PUSH_DATA from gateway {eui}: expected a JSON object")
-    rows = semtech_rows(obj, eui) if "rxpk" in obj else []
+    rows = semtech_rows(obj, eui) if "rxpk" in obj or "stat" in obj else []
     return (
         pl.DataFrame(rows, schema=RECEPTION_SCHEMA, orient="row") if rows else (empty_receptions())
     )

@@ -134,7 +134,7 @@ def _detect(obj: Mapping[str, Any]) -> str | None:
         return "basicstation"
     if isinstance(obj.get("name"), str) and "data" in keys and "identifiers" in keys:
         return "tts_event"
-    if "rxpk" in keys or ({"tmst", "datr"} & keys and "data" in keys):
+    if "rxpk" in keys or ({"tmst", "datr"} & keys and "data" in keys) or keys == {"stat"}:
         return "semtech"
     if {"end_device_ids", "uplink_message", "raw_payload"} & keys:
         return "tts"
