@@ -608,3 +608,41 @@ def test_any_encoded_uplink_survives_a_basicstation_round_trip(
         [ADDR], [fcnt], [fport], [payload], KEYS, fopts=[fopts], confirmed=[confirmed]
     )[0]
     assert _one(_updf_of(phy))["phy_payload"] == phy
+
+
+def _leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path
+
+
+EXTREMES = st.sampled_from(
+    [
+        *(2**31, 2**32, 2**63, -(2**63) - 1, 1e300, -1e300, 1e-300, -1, 0, 255, 256, 65536),
+        *(True, "", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "FFFF", "=="),
+    ]
+)
+
+
+@pytest.mark.timeout(120)
+@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_any_field_of_a_published_shape_replaced_gives_rows(data):
+    """Each leaf of each fixture replaced by an odd value: rows, never a traceback."""
+    fixtures = [CS3_FRAME, {"rxpk": [RXPK_RSIG]}, TTS_OLD_EVENT, _updf_of(PHY), CS3_FRAME]
+    obj = json.loads(json.dumps(data.draw(st.sampled_from(fixtures))))
+    paths = list(_leaves(obj))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        target = obj
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = data.draw(st.one_of(EXTREMES, SCALARS, JSON))
+    df = receptions_from_json(obj)
+    assert df.schema == pl.Schema(RECEPTION_SCHEMA) and len(df) >= 1
+    assert df.filter(pl.col("phy_payload").is_null())["ingest_error"].null_count() == 0

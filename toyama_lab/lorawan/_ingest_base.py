@@ -72,9 +72,9 @@ def parse_time(text: Any) -> datetime | None:
     t = _FRACTION.sub(r"\1", text.strip()).replace("Z", "+00:00")
     try:
         dt = datetime.fromisoformat(t)
-    except ValueError:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999
         return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def b64_payload(text: Any, size: int | None = None) -> tuple[bytes | None, str | None]:

@@ -89,7 +89,7 @@ def chirpstack_rows(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     sf = f.int_range(
         "spreadingFactor", lora.get("spreadingFactor", lora.get("spreading_factor")), 5, 12
     )
-    bw = f.int_range("bandwidth", lora.get("bandwidth"), 1, 10**7)
+    bw = f.int_range("bandwidth", lora.get("bandwidth"), 1, 10**7 // bw_unit)  # <= 10 MHz
     bw = None if bw is None else bw * bw_unit
     cr = f.text("codeRate", lora.get("codeRate", lora.get("code_rate")))
     m = _CS_CODE_RATE.match(cr) if cr else None
