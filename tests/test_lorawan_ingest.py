@@ -566,9 +566,22 @@ def test_parquet_values_that_do_not_read_are_named(tmp_path):
     assert df["ingest_error"].to_list() == [
         None,
         "from the file; bad_field: row 2: time 'not a time' is not an ISO 8601 time; "
-        "rssi_dbm 'loud' is not a Float32 value; phy_payload 'zz' is not hex",
+        "rssi_dbm 'loud' is not a finite number that fits Float32; phy_payload 'zz' is not hex",
         None,
     ]
+
+
+def test_parquet_floats_that_are_no_readings_are_named(tmp_path):
+    path = tmp_path / "rx.parquet"
+    pl.DataFrame(
+        {"phy_payload": [PHY] * 3, "rssi_dbm": [1e300, float("nan"), -70.0]}
+    ).write_parquet(path)
+    df = read_receptions(path)
+    assert df["rssi_dbm"].to_list() == [None, None, -70.0]
+    assert df["ingest_error"][0] == (
+        "bad_field: row 1: rssi_dbm '1e+300' is not a finite number that fits Float32"
+    )
+    assert df["ingest_error"][1].startswith("bad_field: row 2: rssi_dbm 'NaN'")
 
 
 @pytest.mark.parametrize(

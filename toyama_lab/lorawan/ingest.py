@@ -402,6 +402,9 @@ def _conform(df: pl.DataFrame, where: str) -> pl.DataFrame:
         else:
             new = col.cast(t, strict=False)
             expected = f"does not fit {t}" if src != pl.String else f"is not a {t} value"
+        if t == pl.Float32:  # NaN, infinities and overflow to inf are no readings
+            new = pl.when(new.is_finite()).then(new)
+            expected = "is not a finite number that fits Float32"
         cols.append(new.alias(c))
         if c != "ingest_error" and expected:
             shown = col.cast(pl.String).str.slice(0, 40)
