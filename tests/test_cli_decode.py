@@ -139,3 +139,37 @@ def test_cli_formats_are_the_ingest_formats():
     from toyama_lab.lorawan.ingest import FORMATS
 
     assert INPUT_FORMATS == FORMATS
+
+
+def test_decode_basics_station_updf_lines(setup):
+    # LoRa Basics Station updf fields as src/lora.c writes them (DevAddr and MIC signed)
+    tmp, keys_path, phy = setup
+    lines = []
+    for p in phy:
+        lines.append(
+            json.dumps(
+                {
+                    "msgtype": "updf",
+                    "MHdr": p[0],
+                    "DevAddr": int.from_bytes(p[1:5], "little", signed=True),
+                    "FCtrl": p[5],
+                    "FCnt": int.from_bytes(p[6:8], "little"),
+                    "FOpts": "",
+                    "FPort": p[8],
+                    "FRMPayload": p[9:-4].hex(),
+                    "MIC": int.from_bytes(p[-4:], "little", signed=True),
+                    "DR": 5,
+                    "Freq": 923200000,
+                    "upinfo": {"rssi": -80, "snr": 7.0, "rxtime": 1718154123.5},
+                }
+            )
+        )
+    src = tmp / "station.jsonl"
+    src.write_text("\n".join(lines) + '\n{"msgtype": "timesync", "txtime": 1}\n')
+    out = tmp / "out.parquet"
+    res = run(src, "--keys", keys_path, "--out", out)
+    assert res.exit_code == 0, res.output
+    df = pl.read_parquet(out)
+    assert df["status"].to_list() == ["ok"] * 3 + ["missing_payload"]
+    assert df["rain_rain_mm"].to_list()[:3] == [0.5, 1.0, 2.5]
+    assert df["ingest_error"][3].startswith("not_an_uplink: a LoRa Basics Station 'timesync'")
