@@ -27,7 +27,7 @@ gives and what becomes an error row:
 * **LoRa Basics Station** LNS messages ``updf``, ``jreq``/``rejoin`` and
   ``propdf``, whose PHYPayload is rebuilt from the fields (see
   ``_ingest_station.station_phy``), with the data rate read through
-  :data:`AS923_DATA_RATES`.
+  :data:`AS923_DATA_RATES` [4]_ [5]_.
 
 The readers of each source live in private modules beside this one
 (``_ingest_base``, ``_ingest_semtech``, ``_ingest_chirpstack``, ``_ingest_tts``,
@@ -35,9 +35,10 @@ The readers of each source live in private modules beside this one
 lines or documents, reads Parquet and hands out the public names.
 
 ChirpStack v3 gateway frames (``modulation`` "LORA", ``loRaModulationInfo``
-with the bandwidth in kHz) are read beside v4; saved PUSH_DATA datagrams (one,
-or many back to back) are read from files; multi-antenna ``rsig`` lists give
-one row per antenna with ``antenna`` and ``channel`` kept.
+with the bandwidth in kHz) are read beside v4 [2]_; saved PUSH_DATA datagrams
+(one, many back to back, or a libpcap/pcapng capture [6]_) are read from files;
+multi-antenna ``rsig`` lists give one row per antenna with ``antenna`` and
+``channel`` kept [1]_.
 
 Errors are never dropped silently
 ---------------------------------
@@ -60,14 +61,23 @@ a syntax error gives one ``bad_json: document`` row with the line and column.
 References
 ----------
 .. [1] Semtech, "packet_forwarder PROTOCOL.TXT", v2 (sections 3-4: PUSH_DATA,
-   rxpk fields).
+   rxpk fields); the per-antenna ``rsig`` list of protocol v2 forwarders.
 .. [2] ChirpStack v4 API protobufs ``gw/gw.proto`` (UplinkFrame, UplinkTxInfo,
-   UplinkRxInfo) and ``integration/integration.proto`` (UplinkEvent).
+   UplinkRxInfo) and ``integration/integration.proto`` (UplinkEvent, JoinEvent,
+   AckEvent, TxAckEvent, StatusEvent, LogEvent); ChirpStack v3 ``gw/gw.proto``
+   (UplinkTXInfo ``modulation`` enum and ``loRaModulationInfo``, UplinkRXInfo
+   ``gatewayID`` bytes and ``loRaSNR``).
 .. [3] The Things Stack documentation, "Data Formats" (uplink messages) and
    the ``lorawanv3UplinkMessage`` API schema (``raw_payload``); lorawan-stack
    ``api/messages.proto`` (``UplinkMessage``: raw_payload, settings, rx_metadata,
    received_at; ``GatewayUplinkMessage``: message, band_id) and the event
-   ``gs.up.receive`` defined by its gateway server.
+   ``gs.up.receive`` defined by its gateway server (its ``data`` was the
+   UplinkMessage itself before v3.19.2).
+.. [4] LoRa Basics Station, github.com/lorabasics/basicstation, ``src/lora.c``
+   (``s2e_parse_lora_frame``) and ``src/s2e.c`` (``RefTime``, ``DR``, ``Freq``,
+   ``upinfo``); documentation "The LNS Protocol" at doc.sm.tc/station.
+.. [5] LoRa Alliance, RP002-1.0.4 Regional Parameters, §2.8.3 (AS923 data rates).
+.. [6] IETF draft-ietf-opsawg-pcap and draft-ietf-opsawg-pcapng.
 """
 
 from __future__ import annotations
