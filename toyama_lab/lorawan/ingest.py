@@ -215,6 +215,14 @@ def receptions_from_json(
     its non-blank lines are each a complete JSON object or array; then each line
     gives its rows, or one row ``bad_json: line N: ...``. Otherwise it is one
     document with an error: one row ``bad_json: document: ... at line L, column C``.
+
+    Examples
+    --------
+    >>> text = '{"rxpk": [{"datr": "SF7BW125", "rssi": "loud", "data": "QAE="}]}'
+    >>> receptions_from_json(text).select("sf", "rssi_dbm", "phy_payload", "ingest_error").row(0)
+    (7, None, b'@\\x01', "bad_field: rssi 'loud' is not a number")
+    >>> receptions_from_json('{"msgtype": "dntxed"}')["ingest_error"][0][:45]
+    "not_an_uplink: a LoRa Basics Station 'dntxed'"
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}")
