@@ -207,15 +207,17 @@ def gateway_hex(value: Any) -> Any:
 def receptions_from_payloads(
     payloads: Iterable[bytes | None], *, source: str = "raw", errors: Iterable[str | None] = ()
 ) -> pl.DataFrame:
-    """Receptions with only bytes known (e.g. hex or base64 lines); metadata null."""
-    phy = list(payloads)
-    errs = list(errors) or [None] * len(phy)
-    frame = pl.DataFrame(
-        {
-            "phy_payload": pl.Series(phy, dtype=pl.Binary),
-            "ingest_error": pl.Series(errs, dtype=pl.String),
-        }
-    )
+    """Receptions with only bytes known (e.g. hex or base64 lines); metadata null.
+
+    ``payloads`` and ``errors`` may be polars Series (used as they are) or any
+    iterables; ``errors`` defaults to all null.
+    """
+    phy = payloads if isinstance(payloads, pl.Series) else pl.Series(list(payloads))
+    phy = phy.cast(pl.Binary)
+    errs = errors if isinstance(errors, pl.Series) else pl.Series(list(errors), dtype=pl.String)
+    if errs.len() == 0:
+        errs = pl.repeat(None, phy.len(), dtype=pl.String, eager=True)
+    frame = pl.DataFrame({"phy_payload": phy, "ingest_error": errs.cast(pl.String)})
     return frame.with_columns(
         [
             pl.lit(None, dtype=t).alias(c)
