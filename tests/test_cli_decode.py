@@ -117,3 +117,59 @@ def test_decode_errors(setup, case, code, message):
     assert res.exit_code == code
     assert message in res.output
     assert not (tmp / "o.parquet").exists()
+
+
+def test_decode_counts_a_non_utf8_line_instead_of_failing(setup):
+    tmp, keys_path, phy = setup
+    src = tmp / "frames.hex"
+    src.write_bytes(
+        b"\n".join([phy[0].hex().encode(), b"\x81\x00 latin-1 \xe9", phy[1].hex().encode()])
+    )
+    out = tmp / "out.parquet"
+    res = run(src, "--keys", keys_path, "--out", out)
+    assert res.exit_code == 0, res.output
+    df = pl.read_parquet(out)
+    assert df["status"].to_list() == ["ok", "missing_payload", "ok"]
+    assert df["ingest_error"][1].startswith("bad_utf8: line 2: byte 0x81 at column 1")
+    assert "total receptions         3" in res.output
+
+
+def test_cli_formats_are_the_ingest_formats():
+    from toyama_lab.cli.decode import INPUT_FORMATS
+    from toyama_lab.lorawan.ingest import FORMATS
+
+    assert INPUT_FORMATS == FORMATS
+
+
+def test_decode_basics_station_updf_lines(setup):
+    # LoRa Basics Station updf fields as src/lora.c writes them (DevAddr and MIC signed)
+    tmp, keys_path, phy = setup
+    lines = []
+    for p in phy:
+        lines.append(
+            json.dumps(
+                {
+                    "msgtype": "updf",
+                    "MHdr": p[0],
+                    "DevAddr": int.from_bytes(p[1:5], "little", signed=True),
+                    "FCtrl": p[5],
+                    "FCnt": int.from_bytes(p[6:8], "little"),
+                    "FOpts": "",
+                    "FPort": p[8],
+                    "FRMPayload": p[9:-4].hex(),
+                    "MIC": int.from_bytes(p[-4:], "little", signed=True),
+                    "DR": 5,
+                    "Freq": 923200000,
+                    "upinfo": {"rssi": -80, "snr": 7.0, "rxtime": 1718154123.5},
+                }
+            )
+        )
+    src = tmp / "station.jsonl"
+    src.write_text("\n".join(lines) + '\n{"msgtype": "timesync", "txtime": 1}\n')
+    out = tmp / "out.parquet"
+    res = run(src, "--keys", keys_path, "--out", out)
+    assert res.exit_code == 0, res.output
+    df = pl.read_parquet(out)
+    assert df["status"].to_list() == ["ok"] * 3 + ["missing_payload"]
+    assert df["rain_rain_mm"].to_list()[:3] == [0.5, 1.0, 2.5]
+    assert df["ingest_error"][3].startswith("not_an_uplink: a LoRa Basics Station 'timesync'")

@@ -575,3 +575,46 @@ def test_split_mac_commands_agrees_with_lenient_parser(uplink):
         ref = parse_mac_commands(b, uplink=uplink, lenient=True)
         assert [MAC_NAMES[k] for k in name[row == i]] == [c.name for c in ref]
         assert off[row == i].tolist() == [c.offset for c in ref]
+
+
+def test_too_long_frames_are_malformed_as_parse_says(keys):
+    good = one(keys, fcnt32=[30])
+    long_data = good[:-4] + bytes(300) + good[-4:]  # data frame over 255 bytes
+    long_join_request = bytes([0x00]) + bytes(23)  # 24 bytes
+    long_join_accept = bytes([0x20]) + bytes(19)  # 20 bytes: neither 17 nor 33
+    cases = [long_data, long_join_request, long_join_accept, bytes([0x20]) + bytes(10)]
+    out = decode_batch(rx(cases), keys)
+    assert out["status"].to_list() == [
+        "malformed:too_long",
+        "malformed:too_long",
+        "malformed:too_long",
+        "malformed:too_short",
+    ]
+    for phy, status in zip(cases, out["status"], strict=True):
+        kind = status.split(":")[1]
+        with pytest.raises(
+            {"too_long": frames.TooLongError, "too_short": frames.TooShortError}[kind]
+        ):
+            frames.parse(phy)
+
+
+def test_rows_without_bytes_are_never_duplicates_and_have_no_mtype(keys):
+    good = one(keys, fcnt32=[40])
+    out = decode_batch(rx([good, b"", b"", None, None, good]), keys)
+    assert out["status"].to_list() == [
+        "ok",
+        "malformed:empty",
+        "malformed:empty",
+        "missing_payload",
+        "missing_payload",
+    ]
+    counts = dict(status_counts(out).iter_rows())
+    assert counts == {"ok": 1, "malformed:empty": 2, "missing_payload": 2, "duplicate": 1}
+    # a row without a frame has null MAC fields, mtype included (no MHDR was read)
+    assert out["mtype"].to_list() == ["unconfirmed_up", None, None, None, None]
+    assert (
+        out.slice(1).select("dev_addr", "fcnt16", "fport", "mic").null_count().sum_horizontal()[0]
+        == 4 * 4
+    )
+    # before the fix a null row read the MHDR of the frame after it
+    assert decode_batch(rx([None, good]), keys)["mtype"].to_list() == [None, "unconfirmed_up"]

@@ -164,7 +164,11 @@ def test_push_data_datagram():
     assert df["gateway_id"].to_list() == ["aa555a0000000101"]
     assert df["phy_payload"].to_list() == [PHY]
     status_only = parse_push_data(bytes([2, 0, 0, 0]) + GW_EUI + b'{"stat": {}}')
-    assert len(status_only) == 0 and status_only.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert status_only.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert status_only["ingest_error"].to_list() == [
+        "not_an_uplink: a Semtech status report ('stat' without 'rxpk') carries no uplink"
+    ]
+    assert status_only["gateway_id"].to_list() == ["aa555a0000000101"]
 
 
 @pytest.mark.parametrize(
@@ -312,10 +316,6 @@ def test_read_errors(tmp_path):
     pl.DataFrame({"a": [1]}).write_parquet(no_phy)
     with pytest.raises(IngestError, match="no 'phy_payload' column"):
         read_receptions(no_phy)
-    binary = tmp_path / "blob.bin"
-    binary.write_bytes(b"\xff\xfe\x00\x81")
-    with pytest.raises(IngestError, match="not UTF-8"):
-        read_receptions(binary)
     with pytest.raises(IngestError, match="Parquet"):
         read_receptions(f, format="parquet")
     assert "auto" in FORMATS
@@ -485,3 +485,128 @@ def test_read_receptions_detects_gateway_formats(tmp_path):
     out = decode_batch(df, KeyStore())
     assert out["gateways"].to_list() == [["0016c001ff1e0001", "toyama-gw-01"]]
     assert dict(status_counts(out).iter_rows()) == {"unknown_device": 1, "duplicate": 2}
+
+
+# ------------------------------------------- unreadable input is counted, never silent
+def test_non_utf8_line_is_one_counted_row(tmp_path):
+    hex_file = tmp_path / "frames.hex"
+    hex_file.write_bytes(PHY.hex().encode() + b"\n\xff\xfe00\n" + PHY.hex().encode() + b"\n")
+    df = read_receptions(hex_file)
+    assert df["phy_payload"].to_list() == [PHY, None, PHY]
+    assert df["ingest_error"][1].startswith("bad_utf8: line 2: byte 0xff at column 1")
+    lines = tmp_path / "log.jsonl"
+    lines.write_bytes(
+        json.dumps({"rxpk": [rxpk()]}).encode()
+        + b'\n{"rxpk": "\xe9t\xe9"}\n'
+        + json.dumps(CHIRPSTACK_FRAME).encode()
+    )
+    df = read_receptions(lines)
+    assert df["source"].to_list() == ["semtech", "unknown", "chirpstack"]
+    assert df["ingest_error"][1].startswith("bad_utf8: line 2: byte 0xe9 at column 11")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("rssi", "loud", "rssi 'loud' is not a number"),
+        ("rssi", True, "rssi True is not a number"),
+        ("lsnr", "NaN", "lsnr 'NaN' is not a number"),
+        ("time", "not a time", "time 'not a time' is not an ISO 8601 time"),
+        ("datr", "SF99BW1", "datr 'SF99BW1' is not a LoRa data rate"),
+        ("datr", "SF7BW126", "datr 'SF7BW126' is not a LoRa data rate"),
+        ("freq", "923.2 MHz", "freq '923.2 MHz' is not a number"),
+        ("tmst", 2**32, "tmst 4294967296 is not an integer in 0..4294967295"),
+        ("codr", 5, "codr 5 is not text"),
+    ],
+)
+def test_unreadable_rxpk_fields_are_named(field, value, named):
+    row = receptions_from_json(rxpk(**{field: value})).row(0, named=True)
+    assert row["ingest_error"] == f"bad_field: {named}" or row["ingest_error"].startswith(
+        f"bad_field: {named}"
+    )
+    column = {"rssi": "rssi_dbm", "lsnr": "snr_db", "freq": "freq_hz", "datr": "sf"}
+    assert row[column.get(field, field)] is None
+    assert row["phy_payload"] == PHY  # the bytes are kept and still decoded
+
+
+def test_fsk_rxpk_has_no_spreading_factor_and_no_error():
+    # PROTOCOL.TXT section 4, second rxpk example: FSK, datr is a bit rate [bit/s]
+    row = receptions_from_json(rxpk(modu="FSK", datr=50000, codr=None)).row(0, named=True)
+    assert (row["sf"], row["bw_hz"], row["datr"], row["ingest_error"]) == (
+        None,
+        None,
+        "50000",
+        None,
+    )
+
+
+def test_unreadable_fields_of_other_sources_are_named():
+    cs = json.loads(json.dumps(CHIRPSTACK_MQTT_UP))
+    cs["rxInfo"]["rssi"] = "strong"
+    assert receptions_from_json(cs)["ingest_error"][0] == "bad_field: rssi 'strong' is not a number"
+    tts = json.loads(json.dumps(TTS_UPLINK))
+    tts["uplink_message"]["settings"]["frequency"] = "923.2MHz"
+    err = receptions_from_json(tts)["ingest_error"][0]
+    assert err == "bad_field: frequency '923.2MHz' is not a number"
+
+
+def test_parquet_values_that_do_not_read_are_named(tmp_path):
+    path = tmp_path / "rx.parquet"
+    pl.DataFrame(
+        {
+            "phy_payload": [PHY.hex(), "zz", None],
+            "rssi_dbm": ["-70", "loud", None],
+            "time": ["2024-05-01T03:00:00Z", "not a time", None],
+            "ingest_error": [None, "from the file", None],
+        }
+    ).write_parquet(path)
+    df = read_receptions(path)
+    assert df["phy_payload"].to_list() == [PHY, None, None]
+    # problems in schema column order, after the file's own ingest_error
+    assert df["ingest_error"].to_list() == [
+        None,
+        "from the file; bad_field: row 2: time 'not a time' is not an ISO 8601 time; "
+        "rssi_dbm 'loud' is not a finite number that fits Float32; phy_payload 'zz' is not hex",
+        None,
+    ]
+
+
+def test_parquet_floats_that_are_no_readings_are_named(tmp_path):
+    path = tmp_path / "rx.parquet"
+    pl.DataFrame(
+        {"phy_payload": [PHY] * 3, "rssi_dbm": [1e300, float("nan"), -70.0]}
+    ).write_parquet(path)
+    df = read_receptions(path)
+    assert df["rssi_dbm"].to_list() == [None, None, -70.0]
+    assert df["ingest_error"][0] == (
+        "bad_field: row 1: rssi_dbm '1e+300' is not a finite number that fits Float32"
+    )
+    assert df["ingest_error"][1].startswith("bad_field: row 2: rssi_dbm 'NaN'")
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "match"),
+    [
+        ("phy_payload", [1], "column 'phy_payload' is Int64; expected Binary bytes"),
+        ("rssi_dbm", [[1.0]], "column 'rssi_dbm' is List"),
+        ("gateway_id", [7], "column 'gateway_id' is Int64; expected text"),
+        ("time", [1.5], "column 'time' is Float64; expected Datetime"),
+    ],
+)
+def test_parquet_columns_of_a_wrong_type_are_refused(tmp_path, column, values, match):
+    path = tmp_path / "rx.parquet"
+    table = {"phy_payload": [PHY]}
+    table[column] = values
+    pl.DataFrame(table).write_parquet(path)
+    with pytest.raises(IngestError, match=match):
+        read_receptions(path)
+
+
+def test_multi_line_document_with_an_error_is_one_row():
+    # pretty-printed like the PROTOCOL.TXT examples, with a comment (not JSON) on line 3
+    text = '{"rxpk": [\n  {\n    // first packet\n    "data": "QAE="\n  }\n]}\n'
+    df = receptions_from_json(text)
+    assert len(df) == 1
+    assert df["ingest_error"][0].startswith(
+        "bad_json: document: Expecting property name enclosed in double quotes at line 3, column 5"
+    )

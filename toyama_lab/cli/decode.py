@@ -9,6 +9,10 @@ import click
 from toyama_lab._atomic import write_atomic
 from toyama_lab.cli import main
 
+#: ``toyama_lab.lorawan.ingest.FORMATS``, spelt out so that ``--help`` needs no polars
+#: import (a test keeps the two equal).
+INPUT_FORMATS = ("auto", "json", "hex", "base64", "parquet", "push_data")
+
 
 def _write_parquet_atomic(df, out: Path) -> None:
     """Write ``df`` to ``out`` through a temporary file in the same folder, then rename."""
@@ -37,8 +41,11 @@ def _write_parquet_atomic(df, out: Path) -> None:
     "fmt",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", "json", "hex", "base64", "parquet"]),
-    help="Input format; 'auto' detects Parquet, JSON (rxpk/ChirpStack/TTS), hex, base64.",
+    type=click.Choice(INPUT_FORMATS),
+    help=(
+        "Input format; 'auto' detects Parquet, saved PUSH_DATA datagrams, JSON (Semtech rxpk, "
+        "ChirpStack, The Things Stack, LoRa Basics Station), hex, base64."
+    ),
 )
 @click.option("--no-payloads", is_flag=True, help="Do not decode payloads with the FPort codecs.")
 def decode_command(

@@ -31,8 +31,12 @@ good with the forward counter, but more than MAX_FCNT_GAP = 16384 ahead);
 DevEUI of a join-request); ``join_request``, ``join_accept``,
 ``join_accept:no_app_key``, ``join_accept:mic_mismatch`` (see Join frames);
 ``proprietary``; ``missing_payload`` (a reception without bytes, e.g. an
-ingest error); ``malformed:<reason>`` with reason ``empty``, ``too_short``,
-``bad_major``, ``bad_mtype``, ``fopts_overflow``, ``fopts_with_port0``.
+ingest error); ``malformed:<reason>`` with reason ``empty``, ``too_short``, ``too_long`` (over
+255 bytes, or a join frame longer than its fixed size: the cases where
+:func:`toyama_lab.lorawan.frames.parse` raises ``TooLongError``), ``bad_major``,
+``bad_mtype``, ``fopts_overflow``, ``fopts_with_port0``. A row without a frame
+(``missing_payload``, ``malformed:empty``) has null MAC fields, ``mtype``
+included, so counts by MType count frames only.
 
 Join frames
 -----------
@@ -54,7 +58,8 @@ FCnt. DevNonce reuse is not tracked here.
 
 Extra receptions of the same bytes are collapsed and counted by
 :func:`status_counts` as ``duplicate``, so that the counts add up to the
-number of reception rows.
+number of reception rows. Rows without bytes (null or empty ``phy_payload``)
+are never collapsed: each stays a row of its own.
 
 References
 ----------
@@ -97,6 +102,7 @@ from toyama_lab.lorawan._join_batch import (
 )
 from toyama_lab.lorawan._mac_batch import mac_command_lists, split_mac_commands
 from toyama_lab.lorawan.fcnt import FCntStatus
+from toyama_lab.lorawan.frames import MAX_PHY_LEN
 
 if TYPE_CHECKING:
     from toyama_lab.lorawan.keys import KeyStore
@@ -137,6 +143,7 @@ STATUSES = (
     "missing_payload",
     "malformed:empty",
     "malformed:too_short",
+    "malformed:too_long",
     "malformed:bad_major",
     "malformed:bad_mtype",
     "malformed:fopts_overflow",
@@ -187,7 +194,9 @@ def _collapse(receptions: pl.DataFrame) -> pl.DataFrame:
     if phy.null_count() == 0 and phy.n_unique() == len(phy):
         return _single_receptions(receptions)
     df = receptions.with_row_index("_rx")
-    null_key = pl.when(pl.col("phy_payload").is_null()).then(pl.col("_rx")).otherwise(-1)
+    # a row without bytes (null or empty) is no frame: never a duplicate of another
+    no_frame = pl.col("phy_payload").is_null() | (pl.col("phy_payload").bin.size() == 0)
+    null_key = pl.when(no_frame).then(pl.col("_rx")).otherwise(-1)
     aggs: list[pl.Expr] = [pl.col("_rx").first().alias("_first"), pl.len().alias("n_receptions")]
     cols = set(df.columns)
     if "gateway_id" in cols:
@@ -469,14 +478,16 @@ def decode_batch(
 
     mark(is_null, "missing_payload")
     mark(length == 0, "malformed:empty")
+    mark(length > MAX_PHY_LEN, "malformed:too_long")
     mark(major != 0, "malformed:bad_major")
     mark(mtype == 6, "malformed:bad_mtype")
-    mark((mtype == 0) & (length != _JOIN_REQUEST_LEN), "malformed:too_short")
+    # join frames have fixed sizes; shorter or longer as frames.parse tells them apart
+    mark((mtype == 0) & (length < _JOIN_REQUEST_LEN), "malformed:too_short")
+    mark((mtype == 0) & (length > _JOIN_REQUEST_LEN), "malformed:too_long")
     mark(mtype == 0, "join_request")
-    mark(
-        (mtype == 1) & (length != _JOIN_ACCEPT_LENS[0]) & (length != _JOIN_ACCEPT_LENS[1]),
-        "malformed:too_short",
-    )
+    bad_accept = (mtype == 1) & (length != _JOIN_ACCEPT_LENS[0]) & (length != _JOIN_ACCEPT_LENS[1])
+    mark(bad_accept & (length < _JOIN_ACCEPT_LENS[0]), "malformed:too_short")
+    mark(bad_accept, "malformed:too_long")
     mark(mtype == 1, "join_accept")
     mark(mtype == 7, "proprietary")
     mark(is_data & (length < _MIN_DATA_LEN), "malformed:too_short")
@@ -611,6 +622,7 @@ def decode_batch(
             addr_row
         ),
         "mtype": pl.Series(MTYPE_NAMES, dtype=pl.String).gather(mtype),
+        "_frame": ~is_null & (length > 0),
         "fctrl": fctrl,
         "fopts_len": fopts_len.astype(np.uint8),
         "_phy": frames["phy_payload"],
@@ -639,7 +651,7 @@ def decode_batch(
 
     out = pl.DataFrame(columns).select(
         pl.when(pl.col("_addr")).then(pl.col("dev_addr")).alias("dev_addr"),
-        pl.col("mtype"),
+        pl.when(pl.col("_frame")).then(pl.col("mtype")).alias("mtype"),
         pl.when(data).then(pl.col("_confirmed")).alias("confirmed"),
         pl.when(data).then(bit(7)).alias("adr"),
         pl.when(pl.col("_up")).then(bit(6)).alias("adr_ack_req"),

@@ -42,6 +42,8 @@ __all__ = [
 SOURCE = "toyama-lab-sim"
 #: LoRaWAN uplinks use coding rate 4/5 (RP002-1.0.4, AS923 data rates).
 CODING_RATE = "4/5"
+#: Reception columns the simulated gateways leave null (multi-antenna and concentrator detail).
+_UNREPORTED = ("antenna", "channel", "rf_chain")
 #: Offset of Japan Standard Time from UTC (no daylight saving).
 JST_OFFSET = dt.timedelta(hours=9)
 
@@ -171,6 +173,8 @@ def gateway_log(
             "phy_payload": phy_payload.gather(pair_tx),
             "source": pl.repeat(SOURCE, n, dtype=pl.String, eager=True),
             "ingest_error": pl.repeat(None, n, dtype=pl.String, eager=True),
+            # the simulated gateways have one antenna and do not report channel or chain
+            **{c: pl.repeat(None, n, dtype=pl.UInt8, eager=True) for c in _UNREPORTED},
         }
     ).cast(RECEPTION_SCHEMA)
     return out
