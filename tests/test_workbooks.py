@@ -11,7 +11,9 @@ Design (see workbooks/index.md, "For authors"):
   kernel ``python3``, explicit per-cell timeout) twice: with its defaults, and with
   the second parameter set in the sidecar ``<name>.params.yaml`` next to it
   (required; it must change at least ``lang`` or ``interactive`` so both figure
-  paths run);
+  paths run). Both runs execute a copy of the notebook with the code of every
+  ``<details>`` solution appended as extra cells, so the solutions run in the same
+  kernel, after the workbook, and their ``assert`` statements check what they claim;
 - a bad parameter value must stop in the validation cell with the message the
   user sees (asserted; run on the first workbook of each folder, as it starts a
   kernel), and an unknown name must fail before a kernel starts (every workbook).
@@ -20,6 +22,7 @@ Design (see workbooks/index.md, "For authors"):
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 
@@ -63,6 +66,36 @@ def _prose_lines(source: str):
             continue
         if not in_code:
             yield line
+
+
+#: A ``<details>`` block (exercise solution) and the code blocks inside it.
+DETAILS = re.compile(r"<details>(.*?)</details>", re.S)
+CODE_BLOCK = re.compile(r"<pre><code>(.*?)</code></pre>", re.S)
+
+
+def solution_code(nb) -> list[str]:
+    """The code of every ``<details>`` solution of a notebook, HTML entities decoded."""
+    return [
+        html.unescape(code).strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for block in DETAILS.findall(c.source)
+        for code in CODE_BLOCK.findall(block)
+    ]
+
+
+def with_solutions(path: Path, folder: Path) -> Path:
+    """A copy of the workbook in ``folder`` with its solutions appended as code cells."""
+    nb = _read(path)
+    for i, code in enumerate(solution_code(nb)):
+        cell = nbformat.v4.new_code_cell(code)
+        cell.id = f"solution-{i}"
+        cell.metadata["tags"] = ["solution"]
+        nb.cells.append(cell)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    nbformat.write(nb, copy)
+    return copy
 
 
 def _sidecar(path: Path) -> Path:
@@ -133,6 +166,31 @@ def test_skeleton(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_exercises_are_checked(path):
+    """Two or more exercises, one answerable without code; every solution asserts its claim."""
+    cells = _read(path).cells
+    exercise = ""
+    current = None
+    for c in cells:
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
+                if line.startswith("## "):
+                    current = line[3:].strip()
+                if current and current.startswith("演習"):
+                    exercise += line + "\n"
+    numbered = re.findall(r"^\d+\. ", exercise.split("<details>")[0], re.M)
+    assert len(numbered) >= 2, "at least two exercises"
+    assert "コードなしで答えられます" in exercise, (
+        "one exercise answerable without code, marked (コードなしで答えられます)"
+    )
+    code = solution_code(_read(path))
+    assert code, "the solution shows its code in <pre><code> inside <details>"
+    for block in code:
+        ast.parse(block)
+        assert re.search(r"^\s*assert ", block, re.M), f"solution asserts nothing:\n{block}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_code_finds_data_through_the_package(path):
     for cell in _read(path).cells:
         if cell.cell_type == "code":
@@ -166,7 +224,8 @@ def _params(path: Path, which: str) -> dict:
 @pytest.mark.parametrize("which", ["defaults", "sidecar"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_workbook_runs(path, which, tmp_path):
-    out = run_workbook(path, _params(path, which), tmp_path, timeout=CELL_TIMEOUT)
+    source = with_solutions(path, tmp_path / "in")
+    out = run_workbook(source, _params(path, which), tmp_path / "out", timeout=CELL_TIMEOUT)
     nb = _read(out)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
