@@ -11,7 +11,7 @@ import polars as pl
 
 from toyama_lab.viz.labels import check_lang
 
-__all__ = ["greedy_sentence", "lead_time_sentence"]
+__all__ = ["greedy_sentence", "lead_time_sentence", "loss_sentence", "quake_sentence"]
 
 
 def _minutes(x: float) -> str:
@@ -83,7 +83,7 @@ def lead_time_sentence(lead: pl.DataFrame, *, lang: str = "ja") -> str:
     )
 
 
-def greedy_sentence(picks: pl.DataFrame, *, lang: str = "ja") -> str:
+def greedy_sentence(picks: pl.DataFrame, lost_min: float = 0.0, *, lang: str = "ja") -> str:
     """Describe the sites of :func:`toyama_lab.disaster.coverage.greedy_sites`.
 
     Parameters
@@ -91,6 +91,9 @@ def greedy_sentence(picks: pl.DataFrame, *, lang: str = "ja") -> str:
     picks : polars.DataFrame
         Columns ``step``, ``gain`` [sensor-min] and ``share`` [-] (cumulative share of the
         total weight regained), one row per site chosen.
+    lost_min : float
+        The total weight the sites could regain (e.g. ``losses["lost_min"].sum()``), to
+        tell "nothing was lost" from "no candidate reaches what was lost". [sensor-min]
     lang : {"ja", "en"}
 
     Returns
@@ -118,6 +121,15 @@ def greedy_sentence(picks: pl.DataFrame, *, lang: str = "ja") -> str:
             f"picks lacks {sorted(missing)}; pass the table of coverage.greedy_sites(...)."
         )
     gains = picks.filter(pl.col("gain") > 0)
+    if gains.height == 0 and lost_min > 0:
+        return (
+            "圏外になったセンサーはありますが、どの候補地からも届かないので、"
+            "追加の候補は選ばれませんでした "
+            "(表は空です)。"
+            if lang == "ja"
+            else "Some sensors were cut off, but no candidate site is in their reach, so no site "
+            "was chosen (the table is empty)."
+        )
     if gains.height == 0:
         return (
             "ゲートウェイの停止で圏外になったセンサーがないので、追加の候補は選ばれませんでした "
@@ -148,4 +160,78 @@ def greedy_sentence(picks: pl.DataFrame, *, lang: str = "ja") -> str:
     return (
         f"{n} sites chosen: the first regains {first_h:.1f} h ({first_share:.1f} % of the lost "
         f"time); {tail}"
+    )
+
+
+def quake_sentence(quake, *, lang: str = "ja") -> str:
+    """One line about a scenario's earthquake, or that the scenario has none.
+
+    Parameters
+    ----------
+    quake : toyama_lab.synth.scenario.Quake or None
+        ``time``, ``lon``, ``lat`` [°], ``magnitude`` and ``name_ja``.
+    lang : {"ja", "en"}
+        English omits the Japanese name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> quake_sentence(None, lang="en")
+    'This scenario has no earthquake (the outage table is empty).'
+    """
+    check_lang(lang)
+    if quake is None:
+        return (
+            "このシナリオには地震がありません (停電の表は空です)。"
+            if lang == "ja"
+            else "This scenario has no earthquake (the outage table is empty)."
+        )
+    when = quake.time.strftime("%Y-%m-%d %H:%M")
+    if lang == "ja":
+        return (
+            f"{quake.name_ja}: M{quake.magnitude:.1f}、{when} (JST)、"
+            f"震央 {quake.lon:.3f}°E {quake.lat:.3f}°N"
+        )
+    return (
+        f"Earthquake M{quake.magnitude:.1f} at {when} (JST), epicentre {quake.lon:.3f}°E "
+        f"{quake.lat:.3f}°N"
+    )
+
+
+def loss_sentence(losses: pl.DataFrame, *, lang: str = "ja") -> str:
+    """Sensors never in reach, sensors cut off by dark gateways and the sensor-hours lost.
+
+    Parameters
+    ----------
+    losses : polars.DataFrame
+        :func:`toyama_lab.disaster.coverage.sensor_loss_table`: ``never_in_reach`` (bool)
+        and ``lost_min`` [min].
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"never_in_reach": [True, False], "lost_min": [0.0, 120.0]})
+    >>> loss_sentence(t, lang="en").split("; ")[1]
+    'cut off by dark gateways: 1 sensors, 2 sensor-hours lost.'
+    """
+    check_lang(lang)
+    n_never = int(losses["never_in_reach"].sum())
+    lost = losses.filter(pl.col("lost_min") > 0)
+    hours = float(lost["lost_min"].sum()) / 60.0
+    if lang == "ja":
+        return (
+            f"平常時も圏外のセンサー: {n_never} 台 (この仮定のリンクバジェットでは届かない); "
+            f"ゲートウェイ停止で圏外になったセンサー: {lost.height} 台、"
+            f"失われた時間 {hours:.0f} センサー時間"
+        )
+    return (
+        f"Out of reach even in normal times: {n_never} sensors; cut off by dark gateways: "
+        f"{lost.height} sensors, {hours:.0f} sensor-hours lost."
     )
