@@ -190,6 +190,45 @@ def test_exercises_are_checked(path):
         assert re.search(r"^\s*assert ", block, re.M), f"solution asserts nothing:\n{block}"
 
 
+MD_LINK = re.compile(r"\]\(([^)#]+)\)")
+
+
+def reading_order() -> list[Path]:
+    """Workbooks in the order of workbooks/index.md and each folder's index.md (the book's toc)."""
+    order = []
+    for target in MD_LINK.findall((WORKBOOKS / "index.md").read_text(encoding="utf-8")):
+        path = (WORKBOOKS / target).resolve()
+        if path.suffix == ".ipynb":
+            order.append(path)
+        elif path.name == "index.md":
+            links = MD_LINK.findall(path.read_text(encoding="utf-8"))
+            order += [(path.parent / t).resolve() for t in links if t.endswith(".ipynb")
+                      and (path.parent / t).resolve().parent == path.parent]  # fmt: skip
+    return list(dict.fromkeys(order))
+
+
+def next_link(path: Path) -> Path | None:
+    """The first workbook linked from the ``## 次へ`` section, or None at the end of the path."""
+    section = _read(path).cells[-1].source
+    assert section.startswith("## 次へ"), f"{path.name}: the last cell is the 次へ section"
+    links = [(path.parent / t).resolve() for t in MD_LINK.findall(section) if t.endswith(".ipynb")]
+    return links[0] if links else None
+
+
+def test_next_links_form_one_reading_path():
+    """次へ links go from 00 through every workbook once, in the index's (the toc's) order."""
+    order = reading_order()
+    assert sorted(order) == sorted(p.resolve() for p in NOTEBOOKS), "index.md lists every workbook"
+    walked, here = [], order[0]
+    while here is not None:
+        assert here not in walked, f"loop: {here.name} is reached twice"
+        walked.append(here)
+        here = next_link(here)
+    assert walked == order, "次へ must follow the index order:\n" + "\n".join(
+        f"{a.name} -> {b.name}" for a, b in zip(walked, order, strict=False) if a != b
+    )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_code_finds_data_through_the_package(path):
     for cell in _read(path).cells:
