@@ -229,6 +229,30 @@ def test_next_links_form_one_reading_path():
     )
 
 
+#: Longest body cell in lines of logic (not blank, not comments); longer logic goes to the package.
+MAX_LOGIC_LINES = 15
+
+
+def _logic_lines(source: str) -> int:
+    return sum(
+        1 for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_logic_and_figures_live_in_the_package(path):
+    """Body cells stay short and build no plotly figure by hand (figures come from the package)."""
+    cells = _read(path).cells
+    for c in cells[3:]:  # after the title, the parameters cell and the validation cell
+        if c.cell_type != "code":
+            continue
+        n = _logic_lines(c.source)
+        assert n <= MAX_LOGIC_LINES, f"cell {c.id}: {n} lines of logic; move it into toyama_lab"
+        assert "go.Figure" not in c.source and "graph_objects" not in c.source, (
+            f"cell {c.id} builds a figure; use a figure function of toyama_lab"
+        )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_code_finds_data_through_the_package(path):
     for cell in _read(path).cells:
@@ -252,6 +276,12 @@ def test_sidecar_parameters_are_declared(path):
     assert isinstance(alt, dict) and alt
     assert set(alt) <= set(notebook_parameters(path))
     assert {"lang", "interactive"} & set(alt), "the second set must change lang or interactive"
+    declared = notebook_parameters(path)
+    if "size" in declared:  # one run at tiny, the other at class
+        default = ast.literal_eval(declared["size"]["default"])
+        assert {default, alt.get("size", default)} == {"tiny", "class"}, (
+            "the defaults and the sidecar must run the workbook at size tiny and at size class"
+        )
 
 
 def _params(path: Path, which: str) -> dict:
