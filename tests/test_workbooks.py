@@ -290,6 +290,53 @@ def _params(path: Path, which: str) -> dict:
     return yaml.safe_load(_sidecar(path).read_text(encoding="utf-8"))
 
 
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]+")
+#: A Japanese name shown with its romaji: "富山駅 (Toyama-eki)" or "Toyama-eki (富山駅)".
+WITH_ROMAJI = re.compile(
+    r"[\u3000-\u30ff\u3400-\u9fff]+[^()（）]*\s*[(（][A-Za-z][^()（）]*[)）]"
+    r"|[A-Za-z][\w .'-]*\s*[(（][^()（）]*[\u3000-\u30ff\u3400-\u9fff][^()（）]*[)）]"
+)
+#: Keys of a plotly figure whose strings a reader sees.
+FIGURE_TEXT = {"text", "name", "title", "ticktext", "hovertext", "texttemplate", "legendgrouptitle"}
+
+
+def _figure_strings(obj, key=None):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _figure_strings(v, k)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _figure_strings(v, key)
+    elif isinstance(obj, str) and key in FIGURE_TEXT:
+        yield obj
+
+
+def _table_header(text: str) -> str:
+    """The header of a polars table repr (the lines above the ``╞═`` rule), else all of it."""
+    lines = text.splitlines()
+    cut = next((i for i, line in enumerate(lines) if line.lstrip().startswith("╞")), None)
+    return "\n".join(lines[:cut]) if cut is not None else text
+
+
+def japanese_in_outputs(nb) -> list[str]:
+    """Strings a reader sees (figure text, table headers, printed lines, reprs) with CJK
+    characters outside a name that is also shown in romaji."""
+    seen = []
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        for o in c.outputs:
+            if o.output_type == "stream":
+                seen += [(c.id, line) for line in o.text.splitlines()]
+            data = o.get("data", {})
+            if "application/vnd.plotly.v1+json" in data:
+                fig = data["application/vnd.plotly.v1+json"]
+                seen += [(c.id, s) for s in _figure_strings(fig)]
+            elif "text/plain" in data and not data["text/plain"].startswith(("VBox(", "<")):
+                seen += [(c.id, _table_header(data["text/plain"]))]
+    return [f"cell {cid}: {s[:120]!r}" for cid, s in seen if CJK.search(WITH_ROMAJI.sub("", s))]
+
+
 @pytest.mark.parametrize("which", ["defaults", "sidecar"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_workbook_runs(path, which, tmp_path):
@@ -303,6 +350,9 @@ def test_workbook_runs(path, which, tmp_path):
             if "text/html" in o.get("data", {})]  # fmt: skip
     for text in html:  # offline: nothing loaded from the network at view time
         assert not EXTERNAL.search(text if isinstance(text, str) else "".join(text))
+    if _params(path, which).get("lang") == "en":  # every output switches, not only figures
+        japanese = japanese_in_outputs(nb)
+        assert not japanese, "Japanese at lang=en:\n" + "\n".join(japanese)
 
 
 #: One workbook per folder for the (kernel-starting) bad-value test; the static test above
