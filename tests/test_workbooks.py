@@ -241,7 +241,8 @@ def _logic_lines(source: str) -> int:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_logic_and_figures_live_in_the_package(path):
-    """Body cells stay short and build no plotly figure by hand (figures come from the package)."""
+    """Body cells stay short, build no plotly figure by hand and show figures through
+    ``viz.show_or_interact`` (so ``interactive`` is honoured everywhere)."""
     cells = _read(path).cells
     for c in cells[3:]:  # after the title, the parameters cell and the validation cell
         if c.cell_type != "code":
@@ -250,6 +251,9 @@ def test_logic_and_figures_live_in_the_package(path):
         assert n <= MAX_LOGIC_LINES, f"cell {c.id}: {n} lines of logic; move it into toyama_lab"
         assert "go.Figure" not in c.source and "graph_objects" not in c.source, (
             f"cell {c.id} builds a figure; use a figure function of toyama_lab"
+        )
+        assert ".show()" not in c.source, (
+            f"cell {c.id} shows a figure directly; use viz.show_or_interact (honours interactive)"
         )
 
 
