@@ -163,6 +163,8 @@ def test_skeleton(path):
     summary = text[found[SKELETON.index("まとめ")]]
     assert "SDG" in summary and SDG_TARGET.search(summary), "name the SDG targets served"
     assert "所要時間" in text[found[SKELETON.index("前提知識")]]
+    overview = text[found[SKELETON.index("概要")]]
+    assert "*English summary*:" in overview, "the 概要 ends with an English summary"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
