@@ -165,3 +165,11 @@ def test_network_curve_and_figure():
     assert fig.layout.xaxis.title.text.startswith("Number")
     with pytest.raises(ValueError):
         cap.der_figure({"sim": t}, lang="fr")
+
+
+def test_city_der_figure_has_three_curves_and_the_aloha_line():
+    fig = cap.city_der_figure([50, 100], interval_min=10, n_gateways=2, lang="en")
+    names = [t.name for t in fig.data]
+    assert "1 gateway(s), no capture" in names and "2 gateway(s)" in names
+    with pytest.raises(ValueError, match="lang"):
+        cap.city_der_figure([50], lang="fr")

@@ -95,3 +95,20 @@ def test_heatmap_suppresses_small_cells_and_hides_ids():
 
 def test_bands_constant_is_consistent():
     assert TIME_BANDS["to_school"] == (7, 8) and TIME_BANDS["from_school"] == (14, 17)
+
+
+def test_publication_tradeoff_shares_the_bands_own_fixes():
+    from toyama_lab.childsafety.heatmap import publication_tradeoff
+
+    t0 = dt.datetime(2025, 6, 2, 7, 30)
+    lon = [REF_LON] * 3 + [REF_LON + 0.05]
+    morning = pl.DataFrame(
+        {"child_id": ["a", "b", "c", "a"], "time": [t0] * 4, "lon": lon, "lat": [REF_LAT] * 4}
+    )
+    evening = morning.with_columns(pl.col("time") + dt.timedelta(hours=11))
+    out = publication_tradeoff(pl.concat([morning, evening]), "to_school", ks=(1, 3),
+                               cells_m=(100.0,))  # fmt: skip
+    assert out["shown_fixes_pct"].to_list() == [100.0, 75.0]  # k=1 reaches 100 %
+    assert out["shown_cells"].to_list() == [2, 1] and out["suppressed_cells"].to_list() == [0, 1]
+    with pytest.raises(ValueError, match="band"):
+        publication_tradeoff(morning, "night")

@@ -80,3 +80,12 @@ def test_estimate_homes_median_of_day_ends():
     np.testing.assert_allclose(est["lon"][0], 137.25, atol=1e-9)
     with pytest.raises(ValueError, match="lack"):
         estimate_homes(fixes.drop("time"))
+
+
+def test_error_histogram_marks_the_rule_radius():
+    from toyama_lab.childsafety.figures import error_histogram
+
+    err = pl.DataFrame({"error_m": [3.0, 5.0], "error_rule_m": [60.0, 80.0]})
+    fig = error_histogram(err, 50.0, lang="en")
+    assert [t.name for t in fig.data] == ["No rule", "50 m rule"]
+    assert fig.layout.shapes[0].x0 == 50.0

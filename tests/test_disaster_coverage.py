@@ -202,3 +202,23 @@ def test_candidate_sites_and_greedy_sites_on_a_city():
     assert picks["gain"].is_sorted(descending=True)
     assert (picks["n_sensors"] <= picks["gain"]).all()
     assert picks["site_id"].is_in(sites["site_id"].to_list()).all()
+
+
+def test_greedy_with_no_candidate_picks_nothing():
+    from toyama_lab.disaster.coverage import greedy_max_coverage
+
+    assert greedy_max_coverage(np.zeros((3, 0), dtype=bool), 2).height == 0
+
+
+def test_state_figure_stacks_the_three_states():
+    from toyama_lab.disaster.figures import state_figure
+
+    times = np.array(["2025-11-12T08:00", "2025-11-12T08:10"], dtype="datetime64[m]")
+    state = {
+        "heard": np.array([[1, 0], [1, 1]], bool),
+        "orphaned": np.array([[0, 1], [0, 0]], bool),
+        "dark": np.zeros((2, 2), bool),
+    }
+    fig = state_figure(times, state, lang="en")
+    assert [t.name for t in fig.data] == ["Heard", "No gateway up in reach", "No power"]
+    assert list(fig.data[0].y) == [2, 1] and list(fig.data[1].y) == [0, 1]

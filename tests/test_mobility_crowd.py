@@ -133,3 +133,25 @@ def test_scores_perfect_and_off_by_one_level():
     assert_allclose([off["mae"], off["level_hit"], off["level_within_one"]], [10.0, 0.0, 1.0])
     with pytest.raises(ValueError, match="no day"):
         crowd.scores([np.nan], [1.0], cuts)
+
+
+def test_score_table_adds_skill_against_each_reference():
+    t = np.arange(100.0, 200.0, 10.0)
+    table = crowd.score_table(t, {"model": t + 1, "naive": t + 4}, crowd.level_cuts(t),
+                              {"naive": "naive"})  # fmt: skip
+    assert table["forecast"].to_list() == ["model", "naive"]
+    assert_allclose(table["skill_vs_naive"].to_numpy(), [0.75, 0.0])
+    with pytest.raises(ValueError, match="references"):
+        crowd.score_table(t, {"model": t}, crowd.level_cuts(t), {"x": "naive"})
+
+
+def test_with_daily_rain_joins_on_the_date_not_the_row():
+    import xarray as xr
+
+    days = pl.DataFrame({"date": [dt.date(2025, 1, 3), dt.date(2025, 1, 1), dt.date(2025, 1, 2)]})
+    time = np.array(["2025-01-01", "2025-01-02", "2025-01-03"], dtype="datetime64[ns]")
+    rain = xr.DataArray([1.0, 2.0, 3.0], coords={"time": time}, dims="time")
+    out = crowd.with_daily_rain(days, rain)
+    assert out["date"].to_list() == sorted(days["date"]) and out["rain_mm"].to_list() == [1, 2, 3]
+    with pytest.raises(ValueError, match="no rain value for 1 day"):
+        crowd.with_daily_rain(days, rain.isel(time=slice(0, 2)))

@@ -95,3 +95,23 @@ def test_mae_skips_gaps_and_skill():
     assert_allclose(pk.skill([1.0, 2.0, 1.0], [2.0, 2.0, 0.0]), [0.5, 0.0, np.nan])
     with pytest.raises(ValueError, match="same shape"):
         pk.mae([1.0], [1.0, 2.0])
+
+
+def test_alert_hours_counts_each_level_per_park():
+    level = np.array([[0, 0, 1, 2], [-1, 2, 2, 2]])
+    t = pk.alert_hours(level, ["A", "B"], 15, lang="en")
+    assert t.columns == ["name", "Free [h]", "Busy [h]", "Full [h]"]
+    assert t.row(0) == ("A", 0.5, 0.25, 0.25) and t.row(1) == ("B", 0.0, 0.0, 0.75)
+    assert pk.alert_hours(level, ["A", "B"], 15, lang="ja").columns[1] == "空き [h]"
+    with pytest.raises(ValueError, match="shape"):
+        pk.alert_hours(level, ["A"], 15)
+
+
+def test_score_methods_scores_only_the_scored_steps():
+    truth = np.array([[0.0, 10.0, 20.0, 30.0]])
+    fc = {"persistence": truth - 10, "trend": truth + np.array([[100.0, 0, 0, 5]])}
+    s = pk.score_methods(truth, fc, slice(1, None))
+    assert_allclose(s["mae_bicycles"].to_numpy(), [10.0, 5 / 3])
+    assert_allclose(s["skill_vs_persistence"].to_numpy(), [0.0, 1 - (5 / 3) / 10])
+    with pytest.raises(ValueError, match="reference"):
+        pk.score_methods(truth, {"trend": truth}, slice(None))

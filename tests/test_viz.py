@@ -396,3 +396,14 @@ def test_show_or_interact_rejects_bad_controls(monkeypatch, values, choices, mat
     monkeypatch.setattr("IPython.display.display", lambda obj: None)
     with pytest.raises(ValueError, match=match):
         viz.show_or_interact(_recorder([]), True, values, choices)
+
+
+@pytest.mark.parametrize("sf", [7, 10, 11, 12])
+def test_staircase_steps_are_blocks_of_five_symbols(sf):
+    from toyama_lab.viz.airtime import staircase
+
+    s = staircase(sf)
+    de = 1 if sf >= 11 else 0
+    assert s["step_symbols"] == 5.0  # CR 4/5: blocks of 4 + 1 symbols
+    assert_allclose(s["step_ms"], 5 * 2**sf / 125_000 * 1e3)
+    assert_allclose(s["bytes_per_step"], 4 * (sf - 2 * de) / 8, atol=0.1)

@@ -11,7 +11,9 @@ Design (see workbooks/index.md, "For authors"):
   kernel ``python3``, explicit per-cell timeout) twice: with its defaults, and with
   the second parameter set in the sidecar ``<name>.params.yaml`` next to it
   (required; it must change at least ``lang`` or ``interactive`` so both figure
-  paths run);
+  paths run). Both runs execute a copy of the notebook with the code of every
+  ``<details>`` solution appended as extra cells, so the solutions run in the same
+  kernel, after the workbook, and their ``assert`` statements check what they claim;
 - a bad parameter value must stop in the validation cell with the message the
   user sees (asserted; run on the first workbook of each folder, as it starts a
   kernel), and an unknown name must fail before a kernel starts (every workbook).
@@ -20,6 +22,7 @@ Design (see workbooks/index.md, "For authors"):
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 
@@ -63,6 +66,36 @@ def _prose_lines(source: str):
             continue
         if not in_code:
             yield line
+
+
+#: A ``<details>`` block (exercise solution) and the code blocks inside it.
+DETAILS = re.compile(r"<details>(.*?)</details>", re.S)
+CODE_BLOCK = re.compile(r"<pre><code>(.*?)</code></pre>", re.S)
+
+
+def solution_code(nb) -> list[str]:
+    """The code of every ``<details>`` solution of a notebook, HTML entities decoded."""
+    return [
+        html.unescape(code).strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for block in DETAILS.findall(c.source)
+        for code in CODE_BLOCK.findall(block)
+    ]
+
+
+def with_solutions(path: Path, folder: Path) -> Path:
+    """A copy of the workbook in ``folder`` with its solutions appended as code cells."""
+    nb = _read(path)
+    for i, code in enumerate(solution_code(nb)):
+        cell = nbformat.v4.new_code_cell(code)
+        cell.id = f"solution-{i}"
+        cell.metadata["tags"] = ["solution"]
+        nb.cells.append(cell)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    nbformat.write(nb, copy)
+    return copy
 
 
 def _sidecar(path: Path) -> Path:
@@ -130,6 +163,100 @@ def test_skeleton(path):
     summary = text[found[SKELETON.index("まとめ")]]
     assert "SDG" in summary and SDG_TARGET.search(summary), "name the SDG targets served"
     assert "所要時間" in text[found[SKELETON.index("前提知識")]]
+    overview = text[found[SKELETON.index("概要")]]
+    assert "*English summary*:" in overview, "the 概要 ends with an English summary"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_exercises_are_checked(path):
+    """Two or more exercises, one answerable without code; every solution asserts its claim."""
+    cells = _read(path).cells
+    exercise = ""
+    current = None
+    for c in cells:
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
+                if line.startswith("## "):
+                    current = line[3:].strip()
+                if current and current.startswith("演習"):
+                    exercise += line + "\n"
+    numbered = re.findall(r"^\d+\. ", exercise.split("<details>")[0], re.M)
+    assert len(numbered) >= 2, "at least two exercises"
+    assert "コードなしで答えられます" in exercise, (
+        "one exercise answerable without code, marked (コードなしで答えられます)"
+    )
+    code = solution_code(_read(path))
+    assert code, "the solution shows its code in <pre><code> inside <details>"
+    for block in code:
+        ast.parse(block)
+        assert re.search(r"^\s*assert ", block, re.M), f"solution asserts nothing:\n{block}"
+
+
+MD_LINK = re.compile(r"\]\(([^)#]+)\)")
+
+
+def reading_order() -> list[Path]:
+    """Workbooks in the order of workbooks/index.md and each folder's index.md (the book's toc)."""
+    order = []
+    for target in MD_LINK.findall((WORKBOOKS / "index.md").read_text(encoding="utf-8")):
+        path = (WORKBOOKS / target).resolve()
+        if path.suffix == ".ipynb":
+            order.append(path)
+        elif path.name == "index.md":
+            links = MD_LINK.findall(path.read_text(encoding="utf-8"))
+            order += [(path.parent / t).resolve() for t in links if t.endswith(".ipynb")
+                      and (path.parent / t).resolve().parent == path.parent]  # fmt: skip
+    return list(dict.fromkeys(order))
+
+
+def next_link(path: Path) -> Path | None:
+    """The first workbook linked from the ``## 次へ`` section, or None at the end of the path."""
+    section = _read(path).cells[-1].source
+    assert section.startswith("## 次へ"), f"{path.name}: the last cell is the 次へ section"
+    links = [(path.parent / t).resolve() for t in MD_LINK.findall(section) if t.endswith(".ipynb")]
+    return links[0] if links else None
+
+
+def test_next_links_form_one_reading_path():
+    """次へ links go from 00 through every workbook once, in the index's (the toc's) order."""
+    order = reading_order()
+    assert sorted(order) == sorted(p.resolve() for p in NOTEBOOKS), "index.md lists every workbook"
+    walked, here = [], order[0]
+    while here is not None:
+        assert here not in walked, f"loop: {here.name} is reached twice"
+        walked.append(here)
+        here = next_link(here)
+    assert walked == order, "次へ must follow the index order:\n" + "\n".join(
+        f"{a.name} -> {b.name}" for a, b in zip(walked, order, strict=False) if a != b
+    )
+
+
+#: Longest body cell in lines of logic (not blank, not comments); longer logic goes to the package.
+MAX_LOGIC_LINES = 15
+
+
+def _logic_lines(source: str) -> int:
+    return sum(
+        1 for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_logic_and_figures_live_in_the_package(path):
+    """Body cells stay short, build no plotly figure by hand and show figures through
+    ``viz.show_or_interact`` (so ``interactive`` is honoured everywhere)."""
+    cells = _read(path).cells
+    for c in cells[3:]:  # after the title, the parameters cell and the validation cell
+        if c.cell_type != "code":
+            continue
+        n = _logic_lines(c.source)
+        assert n <= MAX_LOGIC_LINES, f"cell {c.id}: {n} lines of logic; move it into toyama_lab"
+        assert "go.Figure" not in c.source and "graph_objects" not in c.source, (
+            f"cell {c.id} builds a figure; use a figure function of toyama_lab"
+        )
+        assert ".show()" not in c.source, (
+            f"cell {c.id} shows a figure directly; use viz.show_or_interact (honours interactive)"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -155,6 +282,12 @@ def test_sidecar_parameters_are_declared(path):
     assert isinstance(alt, dict) and alt
     assert set(alt) <= set(notebook_parameters(path))
     assert {"lang", "interactive"} & set(alt), "the second set must change lang or interactive"
+    declared = notebook_parameters(path)
+    if "size" in declared:  # one run at tiny, the other at class
+        default = ast.literal_eval(declared["size"]["default"])
+        assert {default, alt.get("size", default)} == {"tiny", "class"}, (
+            "the defaults and the sidecar must run the workbook at size tiny and at size class"
+        )
 
 
 def _params(path: Path, which: str) -> dict:
@@ -163,10 +296,58 @@ def _params(path: Path, which: str) -> dict:
     return yaml.safe_load(_sidecar(path).read_text(encoding="utf-8"))
 
 
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]+")
+#: A Japanese name shown with its romaji: "富山駅 (Toyama-eki)" or "Toyama-eki (富山駅)".
+WITH_ROMAJI = re.compile(
+    r"[\u3000-\u30ff\u3400-\u9fff]+[^()（）]*\s*[(（][A-Za-z][^()（）]*[)）]"
+    r"|[A-Za-z][\w .'-]*\s*[(（][^()（）]*[\u3000-\u30ff\u3400-\u9fff][^()（）]*[)）]"
+)
+#: Keys of a plotly figure whose strings a reader sees.
+FIGURE_TEXT = {"text", "name", "title", "ticktext", "hovertext", "texttemplate", "legendgrouptitle"}
+
+
+def _figure_strings(obj, key=None):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _figure_strings(v, k)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _figure_strings(v, key)
+    elif isinstance(obj, str) and key in FIGURE_TEXT:
+        yield obj
+
+
+def _table_header(text: str) -> str:
+    """The header of a polars table repr (the lines above the ``╞═`` rule), else all of it."""
+    lines = text.splitlines()
+    cut = next((i for i, line in enumerate(lines) if line.lstrip().startswith("╞")), None)
+    return "\n".join(lines[:cut]) if cut is not None else text
+
+
+def japanese_in_outputs(nb) -> list[str]:
+    """Strings a reader sees (figure text, table headers, printed lines, reprs) with CJK
+    characters outside a name that is also shown in romaji."""
+    seen = []
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        for o in c.outputs:
+            if o.output_type == "stream":
+                seen += [(c.id, line) for line in o.text.splitlines()]
+            data = o.get("data", {})
+            if "application/vnd.plotly.v1+json" in data:
+                fig = data["application/vnd.plotly.v1+json"]
+                seen += [(c.id, s) for s in _figure_strings(fig)]
+            elif "text/plain" in data and not data["text/plain"].startswith(("VBox(", "<")):
+                seen += [(c.id, _table_header(data["text/plain"]))]
+    return [f"cell {cid}: {s[:120]!r}" for cid, s in seen if CJK.search(WITH_ROMAJI.sub("", s))]
+
+
 @pytest.mark.parametrize("which", ["defaults", "sidecar"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_workbook_runs(path, which, tmp_path):
-    out = run_workbook(path, _params(path, which), tmp_path, timeout=CELL_TIMEOUT)
+    source = with_solutions(path, tmp_path / "in")
+    out = run_workbook(source, _params(path, which), tmp_path / "out", timeout=CELL_TIMEOUT)
     nb = _read(out)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
@@ -175,6 +356,9 @@ def test_workbook_runs(path, which, tmp_path):
             if "text/html" in o.get("data", {})]  # fmt: skip
     for text in html:  # offline: nothing loaded from the network at view time
         assert not EXTERNAL.search(text if isinstance(text, str) else "".join(text))
+    if _params(path, which).get("lang") == "en":  # every output switches, not only figures
+        japanese = japanese_in_outputs(nb)
+        assert not japanese, "Japanese at lang=en:\n" + "\n".join(japanese)
 
 
 #: One workbook per folder for the (kernel-starting) bad-value test; the static test above

@@ -47,6 +47,7 @@ from toyama_lab.viz.labels import check_lang
 __all__ = [
     "LORAWAN_OVERHEAD_BYTES",
     "TRAFFIC",
+    "city_der_figure",
     "der_figure",
     "lorasim_der_curve",
     "max_devices",
@@ -511,3 +512,47 @@ def der_figure(curves: Mapping[str, pl.DataFrame], *, lang: str = "ja") -> go.Fi
         height=450,
     )
     return fig
+
+
+def city_der_figure(
+    nodes: Sequence[int],
+    *,
+    interval_min: float = 10.0,
+    n_gateways: int = 3,
+    payload_bytes: int = 11,
+    seed: int = 2,
+    lang: str = "ja",
+) -> go.Figure:
+    """DER of the city model: one gateway without and with capture, and ``n_gateways`` gateways.
+
+    Parameters
+    ----------
+    nodes : sequence of int
+        Device counts.
+    interval_min : float
+        Uplink interval of every device. [min]
+    n_gateways : int
+        Gateways of the third curve.
+    payload_bytes : int
+        Application payload. [byte]
+    seed : int
+        Seed of the first run (:func:`network_der_curve`).
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        :func:`der_figure` of the three curves.
+    """
+    if lang not in ("ja", "en"):
+        raise ValueError(f"lang={lang!r} is not supported; expected 'ja' or 'en'.")
+    kw = {"interval_s": 60.0 * interval_min, "payload_bytes": payload_bytes, "seed": seed}
+    ja = lang == "ja"
+    gw = "ゲートウェイ" if ja else "gateway(s)"
+    cap = "キャプチャなし" if ja else "no capture"
+    runs = {
+        f"1 {gw}, {cap}": network_der_curve(nodes, n_gateways=1, co_sf_db=None, **kw),
+        f"1 {gw}": network_der_curve(nodes, n_gateways=1, **kw),
+        f"{n_gateways} {gw}": network_der_curve(nodes, n_gateways=n_gateways, **kw),
+    }
+    return der_figure(runs, lang=lang)

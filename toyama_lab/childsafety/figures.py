@@ -16,7 +16,13 @@ from toyama_lab.viz.colours import OKABE_ITO
 from toyama_lab.viz.labels import bilingual as _t
 from toyama_lab.viz.labels import check_lang
 
-__all__ = ["band_hour_figure", "heatmap_figure", "patrol_map", "reidentify_figure"]
+__all__ = [
+    "band_hour_figure",
+    "error_histogram",
+    "heatmap_figure",
+    "patrol_map",
+    "reidentify_figure",
+]
 
 
 def _band_name(band: str, lang: str) -> str:
@@ -305,4 +311,47 @@ def reidentify_figure(
     )
     fig.update_yaxes(range=[hlat - pad, hlat + pad])
     legend_below(fig, 600)
+    return fig
+
+
+def error_histogram(err: pl.DataFrame, radius_m: float = 50.0, *, lang: str = "ja") -> go.Figure:
+    """Histograms of the home-estimate error without the home rule and with it.
+
+    Parameters
+    ----------
+    err : polars.DataFrame
+        ``error_m`` (no rule) and ``error_rule_m`` (with the rule), one row per child. [m]
+    radius_m : float
+        The rule's radius, drawn as a dotted line. [m]
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    check_lang(lang)
+    rule = f"{radius_m:.0f} m"
+    fig = go.Figure(
+        [
+            go.Histogram(
+                x=err["error_m"], name=_t("ルールなし", "No rule", lang), xbins={"size": 5}
+            ),
+            go.Histogram(
+                x=err["error_rule_m"],
+                name=_t(f"{rule} ルール", f"{rule} rule", lang),
+                xbins={"size": 5},
+            ),
+        ]
+    )
+    fig.add_vline(x=radius_m, line_dash="dot", annotation_text=rule)
+    fig.update_layout(
+        barmode="overlay",
+        title=_t(
+            "自宅の推定の誤差 (架空のこども)", "Home estimate error (SYNTHETIC children)", lang
+        ),
+        xaxis_title=_t("誤差 [m]", "Error [m]", lang),
+        yaxis_title=_t("こどもの数", "Children", lang),
+        height=380,
+    )
+    fig.update_traces(opacity=0.7)
     return fig

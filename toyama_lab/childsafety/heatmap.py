@@ -21,7 +21,7 @@ Time bands (JST, by the hour of the fix):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -36,6 +36,7 @@ __all__ = [
     "add_time_band",
     "cell_centres",
     "heatmap_table",
+    "publication_tradeoff",
 ]
 
 #: Time bands: ``key -> (first hour, last hour)`` inclusive, JST.
@@ -159,3 +160,71 @@ def heatmap_table(
     f = add_cells(add_time_band(fixes, bands), cell_m)
     agg = aggregate_with_threshold(f, ["band", "cx", "cy"], k)
     return cell_centres(agg, cell_m)
+
+
+def publication_tradeoff(
+    fixes: pl.DataFrame,
+    band: str,
+    ks: Sequence[int] = (1, 3, 5, 10),
+    cells_m: Sequence[float] = (100.0, 200.0, 400.0),
+    *,
+    bands: Mapping[str, tuple[int, int]] = TIME_BANDS,
+) -> pl.DataFrame:
+    """What a threshold ``k`` and a cell size leave publishable in one time band.
+
+    Parameters
+    ----------
+    fixes : polars.DataFrame
+        Child fixes, as for :func:`heatmap_table`.
+    band : str
+        The time band (a key of ``bands``).
+    ks : sequence of int
+        Thresholds to try (1 = no suppression, for reference).
+    cells_m : sequence of float
+        Cell sizes to try. [m]
+    bands : mapping
+        Time bands (:data:`TIME_BANDS`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``k``, ``cell_m`` [m], ``shown_cells``, ``suppressed_cells`` and
+        ``shown_fixes_pct``: the share of the band's fixes in published cells [%]
+        (100 at ``k = 1``; 0 when the band has no fix).
+
+    Raises
+    ------
+    ValueError
+        If ``band`` is not a time band.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = dt.datetime(2025, 6, 2, 7, 30)
+    >>> f = pl.DataFrame({"child_id": ["a", "b"], "time": [t, t], "lon": [137.2, 137.2],
+    ...                   "lat": [36.7, 36.7]})
+    >>> out = publication_tradeoff(f, "to_school", ks=(1, 3), cells_m=(100.0,))
+    >>> out["shown_fixes_pct"].to_list()
+    [100.0, 0.0]
+    """
+    if band not in bands:
+        raise ValueError(f"band={band!r} is not a time band; expected one of {tuple(bands)}.")
+    in_band = add_time_band(fixes, bands).filter(pl.col("band") == band)
+    n_band = in_band.height
+    rows = []
+    for k in ks:
+        for cell in cells_m:
+            t = heatmap_table(in_band.drop("band"), cell_m=cell, k=k, bands=bands)
+            shown = t.filter((pl.col("band") == band) & ~pl.col("suppressed"))
+            n_cells = t.filter(pl.col("band") == band).height
+            pct = 100.0 * float(shown["n_fixes"].sum()) / n_band if n_band else 0.0
+            rows.append(
+                {
+                    "k": int(k),
+                    "cell_m": float(cell),
+                    "shown_cells": shown.height,
+                    "suppressed_cells": n_cells - shown.height,
+                    "shown_fixes_pct": round(pct, 1),
+                }
+            )
+    return pl.DataFrame(rows)

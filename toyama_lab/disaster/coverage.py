@@ -382,6 +382,8 @@ def greedy_max_coverage(cover, k: int, weights=None) -> pl.DataFrame:
     cum = 0.0
     for step in range(1, int(k) + 1):  # loop over picks, not over items
         gains = left @ cf
+        if gains.size == 0:  # no candidate at all: nothing to pick
+            break
         j = int(np.argmax(gains))
         if gains[j] <= 0:
             break

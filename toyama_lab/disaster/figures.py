@@ -28,6 +28,7 @@ __all__ = [
     "kpi_trend_figure",
     "outage_timeline_figure",
     "reach_map",
+    "state_figure",
 ]
 
 #: Colour of each level key (``none`` grey, caution yellow, evac red, danger purple).
@@ -512,4 +513,41 @@ def reach_map(
         symbol="star",
     )
     legend_below(fig, 620)
+    return fig
+
+
+def state_figure(times, state: dict, *, lang: str = "ja") -> go.Figure:
+    """Sensors by state over time (heard, no gateway up in reach, no power), stacked areas.
+
+    Parameters
+    ----------
+    times : array_like of datetime64
+        The time steps of ``state``.
+    state : dict of str to numpy.ndarray
+        :func:`toyama_lab.disaster.coverage.coverage_over_time`: boolean
+        ``(n_sensor, n_time)`` arrays ``heard``, ``orphaned`` and ``dark``.
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    check_lang(lang)
+    names = {
+        "heard": _t("届いた", "Heard", lang),
+        "orphaned": _t("圏外 (ゲートウェイ停止)", "No gateway up in reach", lang),
+        "dark": _t("停電", "No power", lang),
+    }
+    fig = go.Figure(
+        [
+            go.Scatter(x=times, y=np.asarray(state[k]).sum(axis=0), name=n, stackgroup="one")
+            for k, n in names.items()
+        ]
+    )
+    fig.update_layout(
+        title=_t("状態ごとのセンサー数", "Sensors by state", lang),
+        xaxis_title=label("time", lang),
+        yaxis_title=label("n_sensors", lang),
+        height=380,
+    )
     return fig

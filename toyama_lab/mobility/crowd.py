@@ -40,8 +40,10 @@ __all__ = [
     "fit",
     "level_cuts",
     "same_weekday_baseline",
+    "score_table",
     "scores",
     "to_level",
+    "with_daily_rain",
 ]
 
 #: Number of crowd levels (as in かなざわ観光快適度マップ).
@@ -309,3 +311,92 @@ def scores(truth, forecast, cuts) -> dict[str, float]:
         "level_within_one": float(np.mean(np.abs(lt - lf) <= 1)),
         "level_mae": float(np.mean(np.abs(lt - lf))),
     }
+
+
+def score_table(truth, candidates, cuts, references) -> pl.DataFrame:
+    """Scores of several forecasts side by side, with skill against named references.
+
+    Parameters
+    ----------
+    truth : array_like
+        Observed daily totals. [persons/day]
+    candidates : mapping of str to array_like
+        ``name -> forecast`` of the same length. [persons/day]
+    cuts : array_like
+        Level cut-points (:func:`level_cuts`).
+    references : mapping of str to str
+        ``column suffix -> candidate name``: adds ``skill_vs_<suffix>`` =
+        ``1 - mae / mae(reference)`` [-].
+
+    Returns
+    -------
+    polars.DataFrame
+        ``forecast`` and the columns of :func:`scores`, then one skill column per reference.
+
+    Raises
+    ------
+    ValueError
+        If a reference is not a candidate.
+
+    Examples
+    --------
+    >>> t = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    >>> s = score_table(t, {"a": t, "b": t + 10}, level_cuts(t), {"b": "b"})
+    >>> s["skill_vs_b"].to_list()
+    [1.0, 0.0]
+    """
+    missing = [r for r in references.values() if r not in candidates]
+    if missing:
+        raise ValueError(f"references {missing} are not among the candidates {list(candidates)}.")
+    table = pl.DataFrame([{"forecast": k, **scores(truth, v, cuts)} for k, v in candidates.items()])
+    mae = dict(zip(table["forecast"], table["mae"], strict=True))
+    return table.with_columns(
+        (1.0 - pl.col("mae") / mae[name]).alias(f"skill_vs_{suffix}")
+        for suffix, name in references.items()
+    )
+
+
+def with_daily_rain(frame: pl.DataFrame, rain) -> pl.DataFrame:
+    """Add the daily rain to a table of days, joined on the date (not on row order).
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        One row per day with a ``date`` column (``pl.Date``).
+    rain : xarray.DataArray
+        Daily rain with a ``time`` coordinate (one value per day, e.g.
+        ``precip.resample(time="1D").sum().mean("sensor")``). [mm/day]
+
+    Returns
+    -------
+    polars.DataFrame
+        ``frame`` with ``rain_mm`` [mm/day], sorted by date.
+
+    Raises
+    ------
+    ValueError
+        If a day of ``frame`` has no rain value.
+
+    Examples
+    --------
+    >>> import datetime as dt, xarray as xr
+    >>> days = pl.DataFrame({"date": [dt.date(2025, 1, 2), dt.date(2025, 1, 1)]})
+    >>> r = xr.DataArray([1.0, 5.0], coords={"time": np.array(["2025-01-01", "2025-01-02"],
+    ...                  dtype="datetime64[ns]")}, dims="time")
+    >>> with_daily_rain(days, r)["rain_mm"].to_list()
+    [1.0, 5.0]
+    """
+    daily = pl.DataFrame(
+        {
+            "date": np.asarray(rain["time"].values).astype("datetime64[D]"),
+            "rain_mm": np.asarray(rain.values, dtype=np.float64),
+        }
+    ).with_columns(pl.col("date").cast(pl.Date))
+    out = frame.join(daily, on="date", how="left").sort("date")
+    lost = out.filter(pl.col("rain_mm").is_null())["date"]
+    if lost.len():
+        raise ValueError(
+            f"no rain value for {lost.len()} day(s), first {lost[0]}; load the rain for the "
+            "same period as the table."
+        )
+    return out

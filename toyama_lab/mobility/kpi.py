@@ -160,8 +160,9 @@ def day_table(start: dt.date | str, n_days: int, areas=AREAS) -> pl.DataFrame:
     polars.DataFrame
         ``date``, ``weekday`` (0 = Monday), ``holiday`` (public holiday),
         ``day_class`` (``weekday`` or ``weekend_holiday``: Saturdays, Sundays and
-        public holidays), one boolean ``event_<area>`` per area and ``event_name``
-        (the Japanese names of the day's events in those areas, or null).
+        public holidays), one boolean ``event_<area>`` per area, ``event_name`` (the
+        Japanese names of the day's events in those areas, or null) and ``event_name_en``
+        (their English names).
 
     Notes
     -----
@@ -174,7 +175,10 @@ def day_table(start: dt.date | str, n_days: int, areas=AREAS) -> pl.DataFrame:
         pl.col("date").is_in(ev.filter(pl.col("area") == a)["date"].implode()).alias(f"event_{a}")
         for a in areas
     ]
-    names = ev.group_by("date").agg(pl.col("name_ja").unique().sort().str.join("・"))
+    names = ev.group_by("date").agg(
+        pl.col("name_ja").unique().sort().str.join("・"),
+        pl.col("name_en").unique().sort().str.join(" / ").alias("event_name_en"),
+    )
     return (
         info.select(
             "date",

@@ -34,11 +34,13 @@ __all__ = [
     "BUSY_PCT",
     "FULL_PCT",
     "METHODS",
+    "alert_hours",
     "alert_level",
     "free_places",
     "mae",
     "nowcast",
     "occupancy_rate",
+    "score_methods",
     "skill",
 ]
 
@@ -254,3 +256,93 @@ def skill(score, reference) -> np.ndarray:
     r = np.asarray(reference, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(r > 0, 1.0 - s / r, np.nan)
+
+
+def alert_hours(level, names, step_min: float, *, lang: str = "ja"):
+    """Hours each park spent at each alert level (空き / 混雑 / 満車).
+
+    Parameters
+    ----------
+    level : array_like of int, shape (n_park, n_time)
+        From :func:`alert_level` (-1 where unknown, not counted).
+    names : sequence of str
+        Park names in the reader's language.
+    step_min : float
+        Length of one time step. [min]
+    lang : {"ja", "en"}
+        Language of the column names.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``name`` and one column per alert label (``"<label> [h]"``). [h]
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not supported or ``names`` does not match the parks.
+
+    Examples
+    --------
+    >>> alert_hours(np.array([[0, 1, 2, 2]]), ["A"], 30, lang="en").row(0)
+    ('A', 0.5, 0.5, 1.0)
+    """
+    import polars as pl
+
+    if lang not in ("ja", "en"):
+        raise ValueError(f"lang={lang!r} is not supported; expected 'ja' or 'en'.")
+    lv = np.asarray(level)
+    if lv.ndim != 2 or lv.shape[0] != len(names):
+        raise ValueError(f"level has shape {lv.shape}; expected ({len(names)}, n_time).")
+    hours = step_min / 60.0
+    cols = {
+        f"{labels[lang == 'en']} [h]": (lv == k).sum(axis=1) * hours
+        for k, labels in enumerate(ALERT_LABELS)
+    }
+    return pl.DataFrame({"name": list(names), **cols})
+
+
+def score_methods(truth, forecasts, scored, reference: str = "persistence"):
+    """MAE of each nowcast and its skill against a reference, on the scored time steps.
+
+    Parameters
+    ----------
+    truth : array_like, shape (n_park, n_time)
+        True occupancy. [bicycles]
+    forecasts : mapping of str to array_like
+        ``method -> forecast`` of the same shape. [bicycles]
+    scored : slice or array of bool/int
+        Time steps to score (e.g. leave out the first day, which has no "yesterday").
+    reference : str
+        Method the skill score compares with.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``method``, ``mae_bicycles`` [bicycles], ``skill_vs_<reference>`` [-].
+
+    Raises
+    ------
+    ValueError
+        If ``reference`` is not one of the forecasts.
+
+    Examples
+    --------
+    >>> t = np.array([[1.0, 2.0, 3.0]])
+    >>> s = score_methods(t, {"persistence": t - 1, "trend": t}, slice(None))
+    >>> s["skill_vs_persistence"].to_list()
+    [0.0, 1.0]
+    """
+    import polars as pl
+
+    if reference not in forecasts:
+        raise ValueError(f"reference={reference!r} is not one of {list(forecasts)}.")
+    t = np.asarray(truth, dtype=np.float64)
+    err = {m: float(mae(t[:, scored], np.asarray(f)[:, scored])) for m, f in forecasts.items()}
+    return pl.DataFrame(
+        {
+            "method": list(err),
+            "mae_bicycles": list(err.values()),
+            f"skill_vs_{reference}": [float(skill(v, err[reference])) for v in err.values()],
+        }
+    )

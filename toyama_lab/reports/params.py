@@ -71,6 +71,8 @@ __all__ = [
     "Injection",
     "Param",
     "ParameterError",
+    "Rule",
+    "check_rules",
     "coerce",
     "papermill_injection",
     "schema",
@@ -490,3 +492,69 @@ def validate(
             "parameters cell must define every parameter of its schema."
         )
     return {n: _check(n, coerce(n, params[n], p), p) for n, p in schema.items()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across parameters, part of a workbook's schema beside its :class:`Param` items.
+
+    Parameters
+    ----------
+    name : str
+        The parameter the message blames (and the one the user should change).
+    ok : callable
+        ``ok(values) -> bool`` on the validated values; False means the rule is broken.
+    expected : callable
+        ``expected(values) -> str``: what would be allowed, for the message.
+    example : callable, optional
+        ``example(values) -> str``: a good value for the ``papermill -p`` hint.
+    """
+
+    name: str
+    ok: Callable[[Mapping[str, object]], bool]
+    expected: Callable[[Mapping[str, object]], str]
+    example: Callable[[Mapping[str, object]], str] | None = None
+
+
+def check_rules(values: Mapping[str, object], rules: Iterable[Rule]) -> dict[str, object]:
+    """Apply cross-parameter :class:`Rule` checks to values from :func:`validate`.
+
+    Parameters
+    ----------
+    values : mapping
+        Validated parameters (the output of :func:`validate`).
+    rules : iterable of Rule
+
+    Returns
+    -------
+    dict
+        ``values`` unchanged (as a dict), so that ``P = check_rules(validate(...), RULES)``.
+
+    Raises
+    ------
+    ParameterError
+        For the first broken rule, naming the parameter, its value, what is expected
+        and a ``papermill -p`` fix.
+
+    Examples
+    --------
+    >>> r = Rule("days", lambda v: v["days"] >= 2, lambda v: "2 or more days", lambda v: "2")
+    >>> try:
+    ...     check_rules({"days": 1}, [r])
+    ... except ParameterError as err:
+    ...     print(str(err).split(": ", 1)[1])
+    expected 2 or more days. Fix: papermill ... -p days 2
+    """
+    for rule in rules:
+        if rule.name not in values:
+            raise KeyError(f"rule for {rule.name!r}: no such parameter in {list(values)}.")
+        if not rule.ok(values):
+            value = values[rule.name]
+            fix = (
+                f" Fix: papermill ... -p {rule.name} {rule.example(values)}" if rule.example else ""
+            )
+            raise ParameterError(
+                f"parameter {rule.name!r} = {value!r} ({type(value).__name__}) is not valid: "
+                f"expected {rule.expected(values)}.{fix or ''}"
+            )
+    return dict(values)

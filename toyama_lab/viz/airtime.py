@@ -15,7 +15,7 @@ import polars as pl
 from toyama_lab.viz.colours import SF
 from toyama_lab.viz.labels import check_lang, label
 
-__all__ = ["airtime_figure", "airtime_table", "budget_figure", "budget_table"]
+__all__ = ["airtime_figure", "airtime_table", "budget_figure", "budget_table", "staircase"]
 
 #: LoRaWAN overhead around the application payload without FOpts:
 #: MHDR 1 + DevAddr 4 + FCtrl 1 + FCnt 2 + FPort 1 + MIC 4 = 13 bytes
@@ -218,3 +218,43 @@ def budget_figure(
         showlegend=False,
     )
     return fig
+
+
+def staircase(sf: int, bw_hz: int = 125_000) -> dict[str, float]:
+    """The steps of the time-on-air staircase at one spreading factor, measured on the formula.
+
+    The payload part of a LoRa frame is sent in blocks of ``CR`` symbols (5 at coding rate
+    4/5), each carrying ``4 (SF - 2 DE)`` payload bits (SX1276 datasheet rev. 7, section
+    4.1.1.7); one more byte either fits in the last block or costs a whole block. This
+    function reads the step off :func:`toyama_lab.radio.time_on_air` itself.
+
+    Parameters
+    ----------
+    sf : int
+        Spreading factor, 7..12.
+    bw_hz : int
+        Bandwidth. [Hz]
+
+    Returns
+    -------
+    dict
+        ``step_ms`` (time one block adds) [ms], ``step_symbols`` (symbols per block),
+        ``bytes_per_step`` (PHY bytes one block holds, mean over the staircase) [byte].
+
+    Examples
+    --------
+    >>> staircase(10)
+    {'step_ms': 40.96, 'step_symbols': 5.0, 'bytes_per_step': 5.0}
+    """
+    from toyama_lab.radio import symbol_time, time_on_air
+
+    phy = np.arange(0, 256)
+    toa_ms = np.asarray(time_on_air(phy, sf, bw_hz=bw_hz)) * 1e3
+    jumps = np.flatnonzero(np.diff(toa_ms) > 1e-9)
+    step_ms = float(np.round(np.diff(toa_ms)[jumps].max(), 6))
+    sym_ms = float(symbol_time(sf, bw_hz)) * 1e3
+    return {
+        "step_ms": step_ms,
+        "step_symbols": float(np.round(step_ms / sym_ms, 6)),
+        "bytes_per_step": float(np.round(np.diff(jumps).mean(), 2)),
+    }
