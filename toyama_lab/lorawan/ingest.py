@@ -350,7 +350,7 @@ def _read_lines(lines: list[tuple[int, str | _BadLine]], fmt: str) -> pl.DataFra
         n_hex = (text.str.contains(HEX.pattern) & (text.str.len_bytes() % 2 == 0)).sum()
         n_text = text.len() - text.null_count()
         fmt = "hex" if n_text and 2 * n_hex >= n_text else "base64"
-    if fmt == "hex":  # bytes.fromhex allows spaces between bytes; so does this
+    if fmt == "hex" and text.str.contains(r"\s").any():  # as bytes.fromhex, allow spaces
         text = text.str.replace_all(r"\s", "")
     phy = text.str.decode(fmt, strict=False)
     line = pl.Series([n for n, _ in lines], dtype=pl.Int64).cast(pl.String)
