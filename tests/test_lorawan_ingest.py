@@ -610,3 +610,18 @@ def test_multi_line_document_with_an_error_is_one_row():
     assert df["ingest_error"][0].startswith(
         "bad_json: document: Expecting property name enclosed in double quotes at line 3, column 5"
     )
+
+
+def test_bench_ingest_script_small_run(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "ingest.py"
+    spec = importlib.util.spec_from_file_location("bench_ingest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--n", "300", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    for kind in ("hex", "base64", "jsonl"):
+        assert f"  {kind}" in out
+    assert out.count("ratio") == 3

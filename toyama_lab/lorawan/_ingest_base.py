@@ -47,6 +47,7 @@ _LORA_BW_KHZ = (125, 250, 500)
 _DATR_EXPECTED = "is not a LoRa data rate SF5..SF12 with BW125, BW250 or BW500"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 HEX = re.compile(r"^[0-9a-fA-F]*$")
+_EXACT = 2**53  # integers a float holds exactly
 
 
 class IngestError(ValueError):
@@ -134,14 +135,20 @@ class Fields:
         self.problems.append(f"{name} {shown[:40]}{'...' if len(shown) > 40 else ''} {expected}")
 
     def num(self, name: str, value: Any) -> float | None:
+        """A finite number, or None (noted unless the field is absent)."""
         if value is None:
             return None
+        if type(value) is int and -_EXACT < value < _EXACT:  # the usual JSON number
+            return float(value)
         f = number(value)
         if f is None:
             self.bad(name, value, "is not a number")
         return f
 
     def int_range(self, name: str, value: Any, lo: int, hi: int) -> int | None:
+        """An integer in ``lo..hi``, or None (noted unless the field is absent)."""
+        if type(value) is int and lo <= value <= hi:  # the usual JSON integer
+            return value
         f = self.num(name, value)
         if f is None:
             return None

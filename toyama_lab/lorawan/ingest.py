@@ -211,9 +211,10 @@ def receptions_from_json(
     -----
     Text that parses as one JSON document is that document (an object, or a list
     of objects). Text that does not is read as JSON lines when at least half of
-    its non-blank lines are each a complete JSON object or array; then each line
-    gives its rows, or one row ``bad_json: line N: ...``. Otherwise it is one
-    document with an error: one row ``bad_json: document: ... at line L, column C``.
+    its non-blank lines are each a complete JSON object or array (or it has one
+    line); then each line gives its rows, or one row ``bad_json: line N: ...``.
+    Otherwise it is one document with an error: one row
+    ``bad_json: document: ... at line L, column C``.
 
     Examples
     --------
@@ -322,7 +323,7 @@ def _json_items(raw: bytes, lines: list[tuple[int, str | _BadLine]]) -> list[tup
             continue
         n_whole += isinstance(obj, dict | list)
         items.append((obj, f"line {n}"))
-    if 2 * n_whole >= len(lines):
+    if len(lines) == 1 or 2 * n_whole >= len(lines):  # one line is a line, not a document
         return items
     if doc_error is None:  # a document with a line that is not UTF-8
         return [(next(t for _, t in lines if isinstance(t, _BadLine)), "")]
@@ -350,7 +351,7 @@ def _read_lines(lines: list[tuple[int, str | _BadLine]], fmt: str) -> pl.DataFra
         n_hex = (text.str.contains(HEX.pattern) & (text.str.len_bytes() % 2 == 0)).sum()
         n_text = text.len() - text.null_count()
         fmt = "hex" if n_text and 2 * n_hex >= n_text else "base64"
-    if fmt == "hex":  # bytes.fromhex allows spaces between bytes; so does this
+    if fmt == "hex" and text.str.contains(r"\s").any():  # as bytes.fromhex, allow spaces
         text = text.str.replace_all(r"\s", "")
     phy = text.str.decode(fmt, strict=False)
     line = pl.Series([n for n, _ in lines], dtype=pl.Int64).cast(pl.String)
