@@ -100,12 +100,16 @@ def test_title_and_parameters_cell(path):
         ast.literal_eval(m["value"])  # literals only
         names.append(m["name"])
     assert {"lang", "interactive"} <= set(names)
-    assert re.search(r"^interactive: bool = False ", params.source, re.M), "static by default"
+    # None: live controls when a person runs the workbook, static in unattended runs
+    assert re.search(r"^interactive: bool = None  # ", params.source, re.M), "default None (auto)"
     validation = cells[2]
     assert validation.cell_type == "code" and "validate(" in validation.source
     assert "toyama_lab.reports.params" in validation.source
     for name in names:
-        assert re.search(rf'"{name}": {name}\b', validation.source), f"{name} not validated"
+        value = "resolve_interactive\\(interactive\\)" if name == "interactive" else name
+        assert re.search(rf'"{name}": {value}(?!\w)', validation.source), f"{name} not validated"
+    last = ast.parse(validation.source).body[-1]
+    assert not isinstance(last, ast.Expr), "the validation cell shows nothing (no dict echo)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
