@@ -47,6 +47,8 @@ EXTERNAL = re.compile(
     r"""|(?:^|<script\b[^>]*>)\s*import\s+["']https?://""",
     re.M,
 )
+#: Size limit of an executed workbook at its defaults. [byte]
+MAX_EXECUTED_BYTES = 1_000_000
 SDG_TARGET = re.compile(r"\b(?:[1-9]|1[0-7])\.(?:[1-9]|1[0-9]|[a-c])\b")
 
 
@@ -171,6 +173,8 @@ def _params(path: Path, which: str) -> dict:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_workbook_runs(path, which, tmp_path):
     out = run_workbook(path, _params(path, which), tmp_path, timeout=CELL_TIMEOUT)
+    if which == "defaults":  # lean outputs: plotly.js is not embedded in any output
+        assert out.stat().st_size < MAX_EXECUTED_BYTES, f"{out.stat().st_size} bytes"
     nb = _read(out)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
