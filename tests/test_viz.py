@@ -326,7 +326,7 @@ def test_offline_renderer_publishes_nothing_on_activation(monkeypatch):
 def test_settings_show_one_readable_line(lang, renderer, expected):
     from IPython.lib.pretty import pretty
 
-    s = viz.Settings(lang=lang, offline=True, renderer=renderer, template="plotly_white+toyama")
+    s = viz.Settings(lang=lang, offline=True, renderer=renderer, template="toyama")
     line = pretty(s)
     assert line.startswith(expected) and "\n" not in line
     assert "Settings(" not in line and line == s.describe()
@@ -336,7 +336,9 @@ def test_setup_outside_a_kernel_sets_only_the_theme(restore_plotly):
     before = pio.renderers.default
     s = viz.setup(lang="en")
     assert s.renderer is None and pio.renderers.default == before
-    assert s.template == pio.templates.default == "plotly_white+toyama"
+    assert s.template == pio.templates.default == "toyama"
+    white = pio.templates["plotly_white"].layout
+    assert pio.templates["toyama"].layout.plot_bgcolor == white.plot_bgcolor  # plotly_white kept
     assert viz.current_lang() == "en"
     assert list(pio.templates["toyama"].layout.colorway) == list(colours.OKABE_ITO)
     assert "Noto Sans CJK JP" in pio.templates["toyama"].layout.font.family
