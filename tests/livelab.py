@@ -27,6 +27,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,6 +121,7 @@ class JupyterServer:
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     log: Path | None = None
     _proc: subprocess.Popen | None = None
+    _home: Path | None = None
 
     @property
     def url(self) -> str:
@@ -149,7 +151,7 @@ class JupyterServer:
         ]
 
     def __enter__(self) -> JupyterServer:
-        home = Path(tempfile.mkdtemp(prefix="jupyter-lab-"))
+        home = self._home = Path(tempfile.mkdtemp(prefix="jupyter-lab-"))
         settings = home / "settings"
         for rel, value in SETTINGS.items():
             path = settings / rel
@@ -181,14 +183,15 @@ class JupyterServer:
         raise TimeoutError(f"jupyter lab did not answer in {START_TIMEOUT} s")
 
     def __exit__(self, *exc) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        os.killpg(self._proc.pid, signal.SIGTERM)  # the server and the kernels it started
-        try:
-            self._proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait(timeout=15)
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)  # the server and the kernels it started
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=15)
+        if self._home is not None and exc and exc[0] is None:  # keep the log after a failure
+            shutil.rmtree(self._home, ignore_errors=True)
 
 
 class Browser:

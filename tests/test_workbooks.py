@@ -179,6 +179,10 @@ def test_workbook_runs(path, which, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
     assert not errors
+    if which == "defaults":  # interactive=None: nobody to click in an nbclient run, so static
+        widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                   if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]  # fmt: skip
+        assert not widgets, "an unattended run at the defaults must not build widgets"
     html = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
             if "text/html" in o.get("data", {})]  # fmt: skip
     for text in html:  # offline: nothing loaded from the network at view time
