@@ -507,3 +507,10 @@ def test_make_control(options, value, kind):
 def test_make_control_rejects_bad_options(options, value):
     with pytest.raises(ValueError, match="must be a list containing the start value"):
         viz.live.make_control("x", options, value)
+
+
+def test_live_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(viz.live)
+    assert result.attempted >= 2 and result.failed == 0
