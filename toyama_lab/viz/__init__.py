@@ -101,8 +101,8 @@ class Settings:
         where = {
             None: ("Python のみ (図はブラウザで表示されません)", "Python only (no figure display)"),
             f"plotly_mimetype+{OFFLINE_RENDERER}": (
-                "JupyterLab がオフラインで描画",
-                "drawn offline by JupyterLab",
+                "JupyterLab・Notebook がオフラインで描画",
+                "drawn offline by JupyterLab or Notebook",
             ),
         }.get(self.renderer, (f"描画: {self.renderer}", f"renderer: {self.renderer}"))
         if ja:
