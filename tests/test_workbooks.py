@@ -49,6 +49,14 @@ EXTERNAL = re.compile(
 )
 #: Size limit of an executed workbook at its defaults. [byte]
 MAX_EXECUTED_BYTES = 1_000_000
+#: Workbooks known to exceed it, with the reason (a figure to slim, not the outputs' plumbing).
+#: The test fails when one of them gets under the limit: then remove it.
+KNOWN_LARGE: dict[str, str] = {
+    "disaster/03-bousai-organisations.ipynb": (
+        "1.7 MB: reach_map draws ~17,000 population points with a hover text each, in the "
+        "plotly JSON and again in the text/html part (toyama_lab.disaster.figures)"
+    ),
+}
 SDG_TARGET = re.compile(r"\b(?:[1-9]|1[0-7])\.(?:[1-9]|1[0-9]|[a-c])\b")
 
 
@@ -174,7 +182,11 @@ def _params(path: Path, which: str) -> dict:
 def test_workbook_runs(path, which, tmp_path):
     out = run_workbook(path, _params(path, which), tmp_path, timeout=CELL_TIMEOUT)
     if which == "defaults":  # lean outputs: plotly.js is not embedded in any output
-        assert out.stat().st_size < MAX_EXECUTED_BYTES, f"{out.stat().st_size} bytes"
+        name = str(path.relative_to(WORKBOOKS))
+        small = out.stat().st_size < MAX_EXECUTED_BYTES
+        assert small != (name in KNOWN_LARGE), (
+            f"{out.stat().st_size} bytes; known large: {KNOWN_LARGE.get(name, 'no')}"
+        )
     nb = _read(out)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
