@@ -29,9 +29,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2
 
-## lab: open JupyterLab on the workbooks
+## lab: open JupyterLab on the workbooks (loopback only, with a token; root too, as in containers)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=workbooks
+	$(BIN)/jupyter lab --notebook-dir=workbooks --ServerApp.ip=127.0.0.1 \
+	  $$(test "$$(id -u)" = 0 && echo --ServerApp.allow_root=True)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs beyond the Python venv (Debian/Ubuntu):
-# Chromium for tests/test_browser.py (figures drawn by a real browser, offline) and a
+# Chromium for tests/test_browser.py and tests/test_live_lab.py (figures drawn by a real
+# browser, offline; Playwright drives this system Chromium, it downloads none) and a
 # Japanese font, without which Chromium draws Japanese text as tofu (□); Pango and HarfBuzz
 # for WeasyPrint (the A4 PDFs of the game cards and the monthly report).
 # Idempotent: does nothing when both are already there. Needs root (or sudo).

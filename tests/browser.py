@@ -64,14 +64,27 @@ INSTALL_HINT = (
     "fonts-noto-cjk)"
 )
 
+#: plotly.js, once per page, first in the head (before any require.js, so that it sets
+#: ``window.Plotly``): the figure outputs' ``text/html`` parts do not carry it
+#: (``toyama_lab.viz``), the page that shows them does. Text from ``resources["plotlyjs"]``.
+PLOTLY_BLOCK = """{%- block html_head_js -%}
+<script type="text/javascript">{{ resources.plotlyjs }}</script>
+{{ super() }}
+{%- endblock html_head_js -%}
+"""
 #: The nbconvert ``lab`` template without its CDN blocks (require.js, MathJax, mermaid,
 #: ipywidgets html-manager): the page then refers to nothing outside itself.
-OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+OFFLINE_TEMPLATE = (
+    """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 """
+    + PLOTLY_BLOCK
+)
+#: The stock ``lab`` template (CDN blocks kept), with plotly.js added the same way.
+STOCK_TEMPLATE = "{%- extends 'lab/index.html.j2' -%}\n" + PLOTLY_BLOCK
 
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -129,7 +142,7 @@ def require_chromium(environ=None, chromium=..., fonts=...) -> str:
 
 
 def export_html(notebook: Path, out: Path, *, offline: bool = True) -> Path:
-    """Export an executed notebook to one HTML file (images embedded).
+    """Export an executed notebook to one HTML file (images embedded, plotly.js once).
 
     Parameters
     ----------
@@ -144,14 +157,18 @@ def export_html(notebook: Path, out: Path, *, offline: bool = True) -> Path:
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
+    from plotly.offline import get_plotlyjs
 
-    kwargs = {"template_name": "lab", "embed_images": True}
-    if offline:
-        kwargs |= {
-            "extra_loaders": [jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
-            "template_file": "offline.html.j2",
-        }
-    body, _ = HTMLExporter(**kwargs).from_notebook_node(nbformat.read(notebook, as_version=4))
+    templates = {"offline.html.j2": OFFLINE_TEMPLATE, "stock.html.j2": STOCK_TEMPLATE}
+    exporter = HTMLExporter(
+        template_name="lab",
+        embed_images=True,
+        extra_loaders=[jinja2.DictLoader(templates)],
+        template_file="offline.html.j2" if offline else "stock.html.j2",
+    )
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(notebook, as_version=4), resources={"plotlyjs": get_plotlyjs()}
+    )
     out.write_text(body, encoding="utf-8")
     return out
 

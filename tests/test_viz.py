@@ -297,20 +297,48 @@ def test_budget_figure():
 # --- setup and the offline renderer --------------------------------------------------
 
 
-def test_offline_renderer_has_no_cdn(city):
+def test_offline_renderer_has_no_cdn_and_no_plotlyjs(city):
     fig = basemap.basemap_figure(city)
     html = viz.OfflineNotebookRenderer(connected=False).to_mimebundle(fig.to_dict())["text/html"]
     assert "<div" in html and "Plotly.newPlot" in html
     assert not URL.search(html)
+    assert len(html) < 200_000 and "plotly.js v" not in html  # plotly.js is not in the output
     online = viz.OfflineNotebookRenderer(connected=True).to_mimebundle(fig.to_dict())["text/html"]
     assert "cdn.plot.ly" in online
+
+
+def test_offline_renderer_publishes_nothing_on_activation(monkeypatch):
+    published = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: published.append(a))
+    viz.OfflineNotebookRenderer().activate()
+    assert published == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "renderer", "expected"),
+    [
+        ("ja", "plotly_mimetype+toyama_offline", "図の準備ができました: ラベルは日本語、J"),
+        ("en", "plotly_mimetype+toyama_offline", "Figures ready: English labels, drawn offline"),
+        ("en", None, "Figures ready: English labels, Python only"),
+        ("en", "book_div", "Figures ready: English labels, renderer: book_div"),
+    ],
+)
+def test_settings_show_one_readable_line(lang, renderer, expected):
+    from IPython.lib.pretty import pretty
+
+    s = viz.Settings(lang=lang, offline=True, renderer=renderer, template="toyama")
+    line = pretty(s)
+    assert line.startswith(expected) and "\n" not in line
+    assert "Settings(" not in line and line == s.describe()
 
 
 def test_setup_outside_a_kernel_sets_only_the_theme(restore_plotly):
     before = pio.renderers.default
     s = viz.setup(lang="en")
     assert s.renderer is None and pio.renderers.default == before
-    assert s.template == pio.templates.default == "plotly_white+toyama"
+    assert s.template == pio.templates.default == "toyama"
+    white = pio.templates["plotly_white"].layout
+    assert pio.templates["toyama"].layout.plot_bgcolor == white.plot_bgcolor  # plotly_white kept
     assert viz.current_lang() == "en"
     assert list(pio.templates["toyama"].layout.colorway) == list(colours.OKABE_ITO)
     assert "Noto Sans CJK JP" in pio.templates["toyama"].layout.font.family
@@ -319,11 +347,13 @@ def test_setup_outside_a_kernel_sets_only_the_theme(restore_plotly):
 
 def test_setup_in_a_kernel_selects_the_offline_renderer(monkeypatch, restore_plotly):
     monkeypatch.setattr(viz, "_in_kernel", lambda: True)
-    monkeypatch.setattr(viz.OfflineNotebookRenderer, "activate", lambda self: None)
     monkeypatch.delenv(viz.RENDERER_ENV, raising=False)
     s = viz.setup(offline=True)
     assert s.renderer == pio.renderers.default == "plotly_mimetype+toyama_offline"
     assert pio.renderers["toyama_offline"].connected is False
+    bundle = pio.renderers._build_mime_bundle(go.Figure(go.Scatter(y=[1, 2])).to_dict())
+    assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html"}
+    assert len(bundle["text/html"]) < 10_000  # a div and a newPlot call, no plotly.js
     viz.setup(offline=False)
     assert pio.renderers["toyama_offline"].connected is True
 
@@ -369,19 +399,35 @@ def test_show_or_interact_builds_widgets_from_start_values(monkeypatch):
     monkeypatch.setattr(go.Figure, "show", lambda self, *a, **k: None)
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.clear_output", lambda wait=False: shown.append("clear"))
     calls = []
     viz.show_or_interact(
         _recorder(calls), True, {"a": 3, "b": "y", "c": 1.5}, {"a": (0, 5, 1), "b": ["x", "y"]}
     )
-    (box,) = shown
-    kinds = {type(w) for w in box.children}
-    assert ipywidgets.IntSlider in kinds and ipywidgets.Dropdown in kinds
-    assert calls[-1] == {"a": 3, "b": "y", "c": 1.5}
-    (slider,) = [w for w in box.children if isinstance(w, ipywidgets.IntSlider)]
+    box = shown[-1]
+    assert isinstance(box, ipywidgets.VBox)
+    kinds = [type(w) for w in box.children]
+    assert kinds == [ipywidgets.IntSlider, ipywidgets.Dropdown, ipywidgets.Output]
+    assert calls == [{"a": 3, "b": "y", "c": 1.5}]
+    assert shown[:2] == ["clear", go.Figure()]  # drawn once, into the Output, before the box
+    slider, dropdown, _ = box.children
     slider.value = 4  # a change redraws with the new value
-    assert calls[-1] == {"a": 4, "b": "y", "c": 1.5}
-    (out,) = [w for w in box.children if isinstance(w, ipywidgets.Output)]
-    assert len(out.outputs) == 1
+    dropdown.value = "x"
+    assert calls[1:] == [{"a": 4, "b": "y", "c": 1.5}, {"a": 4, "b": "x", "c": 1.5}]
+    assert shown[3:] == ["clear", go.Figure(), "clear", go.Figure()]
+
+
+@pytest.mark.parametrize(("interactive", "live", "widgets"), [(None, True, 1), (None, False, 0)])
+def test_show_or_interact_none_asks_the_frontend(monkeypatch, interactive, live, widgets):
+    import ipywidgets
+
+    monkeypatch.setattr(go.Figure, "show", lambda self, *a, **k: None)
+    monkeypatch.setattr(viz.live, "frontend_is_live", lambda kernel=...: live)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.clear_output", lambda wait=False: None)
+    viz.show_or_interact(_recorder([]), interactive, {"a": 1}, {"a": (0, 5, 1)})
+    assert sum(isinstance(o, ipywidgets.VBox) for o in shown) == widgets
 
 
 @pytest.mark.parametrize(
@@ -407,3 +453,73 @@ def test_staircase_steps_are_blocks_of_five_symbols(sf):
     assert s["step_symbols"] == 5.0  # CR 4/5: blocks of 4 + 1 symbols
     assert_allclose(s["step_ms"], 5 * 2**sf / 125_000 * 1e3)
     assert_allclose(s["bytes_per_step"], 4 * (sf - 2 * de) / 8, atol=0.1)
+# --- live: who is there to click ---------------------------------------------------
+
+
+class _Kernel:
+    def __init__(self, parent):
+        self.parent = parent
+
+    def get_parent(self, channel=None):
+        assert channel == "shell"
+        return self.parent
+
+
+def _request(msg_type, **content):
+    return {"header": {"msg_type": msg_type}, "content": content}
+
+
+@pytest.mark.parametrize(
+    ("kernel", "expected"),
+    [
+        (None, False),  # a script or pytest: no kernel
+        (object(), False),  # a kernel without get_parent (too old)
+        (_Kernel({}), False),  # nothing being executed
+        (_Kernel(_request("execute_request", code="1", allow_stdin=True)), True),  # JupyterLab
+        (_Kernel(_request("execute_request", code="1", allow_stdin=False)), False),  # nbclient
+        (_Kernel(_request("execute_request", code="1")), False),  # flag missing: no person
+        (_Kernel(_request("comm_msg", data={})), False),  # a widget callback
+    ],
+)
+def test_frontend_is_live(kernel, expected):
+    assert viz.live.frontend_is_live(kernel) is expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [(True, True), (False, False), ("no", "no")])
+def test_resolve_interactive_keeps_given_values(value, expected):
+    live_kernel = _Kernel(_request("execute_request", allow_stdin=True))
+    assert viz.resolve_interactive(value, live_kernel) == expected
+
+
+@pytest.mark.parametrize(("allow_stdin", "expected"), [(True, True), (False, False)])
+def test_resolve_interactive_none_asks_the_request(allow_stdin, expected):
+    kernel = _Kernel(_request("execute_request", allow_stdin=allow_stdin))
+    assert viz.resolve_interactive(None, kernel) is expected
+
+
+@pytest.mark.parametrize(
+    ("options", "value", "kind"),
+    [
+        ((0, 10, 1), 3, "IntSlider"),
+        ((0, 10, 0.5), 3, "FloatSlider"),
+        ((0.0, 30.0, 2.0), 10.0, "FloatSlider"),
+        (["a", "b"], "b", "Dropdown"),
+        ([7, 8, 12], 12, "Dropdown"),
+    ],
+)
+def test_make_control(options, value, kind):
+    w = viz.live.make_control("x", options, value)
+    assert type(w).__name__ == kind and w.value == value and w.description == "x"
+
+
+@pytest.mark.parametrize(("options", "value"), [((0, 1), 0), ([1, 2], 3), ("ab", "a"), (None, 1)])
+def test_make_control_rejects_bad_options(options, value):
+    with pytest.raises(ValueError, match="must be a list containing the start value"):
+        viz.live.make_control("x", options, value)
+
+
+def test_live_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(viz.live)
+    assert result.attempted >= 2 and result.failed == 0

@@ -7,15 +7,17 @@ Call :func:`setup` once at the top of a workbook::
 
 It registers and selects:
 
-- the plotly template ``"toyama"`` (on top of ``plotly_white``): Japanese-capable
+- the plotly template ``"toyama"`` (``plotly_white`` with its own changes): Japanese-capable
   fonts, the Okabe–Ito colourway of :mod:`toyama_lab.viz.colours`;
-- inside a Jupyter kernel, the renderer ``"plotly_mimetype+toyama_offline"``:
-  JupyterLab draws the plotly MIME bundle with its bundled extension (no network),
-  and the ``text/html`` part (used by nbconvert, papermill reports and static
-  viewers) is a ``<div>`` per figure that uses the plotly.js embedded once, in the
-  output of the :func:`setup` call, and never refers to a CDN (no MathJax CDN
-  either). With ``offline=False`` the HTML part loads plotly.js from the CDN
-  instead (small files when the internet is there).
+- inside a Jupyter kernel, the renderer ``"plotly_mimetype+toyama_offline"``. Each figure
+  output carries the plotly JSON (``application/vnd.plotly.v1+json``), which JupyterLab 4
+  and Notebook 7 draw with the plotly.js bundled in their plotly extension (no network),
+  and a ``text/html`` part for static viewers (nbconvert, report pages): a ``<div>`` and
+  a ``Plotly.newPlot`` call that uses the ``window.Plotly`` of the page. The outputs do
+  **not** carry plotly.js (4.8 MB each time): a page that shows the HTML part loads it
+  once, e.g. from :func:`plotly.offline.get_plotlyjs` in an nbconvert template, as
+  ``tests/browser.py`` does. With ``offline=False`` the HTML part loads plotly.js from
+  the CDN instead (a ``<script src>`` per figure).
 
 A build that needs another renderer (e.g. a book build that writes a plain
 ``<div>`` and ships plotly.min.js in its static files) registers it, e.g. from an
@@ -23,6 +25,9 @@ IPython startup file, and sets the environment variable
 ``TOYAMA_LAB_PLOTLY_RENDERER`` to its name; :func:`setup` then selects it instead.
 
 Outside a Jupyter kernel (scripts, tests) :func:`setup` leaves the renderer alone.
+
+Figures with controls go through :func:`show_or_interact`; whether the controls are live
+is decided by :func:`toyama_lab.viz.live.resolve_interactive` (see :mod:`toyama_lab.viz.live`).
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io._base_renderers import NotebookRenderer
+from plotly.io._base_renderers import MimetypeRenderer
 
 from toyama_lab.viz import colours
 from toyama_lab.viz.basemap import add_points, basemap_figure, basemap_traces
 from toyama_lab.viz.labels import check_lang, label
+from toyama_lab.viz.live import frontend_is_live, live_figure, make_control, resolve_interactive
 
 __all__ = [
     "RENDERER_ENV",
@@ -47,7 +53,9 @@ __all__ = [
     "basemap_traces",
     "colours",
     "current_lang",
+    "frontend_is_live",
     "label",
+    "resolve_interactive",
     "setup",
     "show_or_interact",
 ]
@@ -87,17 +95,40 @@ class Settings:
     renderer: str | None
     template: str
 
+    def describe(self) -> str:
+        """One line for learners, in the figures' language (what the setup cell shows)."""
+        ja = self.lang == "ja"
+        where = {
+            None: ("Python のみ (図はブラウザで表示されません)", "Python only (no figure display)"),
+            f"plotly_mimetype+{OFFLINE_RENDERER}": (
+                "JupyterLab・Notebook がオフラインで描画",
+                "drawn offline by JupyterLab or Notebook",
+            ),
+        }.get(self.renderer, (f"描画: {self.renderer}", f"renderer: {self.renderer}"))
+        if ja:
+            return f"図の準備ができました: ラベルは日本語、{where[0]}。"
+        return f"Figures ready: English labels, {where[1]}."
+
+    def _repr_pretty_(self, p, cycle):  # IPython shows this instead of the dataclass repr
+        p.text(self.describe())
+
 
 _SETTINGS = Settings(lang="ja", offline=True, renderer=None, template="plotly")
 
 
-class OfflineNotebookRenderer(NotebookRenderer):
-    """plotly's notebook renderer without any CDN reference.
+class OfflineNotebookRenderer(MimetypeRenderer):
+    """The ``text/html`` part of a figure output: a ``<div>`` and ``Plotly.newPlot``.
 
-    plotly.js is embedded once when the renderer is activated (``connected=False``);
-    each figure is a ``<div>`` and a call to ``Plotly.newPlot``. Unlike plotly's own
-    ``notebook`` renderer, the figure HTML does not add a MathJax ``<script src=CDN>``.
+    Without plotly.js and without any CDN reference (``connected=False``): the page that
+    shows it provides ``window.Plotly`` once. Nothing is published on activation (plotly's
+    own ``notebook`` renderer publishes plotly.js, 4.8 MB, into the output of whichever cell
+    activates it, and again each time a figure's ``_repr_mimebundle_`` is asked for). With
+    ``connected=True`` each figure loads plotly.js from the CDN itself. No MathJax tag.
     """
+
+    def __init__(self, connected: bool = False, config: dict | None = None):
+        self.connected = bool(connected)
+        self.config = dict(config or {})
 
     def to_mimebundle(self, fig_dict):
         html = pio.to_html(
@@ -155,7 +186,10 @@ def setup(lang: str = "ja", offline: bool = True) -> Settings:
     global _SETTINGS
     check_lang(lang)
     pio.templates[TEMPLATE] = _template()
-    pio.templates.default = f"plotly_white+{TEMPLATE}"
+    # One registered name, not "plotly_white+toyama": plotly merges a "+" combination again
+    # for every Figure it creates (0.5-1.7 s for the class-size city map, most of a redraw);
+    # the template already starts from plotly_white.
+    pio.templates.default = TEMPLATE
     renderer = None
     if _in_kernel():
         wanted = os.environ.get(RENDERER_ENV)
@@ -170,12 +204,6 @@ def setup(lang: str = "ja", offline: bool = True) -> Settings:
             pio.renderers[OFFLINE_RENDERER] = OfflineNotebookRenderer(connected=not offline)
             renderer = f"plotly_mimetype+{OFFLINE_RENDERER}"
         pio.renderers.default = renderer
-        # Activate now, so that the embedded plotly.js lands in the setup cell's output
-        # (every time setup runs) and not in the first figure, which may sit inside an
-        # ipywidgets Output (nbclient then waits for the cell until its timeout).
-        activate = getattr(pio.renderers, "_activate_pending_renderers", None)
-        if activate is not None:
-            activate()
     _SETTINGS = Settings(
         lang=lang, offline=bool(offline), renderer=renderer, template=pio.templates.default
     )
@@ -189,24 +217,26 @@ def current_lang() -> str:
 
 def show_or_interact(
     figure: Callable[..., go.Figure],
-    interactive: bool,
+    interactive: bool | None,
     values: Mapping[str, object],
     choices: Mapping[str, object] | None = None,
     **fixed,
 ):
-    """Show ``figure(**values, **fixed)`` as a static figure, or with ipywidgets controls.
+    """Show ``figure(**values, **fixed)`` as a static figure, or with live controls.
 
     The same pure figure function serves both: in a papermill run, a CI run or the
-    book (``interactive=False``) it is called once with ``values``; in JupyterLab
-    (``interactive=True``) a control is built for each name in ``choices``, starting
-    at its value in ``values``, and the figure is redrawn when a control changes.
+    book (``interactive`` False) it is called once with ``values``; when someone runs
+    the workbook in JupyterLab or Notebook 7 (``interactive`` True) a control is built
+    for each name in ``choices``, starting at its value in ``values``, and the figure
+    is redrawn in place when a control changes (:func:`toyama_lab.viz.live.live_figure`).
 
     Parameters
     ----------
     figure : callable
         A pure function returning a plotly Figure.
-    interactive : bool
-        Whether to build widgets.
+    interactive : bool or None
+        Whether to build controls; None: decide now
+        (:func:`toyama_lab.viz.live.resolve_interactive`: live when a person runs the cell).
     values : mapping
         ``name -> value`` for the static figure and the controls' start values.
     choices : mapping, optional
@@ -230,45 +260,12 @@ def show_or_interact(
     missing = [k for k in choices if k not in values]
     if missing:
         raise ValueError(f"controls {missing} have no start value; add them to values=.")
-    if not interactive:
+    if not resolve_interactive(interactive):
         figure(**values, **fixed).show()
         return None
-    import ipywidgets
     from IPython.display import display
 
-    widgets = {k: _widget(k, c, values[k]) for k, c in choices.items()}
+    controls = {k: make_control(k, c, values[k]) for k, c in choices.items()}
     constant = {k: v for k, v in values.items() if k not in choices} | fixed
-    out = ipywidgets.Output()
-
-    def redraw(_change=None):
-        # The figure goes into the Output widget's state directly, not through a
-        # `with out:` capture: nbclient (papermill) can wait for a captured display
-        # until the cell timeout; setting the outputs has no such race.
-        fig = figure(**{k: w.value for k, w in widgets.items()}, **constant)
-        out.outputs = ()
-        out.append_display_data(fig)
-
-    for w in widgets.values():
-        w.observe(redraw, names="value")
-    redraw()
-    display(ipywidgets.VBox([*widgets.values(), out]))
+    display(live_figure(figure, controls, constant))
     return None
-
-
-def _widget(name: str, options, value):
-    import ipywidgets
-
-    if isinstance(options, tuple) and len(options) == 3:
-        lo, hi, step = options
-        cls = (
-            ipywidgets.IntSlider
-            if all(isinstance(v, int) for v in (lo, hi, step, value))
-            else ipywidgets.FloatSlider
-        )
-        return cls(value=value, min=lo, max=hi, step=step, description=name)
-    if isinstance(options, list) and value in options:
-        return ipywidgets.Dropdown(options=options, value=value, description=name)
-    raise ValueError(
-        f"control {name!r}: choices {options!r} must be a list containing the start value "
-        f"{value!r}, or a (min, max, step) tuple of numbers."
-    )

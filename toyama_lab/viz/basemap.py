@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 from toyama_lab.viz.colours import BASEMAP
@@ -336,9 +337,14 @@ def add_points(
     plotly.graph_objects.Figure
         ``fig``, for chaining.
     """
-    lon, lat = list(lon), list(lat)
+    # numpy arrays, not lists: plotly writes them as base64 typed arrays ("bdata"), which keeps
+    # maps with many points small in the executed notebooks (lists are decimal JSON text)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if len(lon) != len(lat):
         raise ValueError(f"lon has {len(lon)} values but lat has {len(lat)}; pass one per point.")
+    if color is not None and not isinstance(color, str):
+        values = np.asarray(color)
+        color = values.astype(float) if values.dtype.kind in "fiub" else color
     fig.add_trace(
         go.Scatter(
             x=lon,
