@@ -453,6 +453,8 @@ def test_staircase_steps_are_blocks_of_five_symbols(sf):
     assert s["step_symbols"] == 5.0  # CR 4/5: blocks of 4 + 1 symbols
     assert_allclose(s["step_ms"], 5 * 2**sf / 125_000 * 1e3)
     assert_allclose(s["bytes_per_step"], 4 * (sf - 2 * de) / 8, atol=0.1)
+
+
 # --- live: who is there to click ---------------------------------------------------
 
 
