@@ -236,6 +236,7 @@ def _booklet(rules: Rules, lang: str) -> str:
     last = rules.first_year + rules.rounds * rules.years_per_round - 1
     shift = ", ".join(f"{p}: {d:+d}" for p, d in sorted(rules.target_shift.items()))
     prep = _amounts(rules.prepare_cost, t["resources"])
+    review = _amounts(rules.review_cost, t["resources"])
     if lang == "ja":
         steps = [
             f"<b>目的</b>: {rules.first_year} 年から {last} 年までの {rules.rounds} ラウンド"
@@ -255,7 +256,10 @@ def _booklet(rules: Rules, lang: str) -> str:
             f" {rules.population_decline} へる。全員が収入を受け取る"
             f" (各資源 {rules.resource_cap} まで)。",
             "<b>まちの破綻</b>: どれかのメーターが 0 になったら、その時点で全員の負け。",
-            f"<b>ハーフタイム</b>: {rules.rounds_per_half} ラウンド後にメーターをふり返る (5 分)。",
+            f"<b>ハーフタイム</b>: {rules.rounds_per_half} ラウンド後にメーターをふり返る (5 分)。"
+            f"中間見直し: {rules.review_below} より低いメーターはどれも +{rules.review_boost}"
+            f" (市が予算と人をそこへ回す)。そのメーター 1 つごとに、全員が {review} を払う"
+            " (持っている分だけ)。",
             f"<b>人数</b>: {rules.min_players}–{rules.max_players} 人。"
             f"人数による目標の調整: {shift}。",
             "<b>競争ルール (ふり返り用)</b>: 勝ち負けを「自分の個人目標を達成した人の勝ち」"
@@ -280,7 +284,10 @@ def _booklet(rules: Rules, lang: str) -> str:
             f" {rules.population_decline} unless {hold}; everyone receives their income (up to"
             f" {rules.resource_cap} of each resource).",
             "<b>Collapse</b>: when any meter reaches 0, everybody loses at once.",
-            f"<b>Half-time</b>: after {rules.rounds_per_half} rounds, review the meters (5 min).",
+            f"<b>Half-time</b>: after {rules.rounds_per_half} rounds, review the meters (5 min)."
+            f" Mid-term refocus: every meter below {rules.review_below} gains"
+            f" {rules.review_boost} (the city moves budget and staff to it), and for each such"
+            f" meter every player pays {review} (as much as they hold).",
             f"<b>Players</b>: {rules.min_players}-{rules.max_players}. Targets move with the"
             f" number of players: {shift}.",
             "<b>Competitive variant (for the debrief)</b>: a player wins by meeting their own"
