@@ -146,7 +146,8 @@ def _text(x, lang):
 
 
 def _amounts(d: dict, names: dict) -> str:
-    return "、".join(f"{names[k]} {v}" for k, v in d.items() if v) or "—"
+    sep = "、" if names is TEXT["ja"]["resources"] else ", "
+    return sep.join(f"{names[k]} {v}" for k, v in d.items() if v) or "—"
 
 
 def _effects(d: dict, names: dict) -> str:
