@@ -47,7 +47,9 @@ def test_rule_numbers_in_the_ten_minute_rules():
     text = (GUIDE / "rules-in-ten-minutes.md").read_text(encoding="utf-8")
     last = r.first_year + r.rounds * r.years_per_round - 1
     for phrase in (f"{r.first_year} 年", f"{r.years_per_round} 年ずつ {r.rounds} ラウンド",
-                   f"{last} 年", f"{r.rounds_per_half} ラウンド後"):  # fmt: skip
+                   f"{last} 年", f"{r.rounds_per_half} ラウンド後",
+                   f"{r.review_below} より低いメーターはどれも +{r.review_boost}",
+                   f"全員がお金 {r.review_cost['money']} を払います"):  # fmt: skip
         assert phrase in text, phrase
     plans = (GUIDE / "plans.md").read_text(encoding="utf-8")
     assert plans.count(f"半 {r.rounds_per_half} ラウンド") == 4  # 前半/後半 in both plans

@@ -144,3 +144,32 @@ def test_goals_and_single_game_api():
         game.legal_moves(game.new_games(4, 2))
     with pytest.raises(ValueError, match="n must be a positive integer"):
         game.new_games(4, 0)
+
+
+def test_half_time_review_refocuses_weak_meters_once():
+    r = game.default_rules()
+    off = replace(r, review_below=r.meter_min)  # the same rules without the review
+    s = game.new_games(4, 400, seed=11, rules=r)
+    bot = RandomBot()
+    branches = []
+    while len(branches) < r.rounds_per_half:
+        m = game.legal_mask(s)
+        moves = bot.choose(s, m)
+        if (s.turn + 1) % 4 == 0:  # the last turn of a round: play it under both rule sets
+            moves = np.zeros_like(moves)  # everybody passes, so both branches take one move
+            s_off = replace(s, table=engine.table_for(off, 4))
+            branches.append((game.apply_batch(s, moves), game.apply_batch(s_off, moves)))
+            s = branches[-1][0]
+        else:
+            s = game.apply_batch(s, moves, mask=m)
+    for on, without in branches[:-1]:  # rounds before half-time: the rule does nothing
+        assert (on.meters == without.meters).all() and (on.res == without.res).all()
+    on, without = branches[-1]
+    low = ~without.over[:, None] & (without.meters < r.review_below)
+    assert low.any() and (~low).any()
+    want = (without.meters + low * r.review_boost).clip(r.meter_min, r.meter_max)
+    assert (on.meters == want).all()
+    cost = np.array([r.review_cost.get(k, 0) for k in r.resources])
+    pay = low.sum(axis=1)[:, None, None] * cost
+    assert (on.res == (without.res - pay).clip(0, r.resource_cap)).all()
+    assert (on.res >= 0).all()

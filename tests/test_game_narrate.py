@@ -31,6 +31,9 @@ def test_narrate_and_figure(lang):
     assert len(lines) == log.height
     word = "できごと" if lang == "ja" else "event"
     assert sum(word in x for x in lines) == 6  # six round ends
+    half = "中間見直し" if lang == "ja" else "half-time"
+    rounds = [x for x in lines if word in x]
+    assert [i for i, x in enumerate(rounds) if half in x] == [2]  # after the third round end
     fig = meters_figure(log, lang=lang)
     assert len(fig.data) == 4 and len(fig.data[0].y) == log.height
 

@@ -64,6 +64,9 @@ def test_render_html_and_board():
         r.roles
     )
     assert "Toyama Future Council 2038" in page
+    assert "、" not in page  # English lists use English commas
+    assert f"every meter below {r.review_below} gains {r.review_boost}" in page  # half-time rule
+    assert f"{r.review_below} より低いメーターはどれも +{r.review_boost}" in render_html(r, "ja")
     svg = city_svg()
     assert svg.startswith("<svg") and svg.count("<path") > 20 and "富山駅" in svg
     assert city_svg() == svg  # deterministic

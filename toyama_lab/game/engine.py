@@ -24,7 +24,10 @@ Round (two years) order
    ``harm_factor``), the meters drift, population falls unless economy and society reach
    ``population_hold``, every seat receives its income (capped);
 4. a meter at its minimum collapses the city (the game ends, lost); after the last round
-   the city wins if every meter meets its target.
+   the city wins if every meter meets its target;
+5. after the last round of the first half, the half-time review (中間見直し): every meter
+   below ``half_time.below`` gains ``half_time.boost`` and every seat pays
+   ``half_time.cost`` for each such meter (as much as it holds).
 """
 
 from __future__ import annotations
@@ -128,6 +131,7 @@ class Table:
     drift: np.ndarray  # (4,)
     targets: np.ndarray  # (4,)
     hold: np.ndarray  # (4,) lower bounds for population to hold
+    review_cost: np.ndarray  # (R,) each seat pays this per meter refocused at half-time
     move_effect: np.ndarray = field(init=False)  # (M, 4)
 
     def __post_init__(self):
@@ -233,6 +237,7 @@ def table_for(rules: Rules, players: int) -> Table:
         drift=_vec(rules.drift, m),
         targets=_vec(rules.targets_for(players), m),
         hold=_vec(rules.population_hold, m, default=rules.meter_min),
+        review_cost=_vec(rules.review_cost, res),
     )
 
 
@@ -540,6 +545,8 @@ def _end_round(state: State) -> State:
     over = state.over | collapsed
     res = np.where(live[:, None, None], state.res + t.income, state.res).clip(0, r.resource_cap)
     rnd_next = state.turn // t.players
+    if rnd_next == r.rounds_per_half and r.halves > 1:
+        meters, res = _half_time(meters, res, live & ~collapsed, t)
     won = state.won.copy()
     if rnd_next >= r.rounds:
         final = live & ~collapsed
@@ -554,6 +561,25 @@ def _end_round(state: State) -> State:
         prepared=np.zeros_like(state.prepared),
         event=draw_events(state.seed, state.game, rnd_next, t),
     )
+
+
+def _half_time(meters: np.ndarray, res: np.ndarray, live: np.ndarray, t: Table):
+    """The half-time review (中間見直し): refocus the city on its weak meters.
+
+    Every meter below ``review_below`` gains ``review_boost`` (the city moves budget and staff
+    to it), and every seat pays ``review_cost`` for each such meter, as much as it holds
+    (resources never go below zero). Games already over are left alone.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The new meters ``(n, 4)`` and resources ``(n, P, R)``.
+    """
+    r = t.rules
+    low = live[:, None] & (meters < r.review_below)  # (n, 4)
+    meters = (meters + low.astype(_I) * r.review_boost).clip(r.meter_min, r.meter_max)
+    pay = low.sum(axis=1)[:, None, None] * t.review_cost[None, None, :]
+    return meters, (res - pay).clip(0, r.resource_cap)
 
 
 def apply(state: State, move) -> State:

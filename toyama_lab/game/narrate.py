@@ -110,6 +110,10 @@ def narrate(log: pl.DataFrame, rules: Rules | None = None, lang: str = "ja") -> 
                 if not row["won"] and min(row[m] for m in rules.meters) <= rules.meter_min:
                     verdict = "まちが破綻" if lang == "ja" else "The city collapsed"
                 head += f" — {verdict}"
+            elif row["round"] == rules.rounds_per_half and rules.halves > 1:
+                # the meters shown already include the half-time review (engine._half_time)
+                head += " — ハーフタイム (中間見直しのあと)" if lang == "ja" \
+                    else " — half-time (after the refocus)"  # fmt: skip
             out.append(f"{head} | {meters}")
             continue
         role = rules.role(row["role"])

@@ -5,7 +5,9 @@ The same HTML string is written as ``game-<lang>.html`` and rendered to
 ``game-<lang>.pdf``; WeasyPrint embeds (subsets of) the fonts it uses, and the CSS asks for
 Noto Sans CJK JP (``fonts-noto-cjk``; ``.ci/system-packages.sh``), so Japanese prints on
 any machine that opens the PDF. Cards are 63 x 88 mm (the common trading-card size) laid
-out 3 x 3 on a page, each with crop marks at its corners. An event card that uses data
+out 3 x 3 at fixed positions on a page of their own (the named page ``cards``, centred on
+A4); neighbouring cards share their cut lines, and a cut mark in the margin marks each end
+of every line. Every other section starts on a new page. An event card that uses data
 names the number, the function that measured it and the workbook where it comes from.
 
 WeasyPrint was chosen over a browser's print-to-PDF because it needs no browser, writes
@@ -63,40 +65,72 @@ TEXT = {
     },
 }  # fmt: skip
 
-CSS = """
-@page { size: A4; margin: 10mm; }
-body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 9.5pt; color: #222; }
-h1 { font-size: 18pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 4mm 0 2mm; }
-section { page-break-before: always; } section:first-of-type { page-break-before: auto; }
-.sheet { display: flex; flex-wrap: wrap; gap: 0; }
-.cell { position: relative; width: 63mm; height: 88mm; margin: 0 0 0 0; padding: 0; }
-.card { position: absolute; inset: 0; border: 0.3pt solid #bbb; border-radius: 2mm;
-        padding: 3mm; box-sizing: border-box; overflow: hidden; }
-.card h3 { font-size: 10.5pt; margin: 0 0 1.5mm; } .card p { margin: 0 0 1.5mm; }
-.tag { font-size: 7.5pt; color: #fff; background: #555; border-radius: 1mm; padding: 0.3mm 1.5mm; }
-.area-urban_form .tag { background: #2f6f9f; } .area-citizen_life .tag { background: #c0563b; }
-.area-energy .tag { background: #4f8f3a; } .area-industry .tag { background: #8a5a9e; }
-.area-city_region .tag { background: #b8860b; } .event .tag { background: #333; }
-.small { font-size: 7pt; color: #555; } .num { font-weight: bold; }
-.mark { position: absolute; border-color: #000; border-style: solid; border-width: 0; }
-.mh { width: 3mm; height: 0; border-top-width: 0.25pt; }
-.mv { width: 0; height: 3mm; border-left-width: 0.25pt; }
-.board { border: 0.6pt solid #333; padding: 3mm; }
-.areas { display: flex; gap: 2mm; margin-top: 2mm; }
-.areas div { flex: 1; height: 30mm; border: 0.6pt dashed #666; padding: 1mm; font-weight: bold; }
-table { border-collapse: collapse; } td, th { border: 0.4pt solid #888; padding: 0.8mm 1.5mm; }
-.role { border: 0.6pt solid #333; padding: 4mm; margin-bottom: 4mm; page-break-inside: avoid; }
+#: Card size [mm]: the common trading-card size (63 x 88 mm, as in most card games).
+CARD_W, CARD_H = 63.0, 88.0
+#: Cards per sheet: columns x rows on one A4 page (3 x 63 = 189 mm of 210, 3 x 88 = 264 of 297).
+COLS, ROWS = 3, 3
+#: Cut marks: length, and gap between the card grid and a mark [mm].
+MARK_LEN, MARK_GAP = 5.0, 1.5
+_MARGIN_X = (210.0 - COLS * CARD_W) / 2  # A4 is 210 x 297 mm (ISO 216)
+_MARGIN_Y = (297.0 - ROWS * CARD_H) / 2
+
+CSS = f"""
+@page {{ size: A4; margin: 14mm 12mm;
+        @bottom-center {{ content: counter(page); font-size: 7pt; color: #777; }} }}
+@page cards {{ margin: {_MARGIN_Y}mm {_MARGIN_X}mm;
+        @top-center {{ content: string(sheet); font-size: 8pt; color: #555;
+                       vertical-align: top; padding-top: 4mm; }}
+        @bottom-center {{ content: none; }} }}
+html, body {{ margin: 0; padding: 0; }}
+html {{ font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 9.5pt;
+        color: #222; }}
+h1 {{ font-size: 18pt; margin: 0 0 4mm; }} h2 {{ font-size: 13pt; margin: 4mm 0 2mm; }}
+section {{ break-before: page; }} section:first-of-type {{ break-before: auto; }}
+.sheet {{ page: cards; break-before: page; break-inside: avoid; position: relative;
+          width: {COLS * CARD_W}mm; height: {ROWS * CARD_H}mm;
+          string-set: sheet attr(data-title); }}
+.cell {{ position: absolute; width: {CARD_W}mm; height: {CARD_H}mm; break-inside: avoid; }}
+.card {{ position: absolute; top: 0; left: 0; width: {CARD_W}mm; height: {CARD_H}mm;
+         border: 0.3pt solid #bbb; border-radius: 2mm; padding: 3mm; box-sizing: border-box;
+         overflow: hidden; }}
+.card h3 {{ font-size: 10.5pt; margin: 0 0 1.5mm; }} .card p {{ margin: 0 0 1.5mm; }}
+.tag {{ font-size: 7.5pt; color: #fff; background: #555; border-radius: 1mm;
+        padding: 0.3mm 1.5mm; }}
+.area-urban_form .tag {{ background: #2f6f9f; }} .area-citizen_life .tag {{ background: #c0563b; }}
+.area-energy .tag {{ background: #4f8f3a; }} .area-industry .tag {{ background: #8a5a9e; }}
+.area-city_region .tag {{ background: #b8860b; }} .event .tag {{ background: #333; }}
+.small {{ font-size: 7pt; color: #555; }} .num {{ font-weight: bold; }}
+.mark {{ position: absolute; border-color: #000; border-style: solid; border-width: 0; }}
+.mh {{ width: {MARK_LEN}mm; height: 0; border-top-width: 0.25pt; }}
+.mv {{ width: 0; height: {MARK_LEN}mm; border-left-width: 0.25pt; }}
+.board {{ border: 0.6pt solid #333; padding: 3mm; }}
+.areas {{ display: flex; gap: 2mm; margin-top: 2mm; }}
+.areas div {{ flex: 1; height: 30mm; border: 0.6pt dashed #666; padding: 1mm; font-weight: bold; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 0.4pt solid #888; padding: 0.8mm 1.5mm; }}
+.role {{ border: 0.6pt solid #333; padding: 4mm; margin-bottom: 4mm; break-inside: avoid; }}
 """
 
-_MARKS = "".join(
-    f'<span class="mark {c}" style="{s}"></span>'
-    for c, s in (
-        ("mh", "top:0;left:-4mm"), ("mh", "top:0;right:-4mm"),
-        ("mh", "bottom:0;left:-4mm"), ("mh", "bottom:0;right:-4mm"),
-        ("mv", "left:0;top:-4mm"), ("mv", "right:0;top:-4mm"),
-        ("mv", "left:0;bottom:-4mm"), ("mv", "right:0;bottom:-4mm"),
-    )
-)  # fmt: skip
+
+def _marks(n: int) -> str:
+    """Cut marks in the margin around a sheet of ``n`` cards, on every cut line.
+
+    Cards abut (no gutter), so neighbours share a cut line; one mark at each end of each
+    line serves every card corner on it, and a guillotine cut from mark to mark frees them all.
+    """
+    cols, rows = min(n, COLS), -(-n // COLS)
+    off = MARK_GAP + MARK_LEN
+    out = []
+    for i in range(cols + 1):  # vertical cut lines: marks above and below the grid
+        x = i * CARD_W
+        out.append(f'<span class="mark mv" style="left:{x}mm;top:-{off}mm"></span>')
+        out.append(f'<span class="mark mv" style="left:{x}mm;top:{rows * CARD_H + MARK_GAP}mm">'
+                   "</span>")  # fmt: skip
+    for j in range(rows + 1):  # horizontal cut lines: marks left and right of the grid
+        y = j * CARD_H
+        out.append(f'<span class="mark mh" style="top:{y}mm;left:-{off}mm"></span>')
+        out.append(f'<span class="mark mh" style="top:{y}mm;left:{cols * CARD_W + MARK_GAP}mm">'
+                   "</span>")  # fmt: skip
+    return "".join(out)
 
 
 def _e(s) -> str:
@@ -112,20 +146,29 @@ def _text(x, lang):
 
 
 def _amounts(d: dict, names: dict) -> str:
-    return "、".join(f"{names[k]} {v}" for k, v in d.items() if v) or "—"
+    sep = "、" if names is TEXT["ja"]["resources"] else ", "
+    return sep.join(f"{names[k]} {v}" for k, v in d.items() if v) or "—"
 
 
 def _effects(d: dict, names: dict) -> str:
     return ", ".join(f"{names[k]} {v:+d}" for k, v in d.items() if v) or "—"
 
 
-def _sheet(cells: list[str]) -> str:
-    """Cards 3 x 3 per page, each with crop marks."""
+def _sheet(cells: list[str], title: str) -> str:
+    """Cards 3 x 3 on a page of their own (named page ``cards``), cut marks around the grid."""
+    per = COLS * ROWS
+    n_sheets = -(-len(cells) // per)
     pages = []
-    for i in range(0, len(cells), 9):
-        body = "".join(f'<div class="cell">{c}{_MARKS}</div>' for c in cells[i : i + 9])
-        pages.append(f'<div class="sheet">{body}</div>')
-    return '<div style="page-break-before: always"></div>'.join(pages)
+    for s in range(n_sheets):
+        chunk = cells[s * per : (s + 1) * per]
+        body = "".join(
+            f'<div class="cell" style="left:{(k % COLS) * CARD_W}mm;top:{(k // COLS) * CARD_H}mm">'
+            f"{c}</div>"
+            for k, c in enumerate(chunk)
+        )
+        head = _e(f"{title} {s + 1}/{n_sheets}")
+        pages.append(f'<div class="sheet" data-title="{head}">{body}{_marks(len(chunk))}</div>')
+    return "".join(pages)
 
 
 def _card(c: Card, rules: Rules, lang: str) -> str:
@@ -194,6 +237,7 @@ def _booklet(rules: Rules, lang: str) -> str:
     last = rules.first_year + rules.rounds * rules.years_per_round - 1
     shift = ", ".join(f"{p}: {d:+d}" for p, d in sorted(rules.target_shift.items()))
     prep = _amounts(rules.prepare_cost, t["resources"])
+    review = _amounts(rules.review_cost, t["resources"])
     if lang == "ja":
         steps = [
             f"<b>目的</b>: {rules.first_year} 年から {last} 年までの {rules.rounds} ラウンド"
@@ -213,7 +257,10 @@ def _booklet(rules: Rules, lang: str) -> str:
             f" {rules.population_decline} へる。全員が収入を受け取る"
             f" (各資源 {rules.resource_cap} まで)。",
             "<b>まちの破綻</b>: どれかのメーターが 0 になったら、その時点で全員の負け。",
-            f"<b>ハーフタイム</b>: {rules.rounds_per_half} ラウンド後にメーターをふり返る (5 分)。",
+            f"<b>ハーフタイム</b>: {rules.rounds_per_half} ラウンド後にメーターをふり返る (5 分)。"
+            f"中間見直し: {rules.review_below} より低いメーターはどれも +{rules.review_boost}"
+            f" (市が予算と人をそこへ回す)。そのメーター 1 つごとに、全員が {review} を払う"
+            " (持っている分だけ)。",
             f"<b>人数</b>: {rules.min_players}–{rules.max_players} 人。"
             f"人数による目標の調整: {shift}。",
             "<b>競争ルール (ふり返り用)</b>: 勝ち負けを「自分の個人目標を達成した人の勝ち」"
@@ -238,7 +285,10 @@ def _booklet(rules: Rules, lang: str) -> str:
             f" {rules.population_decline} unless {hold}; everyone receives their income (up to"
             f" {rules.resource_cap} of each resource).",
             "<b>Collapse</b>: when any meter reaches 0, everybody loses at once.",
-            f"<b>Half-time</b>: after {rules.rounds_per_half} rounds, review the meters (5 min).",
+            f"<b>Half-time</b>: after {rules.rounds_per_half} rounds, review the meters (5 min)."
+            f" Mid-term refocus: every meter below {rules.review_below} gains"
+            f" {rules.review_boost} (the city moves budget and staff to it), and for each such"
+            f" meter every player pays {review} (as much as they hold).",
             f"<b>Players</b>: {rules.min_players}-{rules.max_players}. Targets move with the"
             f" number of players: {shift}.",
             "<b>Competitive variant (for the debrief)</b>: a player wins by meeting their own"
@@ -362,9 +412,7 @@ def render_html(rules: Rules, lang: str = "ja") -> str:
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f"{_booklet(rules, lang)}{_board(rules, lang)}{_roles(rules, lang)}"
-        f"<section><h2>{t['cards']}</h2>{_sheet(cards)}</section>"
-        f"<section><h2>{t['events']}</h2>{_sheet(events)}</section>"
-        f"<section><h2>{t['goals']}</h2>{_sheet(goals)}</section>"
+        f"{_sheet(cards, t['cards'])}{_sheet(events, t['events'])}{_sheet(goals, t['goals'])}"
         f"{_facilitator(rules, lang)}</body></html>"
     )
 

@@ -167,6 +167,9 @@ class Rules:
     resource_cap: int
     prepare_cost: dict[str, int]
     harm_factor: float
+    review_below: int
+    review_boost: int
+    review_cost: dict[str, int]
     roles: tuple[Role, ...]
     areas: tuple[Area, ...]
     cards: tuple[Card, ...]
@@ -381,6 +384,10 @@ def _read(doc: dict, ck: _Checker) -> dict:
     prepare = ck.get(doc, "prepare", "", "table", default={})
     out["prepare_cost"] = ck.get(prepare, "cost", "prepare", "ints", keys=res, lo=0, hi=20)
     out["harm_factor"] = ck.get(prepare, "harm_factor", "prepare", "float", lo=0.0, hi=1.0)
+    review = ck.get(doc, "half_time", "", "table", default={})
+    out["review_below"] = ck.get(review, "below", "half_time", "int", lo=lo, hi=hi)
+    out["review_boost"] = ck.get(review, "boost", "half_time", "int", lo=0, hi=hi)
+    out["review_cost"] = ck.get(review, "cost", "half_time", "ints", keys=res, lo=0, hi=20)
 
     areas = ck.get(doc, "areas", "", "list", default=[])
     area_ids = _ids(ck, areas, "areas")
