@@ -339,3 +339,21 @@ def test_run_grid_stop_on_error(tmp_path):
     path = _notebook(tmp_path / "grid4.ipynb")
     with pytest.raises(WorkbookError):
         run_grid(path, {"x": [7]}, tmp_path / "runs4", stop_on_error=True, timeout=60)
+
+
+def test_parameter_kinds_agree_with_papermill_on_every_workbook(tmp_path):
+    from pathlib import Path
+
+    from toyama_lab.reports.run import parameter_kinds
+
+    root = Path(__file__).resolve().parents[1] / "workbooks"
+    for path in sorted(root.rglob("*.ipynb")):
+        by_papermill = {n: p["inferred_type_name"] for n, p in notebook_parameters(path).items()}
+        assert parameter_kinds(path) == by_papermill, path
+    odd = _notebook(tmp_path / "odd.ipynb")  # an unannotated line: papermill reads the cell
+    nb = nbformat.read(odd, as_version=4)
+    nb.cells[1].source += "y = 2\n"
+    nbformat.write(nb, odd)
+    assert parameter_kinds(odd) == {"x": "int", "lang": "str", "y": "None"}
+    with pytest.raises(FileNotFoundError):
+        parameter_kinds(tmp_path / "missing.ipynb")

@@ -397,10 +397,13 @@ def test_dask_cluster_gives_the_same_index(six, tmp_path):
         job = job_from_args(root / "wb.ipynb", [("lang", "en")], ["x=0,1"], tmp_path,
                             dask=cluster.scheduler_address)  # fmt: skip
         on_dask = run_job(job, progress=False)
-    columns = ["run", "name", "workbook", "status", "error_name", "cell", "kernel_retries",
-               "key", "params", "values", "notebook", "html", "pdf"]  # fmt: skip
-    local = index.filter(pl.col("name").is_in(NAMES[:2])).select(columns)
-    assert on_dask.select(columns).equals(local)
+    columns = ["run", "name", "status", "error_name", "cell", "kernel_retries", "key",
+               "params", "values", "notebook", "html", "pdf"]  # fmt: skip
+    local = index.filter(pl.col("name").is_in(NAMES[:2]))
+    assert on_dask.select(columns).equals(local.select(columns))
+    # the workbook is written relative to each output folder: the same file
+    assert {(tmp_path / w).resolve() for w in on_dask["workbook"]} == {
+        (root / "out" / w).resolve() for w in local["workbook"]}  # fmt: skip
     assert (tmp_path / "wb__x=1.html").is_file() and (tmp_path / PLOTLYJS).is_file()
 
 

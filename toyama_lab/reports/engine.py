@@ -220,9 +220,12 @@ def run_job(
         rows.append(old | {"run": i} if not p.todo and old else _row(i, p.spec, None))
     title = f"toyama-lab report: {Path(job.source).name}"
     todo = [(i, p.spec) for i, p in enumerate(planned) if p.todo]
+    unchanged = rows == [r | {"run": i} for i, r in enumerate(previous.values())]
+    if not todo and unchanged and (job.out / "index.html").is_file():
+        return read_index(job.out)  # nothing to run, nothing to rewrite
     write_index(job.out, rows, title)
     if not todo:
-        return write_index(job.out, rows, title)
+        return read_index(job.out)
     backend = _Dask(job.dask) if job.dask else _Local(min(job.workers, len(todo)))
     bar = tqdm(total=len(planned), initial=len(planned) - len(todo), unit="run",
                disable=not progress, desc="report")  # fmt: skip

@@ -29,6 +29,7 @@ __all__ = [
     "WorkbookError",
     "check_parameters",
     "notebook_parameters",
+    "parameter_kinds",
     "run_grid",
     "run_workbook",
 ]
@@ -102,6 +103,54 @@ def notebook_parameters(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     return {p.name: dict(p._asdict()) for p in _infer_parameters(node, language="python")}
 
 
+def _annotated_kinds(source: str) -> dict[str, str] | None:
+    """``name -> annotation`` of a parameters cell of annotated literals, else None."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    kinds = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            return None  # not the convention: let papermill read it
+        kinds[node.target.id] = (
+            node.annotation.id if isinstance(node.annotation, ast.Name) else "None"
+        )
+    return kinds
+
+
+def parameter_kinds(path: str | os.PathLike) -> dict[str, str]:
+    """Declared type name of each parameter (``"int"``, ``"str"``...; ``"None"`` if none).
+
+    The same names and types as :func:`notebook_parameters` (papermill's reading),
+    read with :mod:`ast` when the ``parameters`` cell follows the convention
+    ``name: type = literal  # help`` on every line, which spares importing papermill
+    and nbformat (about 3 s) in a job's checks; any other cell is read by papermill.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`notebook_parameters`.
+    """
+    import json
+
+    path = Path(path)
+    if path.is_file():
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (ValueError, UnicodeDecodeError):
+            cells = []
+        for cell in cells:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                kinds = _annotated_kinds("".join(cell.get("source", "")))
+                if kinds is not None:
+                    return kinds
+                break
+    return {n: p["inferred_type_name"] for n, p in notebook_parameters(path).items()}
+
+
 def check_parameters(
     path: str | os.PathLike, params: Mapping[str, object] | None
 ) -> dict[str, object]:
@@ -123,12 +172,12 @@ def check_parameters(
         For a name the notebook does not declare (with the closest names), or a
         value that cannot be read as the declared type.
     """
-    declared = notebook_parameters(path)
+    declared = parameter_kinds(path)
     out: dict[str, object] = {}
     for name, value in (params or {}).items():
         if name not in declared:
             raise unknown_parameter(name, value, declared, where=f"Workbook {Path(path).name}")
-        kind = declared[name]["inferred_type_name"]
+        kind = declared[name]
         if isinstance(value, dt.date) and kind == "str":  # YAML dates and timestamps
             midnight = isinstance(value, dt.datetime) and value.time() == dt.time()
             value = value.date().isoformat() if midnight else value.isoformat()
