@@ -54,6 +54,10 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist", "substitution"]
 myst_heading_anchors = 3
+# Every number in the prose comes from the package (toyama_lab/book/facts.py).
+from toyama_lab.book.facts import substitutions  # noqa: E402
+
+myst_substitutions = substitutions(ROOT)
 
 bibtex_bibfiles = ["references.bib"]
 bibtex_default_style = "plain"

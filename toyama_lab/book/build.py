@@ -32,7 +32,7 @@ from toyama_lab.book import assets
 from toyama_lab.book.config import BookConfig
 from toyama_lab.book.execute import Outcome, execute_all, plan_jobs, prebuild_datasets, read_index
 
-__all__ = ["LANGS", "BuildError", "BuildResult", "build", "html_dir", "stage"]
+__all__ = ["LANGS", "BuildError", "BuildResult", "build", "handout_text", "html_dir", "stage"]
 
 #: Languages of the book (the workbooks' ``lang`` parameter and the front pages).
 LANGS = ("ja", "en")
@@ -189,18 +189,49 @@ def _sphinx(
             print("   ", line)
 
 
+#: Heading of the facilitator notes: the handout keeps a session page up to it.
+FACILITATOR_HEADING = "## ファシリテーターノート"
+
+
+def handout_text(page: str) -> str:
+    """A staff session page for the handout: everything before the facilitator notes.
+
+    The notes (set-up, answers to discussions and to the five-question check) are the
+    last section of every session page; solutions are hidden by the handout build's
+    ``hide_solutions`` (sphinx-exercise).
+
+    Raises
+    ------
+    ValueError
+        If the page has no facilitator-notes heading (the handout would give answers away).
+    """
+    head, sep, _ = page.partition("\n" + FACILITATOR_HEADING)
+    if not sep:
+        raise ValueError(
+            f"a staff session page has no {FACILITATOR_HEADING!r} section; every session "
+            "ends with its facilitator notes (see book/staff/session-1.md)."
+        )
+    return head.rstrip() + "\n"
+
+
 def _handout_tree(src: Path, out: Path) -> Path:
     """The staff sessions alone, for the handout build (challenges, no solutions)."""
     staged: set[Path] = set()
     staff = sorted((src / "staff").glob("session-*.md"))
     for page in staff:
-        _put(out / "staff" / page.name, page.read_bytes(), staged)
-    for name in ("references.bib",):
+        text = handout_text(page.read_text(encoding="utf-8"))
+        _put(out / "staff" / page.name, text.encode(), staged)
+    for name in ("references.bib", "_static/book.css"):
         if (src / name).is_file():
             _put(out / name, (src / name).read_bytes(), staged)
-    index = "# 配布資料 (解答なし)\n\n```{toctree}\n:maxdepth: 1\n\n"
-    index += "".join(f"staff/{p.stem}\n" for p in staff) + "```\n"
+    index = "# 配布資料 (課題のみ、解答なし)\n\n印刷して使います (A4)。\n\n"
+    index += "```{toctree}\n:maxdepth: 1\n\n"
+    index += "".join(f"staff/{p.stem}\n" for p in staff) + "```\n\n"
+    index += "## 出典\n\n```{bibliography}\n```\n"
     _put(out / "index.md", index.encode(), staged)
+    for path in sorted(out.rglob("*"), reverse=True):
+        if path.is_file() and path not in staged:
+            path.unlink()
     return out
 
 
@@ -279,8 +310,8 @@ def build(
     }
     stamp = work / "sphinx.stamp"
     digest = _tree_digest(src, static, book / "conf.py", extra=f"{lang}{config.api}{handouts}")
-    if config.api:
-        digest = hashlib.sha256((digest + _tree_digest(root / "toyama_lab")).encode()).hexdigest()
+    # the package feeds the API pages and the numbers of the prose (facts.py)
+    digest = hashlib.sha256((digest + _tree_digest(root / "toyama_lab")).encode()).hexdigest()
     ran = not (stamp.is_file() and stamp.read_text() == digest and (out / "index.html").is_file())
     if ran:
         progress(f"book: sphinx -> {out}")
