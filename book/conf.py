@@ -64,7 +64,7 @@ bibtex_default_style = "plain"
 bibtex_reference_style = "author_year"
 
 # Offline: MathJax, require.js and the widget manager are served from _static.
-html_static_path = [str(ASSETS), "_static"] if (HERE / "_static").is_dir() else [str(ASSETS)]
+html_static_path = [str(ASSETS), "_static"]
 mathjax_path = "mathjax/tex-chtml.js"
 nb_ipywidgets_js = {
     "require.min.js": {},
@@ -72,8 +72,8 @@ nb_ipywidgets_js = {
 }
 # plotly.js once per site, before require.js (with require.js first plotly would
 # register as an AMD module instead of window.Plotly).
-html_js_files = [("plotly.min.js", {"priority": 100})]
-html_css_files = ["book.css"] if (HERE / "_static" / "book.css").is_file() else []
+html_js_files = [("plotly.min.js", {"priority": 100}), ("widgets-mathjax3.js", {"priority": 100})]
+html_css_files = ["book.css"]
 
 html_theme = "sphinx_book_theme"
 html_theme_options = {
@@ -88,3 +88,5 @@ html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
 html_search_language = LANG
+# a fixed start mode: with none stored yet (a fresh browser on file://) the theme logs an error
+html_context = {"default_mode": "light"}

@@ -14,11 +14,11 @@
   the widget manager) and the IPython startup file used during execution;
 - :mod:`~toyama_lab.book.dictionary`: the data dictionary and payload layouts as
   MyST pages generated from the package's own schema tables;
-- :mod:`~toyama_lab.book.build`: stage the Sphinx source tree and run Sphinx with
+- :mod:`~toyama_lab.book.driver`: stage the Sphinx source tree and run Sphinx with
   execution off on the executed copies.
 """
 
-from toyama_lab.book.build import BuildResult, build
 from toyama_lab.book.config import BookConfig, load_config
+from toyama_lab.book.driver import BuildResult, build
 
 __all__ = ["BookConfig", "BuildResult", "build", "load_config"]

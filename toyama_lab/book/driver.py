@@ -66,9 +66,9 @@ class BuildResult:
     seconds: dict[str, float]
 
 
-def html_dir(root: str | os.PathLike[str], lang: str) -> Path:
-    """The site folder of ``lang``: ``book/_build/html`` (ja) or ``book/_build/html-en``."""
-    return Path(root) / "book" / "_build" / ("html" if lang == "ja" else f"html-{lang}")
+def html_dir(build_dir: str | os.PathLike[str], lang: str) -> Path:
+    """The site folder of ``lang`` in a build folder: ``html`` (ja) or ``html-en``."""
+    return Path(build_dir) / ("html" if lang == "ja" else f"html-{lang}")
 
 
 def _put(path: Path, data: bytes, staged: set[Path]) -> None:
@@ -162,7 +162,7 @@ def stage(
 def _tree_digest(*folders: Path, extra: str = "") -> str:
     digest = hashlib.sha256(extra.encode())
     for folder in folders:
-        for path in sorted(folder.rglob("*")):
+        for path in [folder] if folder.is_file() else sorted(folder.rglob("*")):
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
@@ -240,6 +240,7 @@ def build(
     lang: str = "ja",
     *,
     handouts: bool = True,
+    build_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] = print,
 ) -> BuildResult:
     """Build the book: datasets, workbooks (cached, parallel), offline files, Sphinx.
@@ -252,6 +253,9 @@ def build(
         Language of the workbooks' output and of the front pages.
     handouts : bool
         Also build the per-session handouts (``handouts/`` in the site).
+    build_dir : path-like, optional
+        Where the executed copies, the staged tree and the site go; default
+        ``book/_build`` (the npm install stays in ``book/_build/node``, shared).
     progress : callable
         Receives progress lines.
 
@@ -274,7 +278,8 @@ def build(
         raise ValueError(f"lang={lang!r} is not one of {LANGS}; use LANG=ja or LANG=en.")
     root = Path(config.root)
     book = root / "book"
-    work = book / "_build" / lang
+    build_dir = Path(build_dir) if build_dir is not None else book / "_build"
+    work = build_dir / lang
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     ipython_dir = work / "ipython"
@@ -294,7 +299,7 @@ def build(
     times["workbooks"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     node = assets.install_npm(book, book / "_build" / "node")
-    static = assets.static_files(node, book / "_build" / "assets")
+    static = assets.static_files(node, build_dir / "assets")
     src = stage(
         root,
         lang,
@@ -302,7 +307,7 @@ def build(
         work / "src",
         generated_pages(lang),
     )
-    out = html_dir(root, lang)
+    out = html_dir(build_dir, lang)
     env = os.environ | {
         "TOYAMA_LAB_BOOK_LANG": lang,
         "TOYAMA_LAB_BOOK_API": "1" if config.api else "0",
