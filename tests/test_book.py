@@ -129,6 +129,12 @@ def test_tag_for_book_collapses_parameters_and_removes_validation():
 # ---------------------------------------------------------------- pages
 
 
+def test_sources_note_links_relative_to_the_chapter():
+    assert "](../reference/sources.md)" in tags.sources_note("00-getting-started")["source"]
+    note = tags.sources_note("gyosei/01-x", "en")
+    assert "](../../reference/sources.md)" in note["source"] and "sources" in note["source"]
+
+
 def test_handout_text_drops_the_facilitator_notes():
     page = (ROOT / "book" / "staff" / "session-1.md").read_text(encoding="utf-8")
     text = book_build.handout_text(page)
@@ -143,7 +149,7 @@ def test_stage_adds_theme_toctrees_and_removes_stale_files(tmp_path):
     for name in ("00-getting-started", "network/02-time-on-air"):
         path = tmp_path / "exec" / f"{name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("{}")
+        nbformat.write(_skeleton(), path)
         executed[name] = path
     src = tmp_path / "src"
     (src / "stale.md").parent.mkdir(parents=True)
@@ -151,7 +157,8 @@ def test_stage_adds_theme_toctrees_and_removes_stale_files(tmp_path):
     book_build.stage(ROOT, "ja", executed, src, {"reference/gen.md": "# g\n"})
     assert not (src / "stale.md").exists()
     assert (src / "reference" / "gen.md").read_text() == "# g\n"
-    assert (src / "workbooks" / "network" / "02-time-on-air.ipynb").is_file()
+    staged = nbformat.read(src / "workbooks" / "network" / "02-time-on-air.ipynb", as_version=4)
+    assert "../../reference/sources.md" in staged.cells[-1].source  # every chapter links it
     top = (src / "workbooks" / "index.md").read_text(encoding="utf-8")
     assert "00-getting-started" in top.split("{toctree}")[1] and "network/index" in top
     theme = (src / "workbooks" / "network" / "index.md").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ last successful build, so a build with nothing changed takes seconds.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from toyama_lab._atomic import write_text_atomic
 from toyama_lab.book import assets
 from toyama_lab.book.config import BookConfig
 from toyama_lab.book.execute import Outcome, execute_all, plan_jobs, prebuild_datasets, read_index
+from toyama_lab.book.tags import sources_note
 
 __all__ = ["LANGS", "BuildError", "BuildResult", "build", "handout_text", "html_dir", "stage"]
 
@@ -134,7 +136,10 @@ def stage(
     wb = root / "workbooks"
     folders: dict[str, list[str]] = {}
     for name, path in sorted(executed.items()):
-        _put(src / "workbooks" / f"{name}.ipynb", path.read_bytes(), staged)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"].append(sources_note(name, lang))
+        text = json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        _put(src / "workbooks" / f"{name}.ipynb", text.encode(), staged)
         folder, _, stem = name.rpartition("/")
         folders.setdefault(folder, []).append(stem)
     themes = sorted(f for f in folders if f)

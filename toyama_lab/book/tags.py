@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["COLLAPSED", "REMOVED", "SkeletonError", "tag_for_book"]
+__all__ = ["COLLAPSED", "REMOVED", "SOURCES_NOTE", "SkeletonError", "sources_note", "tag_for_book"]
+
+#: Text of the note the book appends to every workbook chapter, by language.
+SOURCES_NOTE = {
+    "ja": "この章が述べる富山市・河川水位・LoRaWAN・ARIB などの事実の出典は、[出典]({link}) の"
+    "ページにまとめてあります。",
+    "en": "Sources of the facts this chapter states (Toyama, river levels, LoRaWAN, ARIB, ...) "
+    "are listed on the [sources]({link}) page.",
+}
 
 #: Tag that shows a cell's source collapsed behind a toggle (myst-nb).
 COLLAPSED = "hide-input"
@@ -71,3 +79,23 @@ def tag_for_book(nb: Any, name: str = "notebook") -> Any:
         f"{name}: no code cell follows the parameters cell; the validation cell "
         "(P = validate(...)) must come next."
     )
+
+
+def sources_note(name: str, lang: str = "ja") -> dict:
+    """A markdown cell linking a workbook chapter to the book's sources page.
+
+    Parameters
+    ----------
+    name : str
+        The workbook's name relative to ``workbooks/`` (``network/01-frame-anatomy``);
+        the link is relative to where the chapter sits in the book.
+    lang : {"ja", "en"}
+        Language of the note.
+    """
+    up = "../" * (name.count("/") + 1)
+    return {
+        "cell_type": "markdown",
+        "id": "book-sources-note",
+        "metadata": {"tags": ["book-sources-note"]},
+        "source": "---\n\n" + SOURCES_NOTE[lang].format(link=f"{up}reference/sources.md"),
+    }
