@@ -251,7 +251,10 @@ def test_failing_workbook_names_notebook_and_cell(tmp_path):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     if shutil.which("npm") is None and not (ROOT / "book/_build/node/.installed").is_file():
-        pytest.skip("npm is needed once to install MathJax/require.js/the widget manager")
+        message = "npm is needed once to install MathJax/require.js/the widget manager"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: {message}; bash .ci/system-packages.sh installs it", pytrace=False)
+        pytest.skip(message)
     config = book_config.load_config(ROOT / "book" / "ci.toml", ROOT)
     # TOYAMA_LAB_BOOK_TEST_DIR keeps the build between runs (its cache makes reruns fast)
     keep = os.environ.get("TOYAMA_LAB_BOOK_TEST_DIR")
