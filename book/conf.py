@@ -47,7 +47,8 @@ if API:
     suppress_warnings = ["autoapi"]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "node_modules"]
-source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
+# .rst first: sphinx-autoapi writes its pages with the first suffix
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 
 # The driver executed the workbooks already (cached, in parallel); Sphinx only renders.
 nb_execution_mode = "off"

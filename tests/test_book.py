@@ -140,6 +140,7 @@ def test_handout_text_drops_the_facilitator_notes():
     text = book_build.handout_text(page)
     assert "{exercise}" in text and book_build.FACILITATOR_HEADING not in text
     assert "確認テストの答え" not in text
+    assert "](../workbooks/" not in text and "はじめに — 合成データの富山市を開く" in text
     with pytest.raises(ValueError, match="facilitator"):
         book_build.handout_text("# no notes\n")
 

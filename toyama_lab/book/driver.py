@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -216,7 +217,12 @@ def handout_text(page: str) -> str:
             f"a staff session page has no {FACILITATOR_HEADING!r} section; every session "
             "ends with its facilitator notes (see book/staff/session-1.md)."
         )
+    # links to other pages of the book do not exist in the handout build: keep their text
+    head = _PAGE_LINK.sub(lambda m: m.group(1), head)
     return head.rstrip() + "\n"
+
+
+_PAGE_LINK = re.compile(r"\[([^\]]+)\]\((?!https?:)[^)\s]+\.(?:md|ipynb)(?:#[^)]*)?\)")
 
 
 def _handout_tree(src: Path, out: Path) -> Path:
