@@ -220,6 +220,7 @@ def test_code_in_solutions_runs_and_asserts(page):
 # ---------------------------------------------------------------- execution
 
 
+@pytest.mark.slow
 def test_failing_workbook_names_notebook_and_cell(tmp_path):
     nb = _skeleton([new_code_cell("x = 1"), new_code_cell("raise ValueError('boom')")])
     src = tmp_path / "bad.ipynb"
@@ -266,6 +267,7 @@ def site(tmp_path_factory):
     return {"html": result.html.parent, "first": result, "again": again, "log": lines}
 
 
+@pytest.mark.slow
 def test_second_build_with_nothing_changed_runs_nothing(site):
     assert {o.status for o in site["first"].outcomes} <= {"ok", "cached"}
     assert {o.status for o in site["again"].outcomes} == {"cached"}
@@ -301,6 +303,7 @@ def _parse(path: Path) -> _Text:
     return p
 
 
+@pytest.mark.slow
 def test_no_page_refers_to_the_network(site):
     import sys
 
@@ -317,6 +320,7 @@ def test_no_page_refers_to_the_network(site):
     assert not big, f"pages carry inlined libraries: {big}"
 
 
+@pytest.mark.slow
 def test_curriculum_pages_have_every_part(site):
     required = ["問い", "目標", "時間配分", "準備", "使うワークブック", "課題", "要点"]
     required += ["確認テスト", "持ち帰り課題", "ファシリテーターノート"]
@@ -346,6 +350,7 @@ def test_curriculum_pages_have_every_part(site):
     assert final.count("<tr") >= 9  # header + 8 project ideas (+ rubric)
 
 
+@pytest.mark.slow
 def test_handout_holds_challenges_and_no_solution(site):
     pages = sorted((site["html"] / "handouts" / "staff").glob("session-*.html"))
     assert len(pages) == 4
@@ -356,6 +361,7 @@ def test_handout_holds_challenges_and_no_solution(site):
         assert "ファシリテーターノート" not in html and "確認テストの答え" not in html
 
 
+@pytest.mark.slow
 def test_data_dictionary_lists_every_column_of_a_tiny_dataset(site):
     from toyama_lab.datasets import load
 
@@ -446,20 +452,24 @@ def browser_pages(site):
     return results
 
 
+@pytest.mark.slow
 def test_plotly_figures_draw(browser_pages):
     for key in ("map", "math", "widgets"):
         r = browser_pages[key]
         assert r["plots"] >= 1 and r["svg"] >= r["plots"], (key, r["plots"], r["svg"])
 
 
+@pytest.mark.slow
 def test_math_renders(browser_pages):
     assert browser_pages["math"]["mjx"] >= 1
 
 
+@pytest.mark.slow
 def test_saved_widgets_render(browser_pages):
     assert browser_pages["widgets"]["widgets"] >= 1
 
 
+@pytest.mark.slow
 def test_japanese_text_and_no_console_error_and_nothing_fetched(browser_pages):
     for key in ("map", "widgets", "math", "session", "index"):
         r = browser_pages[key]
@@ -469,6 +479,7 @@ def test_japanese_text_and_no_console_error_and_nothing_fetched(browser_pages):
     assert (ARTIFACTS / "book-chapter.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_japanese_search_finds_the_page(browser_pages):
     assert any("staff/session-3" in href for href in browser_pages["search"])
 
