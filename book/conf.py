@@ -91,3 +91,7 @@ html_show_sourcelink = False
 html_search_language = LANG
 # a fixed start mode: with none stored yet (a fresh browser on file://) the theme logs an error
 html_context = {"default_mode": "light"}
+# the toggle of collapsed cells (the parameters cell) in the book's language
+if LANG == "ja":
+    nb_code_prompt_show = "コードを表示"
+    nb_code_prompt_hide = "コードを隠す"
