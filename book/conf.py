@@ -38,7 +38,9 @@ extensions = [
     "sphinxcontrib.bibtex",
 ]
 if API:
-    extensions.append("autoapi.extension")
+    # numpydoc docstrings: napoleon (part of Sphinx) turns them into reST for autoapi
+    extensions += ["sphinx.ext.napoleon", "autoapi.extension"]
+    napoleon_google_docstring = False
     autoapi_dirs = [str(ROOT / "toyama_lab")]
     autoapi_root = "reference/api"
     autoapi_add_toctree_entry = False
