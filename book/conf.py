@@ -41,6 +41,7 @@ if API:
     # numpydoc docstrings: napoleon (part of Sphinx) turns them into reST for autoapi
     extensions += ["sphinx.ext.napoleon", "autoapi.extension"]
     napoleon_google_docstring = False
+    napoleon_use_ivar = True  # "Attributes" as fields: autoapi documents the attributes itself
     autoapi_dirs = [str(ROOT / "toyama_lab")]
     autoapi_root = "reference/api"
     autoapi_add_toctree_entry = False
