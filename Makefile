@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: data test lab lint format lock bench clean-data
+.PHONY: data test lab book lint format lock bench clean-data
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ $(STAMP): requirements.lock pyproject.toml
 ## data: generate the default class dataset and print what was made
 data: $(STAMP)
 	$(BIN)/toyama-lab generate --scenario normal-week --size class --seed 0 --out data/synthetic/normal-week-class-0
+
+## book: datasets, every workbook executed (cached, in parallel), the offline HTML book.
+## `make book LANG=en` runs the workbooks with lang=en and English front pages.
+BOOK_LANG := $(if $(filter en,$(LANG)),en,ja)
+book: $(STAMP)
+	LANG=C.UTF-8 $(BIN)/python -m toyama_lab.book --lang $(BOOK_LANG)
 
 ## test: lint, then the whole test suite
 test: $(STAMP)

@@ -3,14 +3,16 @@
 # Chromium for tests/test_browser.py and tests/test_live_lab.py (figures drawn by a real
 # browser, offline; Playwright drives this system Chromium, it downloads none) and a
 # Japanese font, without which Chromium draws Japanese text as tofu (□); Pango and HarfBuzz
-# for WeasyPrint (the A4 PDFs of the game cards and the monthly report).
+# for WeasyPrint (the A4 PDFs of the game cards and the monthly report); npm for the book
+# (it installs MathJax, require.js and the widget manager once, from book/package.json).
 # Idempotent: does nothing when both are already there. Needs root (or sudo).
 set -euo pipefail
 
 have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
 have_japanese_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ja family)" ]; }
 have_pango() { ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p | grep -q 'libharfbuzz-subset.so.0'; }
-have_all() { have_chromium && have_japanese_font && have_pango; }
+have_npm() { command -v npm >/dev/null 2>&1; }
+have_all() { have_chromium && have_japanese_font && have_pango && have_npm; }
 
 if have_all; then
   echo "system-packages: chromium, a Japanese font and Pango are installed; nothing to do"
@@ -36,7 +38,7 @@ fi
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
-    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 npm
 
 have_all || {
   echo "system-packages: installed, but chromium, the Japanese font or Pango is still not found" >&2
