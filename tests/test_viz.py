@@ -397,24 +397,54 @@ def test_show_or_interact_builds_widgets_from_start_values(monkeypatch):
     import ipywidgets
 
     monkeypatch.setattr(go.Figure, "show", lambda self, *a, **k: None)
+    published = []
+    monkeypatch.setattr(go.Figure, "_ipython_display_", lambda self: published.append(self))
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    monkeypatch.setattr("IPython.display.clear_output", lambda wait=False: shown.append("clear"))
     calls = []
+
+    def figure(**kw):
+        calls.append(kw)
+        return go.Figure(go.Scatter(x=[1, 2], y=[kw["a"], kw["c"]], name=str(kw["b"])))
+
     viz.show_or_interact(
-        _recorder(calls), True, {"a": 3, "b": "y", "c": 1.5}, {"a": (0, 5, 1), "b": ["x", "y"]}
+        figure, True, {"a": 3, "b": "y", "c": 1.5}, {"a": (0, 5, 1), "b": ["x", "y"]}
     )
-    box = shown[-1]
+    assert len(shown) == 1  # only the box is displayed
+    box = shown[0]
     assert isinstance(box, ipywidgets.VBox)
     kinds = [type(w) for w in box.children]
     assert kinds == [ipywidgets.IntSlider, ipywidgets.Dropdown, ipywidgets.Output]
     assert calls == [{"a": 3, "b": "y", "c": 1.5}]
-    assert shown[:2] == ["clear", go.Figure()]  # drawn once, into the Output, before the box
-    slider, dropdown, _ = box.children
+    slider, dropdown, out = box.children
+
+    def drawn():
+        (output,) = out.outputs  # one figure in the Output's state, nothing published
+        assert output["output_type"] == "display_data"
+        return output["data"]["application/vnd.plotly.v1+json"]["data"][0]
+
+    assert drawn()["name"] == "y"
     slider.value = 4  # a change redraws with the new value
     dropdown.value = "x"
     assert calls[1:] == [{"a": 4, "b": "y", "c": 1.5}, {"a": 4, "b": "x", "c": 1.5}]
-    assert shown[3:] == ["clear", go.Figure(), "clear", go.Figure()]
+    assert drawn()["name"] == "x"
+    assert published == []  # the figure never went through IPython's display (Log Console)
+
+
+def test_display_data_is_json_for_the_widget_state():
+    import json
+
+    fig = go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.0, 2.0, 3.0])))
+    before = pio.renderers.default
+    for renderer in ("plotly_mimetype", "browser"):  # a kernel's; a script's (no bundle)
+        pio.renderers.default = renderer
+        try:
+            out = viz.live.display_data(fig)
+        finally:
+            pio.renderers.default = before
+        json.dumps(out)  # what ipywidgets sends to the frontend
+        assert out["data"][viz.live.PLOTLY_MIMETYPE]["data"][0]["type"] == "scatter"
+    assert viz.live.display_data("abc")["data"] == {"text/plain": "'abc'"}
 
 
 @pytest.mark.parametrize(("interactive", "live", "widgets"), [(None, True, 1), (None, False, 0)])
@@ -425,7 +455,6 @@ def test_show_or_interact_none_asks_the_frontend(monkeypatch, interactive, live,
     monkeypatch.setattr(viz.live, "frontend_is_live", lambda kernel=...: live)
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    monkeypatch.setattr("IPython.display.clear_output", lambda wait=False: None)
     viz.show_or_interact(_recorder([]), interactive, {"a": 1}, {"a": (0, 5, 1)})
     assert sum(isinstance(o, ipywidgets.VBox) for o in shown) == widgets
 

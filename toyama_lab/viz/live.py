@@ -25,14 +25,24 @@ live notebook still runs static. Outside a kernel (a script, pytest) nobody can 
 
 Why this redraw
 ---------------
-The figure is shown in an :class:`ipywidgets.Output` used as a context with
-``clear_output(wait=True)`` (what :func:`ipywidgets.interactive_output` does; ipywidgets'
-documented way to redraw from a callback): the ``display_data`` is captured by the Output
-widget even when it is published from a control's callback, where no cell exists to publish
-into (publishing outside the Output lands in JupyterLab's Log Console). ``wait=True`` keeps
-the old figure until the new one arrives (no flicker). The frontend draws the plotly
-mimetype with the plotly.js it bundles (no network). See docs/benchmarks.md ("Live
-controls") for the measured alternatives (the Output's state set directly; plotly's
+The figure sits in an :class:`ipywidgets.Output` whose ``outputs`` state is set directly:
+one ``display_data`` made from the figure's own MIME bundle (``_repr_mimebundle_``, the
+renderer :func:`toyama_lab.viz.setup` selected: the plotly mimetype that JupyterLab and
+Notebook 7 draw with the plotly.js they bundle, no network). Nothing is *published*, so
+two traps are avoided:
+
+- a plotly figure handed to IPython's display machinery (``display(fig)``,
+  ``Output.append_display_data(fig)``) runs ``_ipython_display_``, which publishes the
+  figure itself; from a control's callback there is no cell to publish into and the
+  figure lands in JupyterLab's Log Console (issue 15);
+- capturing a display with the Output as a context (``with out: display(fig)``, what
+  :func:`ipywidgets.interactive_output` does) makes nbclient route the cell's messages
+  into the widget; under papermill a run with ``interactive = True`` can then wait for the
+  captured output until it is killed (seen in the test suite: kernels idle, the run never
+  ending).
+
+The redraw is the same in a cell and in a callback. See docs/benchmarks.md ("Live
+controls") for the measured alternatives (the Output as a context: the same speed; plotly's
 ``FigureWidget``, which in plotly 6/7 needs anywidget).
 """
 
@@ -40,7 +50,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-__all__ = ["frontend_is_live", "live_figure", "make_control", "resolve_interactive"]
+__all__ = [
+    "display_data",
+    "frontend_is_live",
+    "live_figure",
+    "make_control",
+    "resolve_interactive",
+]
 
 
 def _kernel():
@@ -161,17 +177,54 @@ def live_figure(figure: Callable, controls: Mapping, constant: Mapping):
         already, with the controls' start values).
     """
     import ipywidgets
-    from IPython.display import clear_output, display
 
     out = ipywidgets.Output()
 
     def redraw(_change=None):
         fig = figure(**{k: w.value for k, w in controls.items()}, **constant)
-        with out:
-            clear_output(wait=True)
-            display(fig)
+        out.outputs = (display_data(fig),)
 
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
     return ipywidgets.VBox([*controls.values(), out])
+
+
+#: The MIME type JupyterLab and Notebook 7 draw plotly figures from.
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+
+
+def display_data(obj) -> dict:
+    """One nbformat ``display_data`` output for ``obj``, computed without publishing it.
+
+    Parameters
+    ----------
+    obj : object
+        A plotly figure (its ``_repr_mimebundle_`` gives the data of the selected
+        renderer) or any object IPython can format.
+
+    Returns
+    -------
+    dict
+        ``{"output_type": "display_data", "data": {...}, "metadata": {...}}``, ready for
+        :attr:`ipywidgets.Output.outputs`.
+
+    Examples
+    --------
+    >>> display_data(3)["data"]["text/plain"]
+    '3'
+    """
+    bundle = getattr(obj, "_repr_mimebundle_", None)
+    if callable(bundle):
+        data, metadata = bundle(), {}
+        if isinstance(data, tuple):  # the (data, metadata) form IPython also accepts
+            data, metadata = data
+        if not data and hasattr(obj, "to_json"):  # no mimetype renderer selected (a script)
+            import json
+
+            data = {PLOTLY_MIMETYPE: json.loads(obj.to_json())}
+    else:
+        from IPython.core.formatters import format_display_data
+
+        data, metadata = format_display_data(obj)
+    return {"output_type": "display_data", "data": dict(data), "metadata": dict(metadata)}
