@@ -431,6 +431,15 @@ def test_show_or_interact_builds_widgets_from_start_values(monkeypatch):
     assert published == []  # the figure never went through IPython's display (Log Console)
 
 
+def test_show_or_interact_without_choices_is_static_even_when_live(monkeypatch):
+    shown, calls = [], []
+    monkeypatch.setattr(go.Figure, "show", lambda self, *a, **k: shown.append(self))
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    viz.show_or_interact(_recorder(calls), True, {"a": 1}, lang="en")
+    assert calls == [{"a": 1, "lang": "en"}]
+    assert len(shown) == 1 and isinstance(shown[0], go.Figure)  # no widget box
+
+
 def test_display_data_is_json_for_the_widget_state():
     import json
 

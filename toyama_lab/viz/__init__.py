@@ -229,6 +229,7 @@ def show_or_interact(
     the workbook in JupyterLab or Notebook 7 (``interactive`` True) a control is built
     for each name in ``choices``, starting at its value in ``values``, and the figure
     is redrawn in place when a control changes (:func:`toyama_lab.viz.live.live_figure`).
+    Without ``choices`` there is nothing to control and the figure is always static.
 
     Parameters
     ----------
@@ -260,7 +261,7 @@ def show_or_interact(
     missing = [k for k in choices if k not in values]
     if missing:
         raise ValueError(f"controls {missing} have no start value; add them to values=.")
-    if not resolve_interactive(interactive):
+    if not choices or not resolve_interactive(interactive):  # nothing to control: static
         figure(**values, **fixed).show()
         return None
     from IPython.display import display
