@@ -1,13 +1,16 @@
 """A run's outputs for people: the lean notebook, an offline HTML page, an A4 PDF.
 
-- :func:`lean_notebook`: the executed notebook without the 4.8 MB plotly.js that
-  :func:`toyama_lab.viz.setup` embeds in its output; the ``<script>`` that held it
-  now loads ``plotly.min.js`` from the output folder, which :func:`write_plotlyjs`
-  writes once per job. The figures' own data stay (JupyterLab draws them from the
-  plotly MIME bundle; the HTML page from the ``text/html`` part).
+- :func:`lean_notebook`: the executed notebook without any embedded plotly.js.
+  :func:`toyama_lab.viz.setup` no longer puts plotly.js into outputs (each figure is its
+  plotly JSON plus a ``<div>`` that uses the page's ``window.Plotly``); a notebook made
+  with an older version that embedded the 4.8 MB copy gets it replaced by a reference
+  to ``plotly.min.js`` in the output folder, which :func:`write_plotlyjs` writes once per
+  job. The figures' own data stay (JupyterLab draws them from the plotly MIME bundle;
+  the HTML page from the ``text/html`` part).
 - :func:`html_page`: the notebook as one HTML page through nbconvert's ``lab``
   template with its CDN blocks (require.js, MathJax, mermaid, the widget manager)
-  taken out: zero external URLs, it opens from ``file://``.
+  taken out and ``plotly.min.js`` loaded once from beside the page: zero external
+  URLs, it opens from ``file://``.
 - :func:`pdf_report`: an A4 PDF through WeasyPrint (Pango lays out the Japanese
   text; the fonts are embedded as subsets). Markdown and outputs are printed, code
   is not; plotly figures need JavaScript and are left to the HTML page (a note says
@@ -47,6 +50,9 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js -%}
+<script src="plotly.min.js" charset="utf-8"></script>
+{%- endblock html_head_js -%}
 """
 
 #: Print style: A4, Japanese-capable fonts (Noto CJK from fonts-noto-cjk on Debian).
