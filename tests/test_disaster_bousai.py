@@ -122,3 +122,19 @@ def test_reach_on_city_is_a_share(city):
     assert by.height == city.districts.height
     assert ((by["within_500m"] >= 0) & (by["within_500m"] <= by["within_1000m"])).all()
     assert (by["within_1000m"] <= 1.0 + 1e-9).all()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_reach_map_is_light_and_keeps_the_distances(city, lang):
+    from toyama_lab.disaster.figures import reach_map
+
+    pts, _ = shelter_reach(population_points(city.districts, spacing_m=500),
+                           shelters_from_schools(city))  # fmt: skip
+    fig = reach_map(city, pts, shelters_from_schools(city), lang=lang)
+    (trace,) = [t for t in fig.data if t.marker.colorscale is not None]
+    # the hover reads each point's distance from its colour: whole metres, no text per point
+    assert trace.text is None and "%{marker.color} m" in trace.hovertemplate
+    assert_allclose(trace.marker.color, pts["distance_m"].to_numpy(), atol=0.5)
+    assert_allclose(trace.x, pts["lon"].to_numpy(), atol=1e-5)  # float32: about 1 m
+    raw = fig.to_json()
+    assert '"dtype":"u2"' in raw.replace(" ", "") and '"dtype":"f4"' in raw.replace(" ", "")

@@ -141,9 +141,17 @@ def test_basemap_traces_cover_each_layer(city):
     by_group = {}
     for t in traces:
         by_group.setdefault(t.legendgroup, []).append(t)
-    assert len(by_group["district"]) == count["district"]
+    outlines, centres = by_group["district"]  # every district in two traces, not one each
+    assert outlines.fill == "toself" and outlines.hoverinfo == "skip"
+    assert list(outlines.x).count(None) >= count["district"]
+    assert len(centres.x) == count["district"]
+    names = [f["properties"]["name_ja"] for f in gj["features"]
+             if f["properties"]["layer"] == "district"]  # fmt: skip
+    assert list(centres.text) == names
     for line in ("river", "rail", "tram"):
-        assert len(by_group[line]) == count[line]
+        (trace,) = by_group[line]
+        assert list(trace.x).count(None) >= count[line]  # a gap after each line
+        assert len(trace.text) == len(trace.x)
     for point in ("station", "school", "counter"):
         (trace,) = by_group[point]
         assert len(trace.x) == count[point]

@@ -486,14 +486,18 @@ def reach_map(
         lang=lang,
         title=_t("最寄りの避難所までの距離", "Distance to the nearest shelter", lang),
     )
-    d = points["distance_m"].to_numpy()
+    # Thousands of points: float32 positions (about 1 m at this latitude), distances in whole
+    # metres as uint16, and the hover reads the distance from the colour array instead of a
+    # text per point, so the executed workbook stays small (issue 11). Plotly draws values
+    # above cmax in the top colour.
+    d = np.clip(np.rint(points["distance_m"].to_numpy()), 0, np.iinfo(np.uint16).max)
+    name = _t("人口の点 (均等配分)", "Population points", lang)
     add_points(
         fig,
-        points["lon"],
-        points["lat"],
-        name=_t("人口の点 (均等配分)", "Population points", lang),
-        text=[f"{x:.0f} m" for x in d],
-        color=np.minimum(d, 2 * limit_m).tolist(),
+        points["lon"].to_numpy().astype(np.float32),
+        points["lat"].to_numpy().astype(np.float32),
+        name=name,
+        color=d.astype(np.uint16),
         size=5,
         colorscale=[[0, "#1A9850"], [0.25, "#91CF60"], [0.5, "#FEE08B"], [1, "#D73027"]],
         cmin=0,
@@ -501,6 +505,7 @@ def reach_map(
         colorbar={"title": "m", "x": 1.02},
         opacity=0.8,
     )
+    fig.data[-1].hovertemplate = "%{marker.color} m<extra>" + name + "</extra>"
     name_col = "name_ja" if lang == "ja" else "name_romaji"
     add_points(
         fig,

@@ -142,6 +142,47 @@ def _joined(paths: Iterable[Sequence]) -> tuple[list, list]:
     return xs, ys
 
 
+def _centroid(ring: Sequence) -> tuple[float, float]:
+    """Area centroid of a closed ring (shoelace formula); the vertex mean if it has no area."""
+    xy = np.asarray(ring, dtype=float)[:, :2]
+    x, y = xy[:, 0], xy[:, 1]
+    x1, y1 = np.roll(x, -1), np.roll(y, -1)
+    cross = x * y1 - x1 * y
+    area = cross.sum() / 2.0
+    if abs(area) < 1e-15:
+        return float(x.mean()), float(y.mean())
+    return (
+        float(((x + x1) * cross).sum() / (6.0 * area)),
+        float(((y + y1) * cross).sum() / (6.0 * area)),
+    )
+
+
+def _district_traces(group: Sequence[Mapping], lang: str, legend_name: str) -> list[go.Scatter]:
+    """All districts as one filled outline trace and one trace of name markers at their centres.
+
+    One trace for every outline (``None`` gaps between rings; ``fill="toself"`` fills each
+    ring on its own) instead of one per district: the browser lays out and redraws two
+    traces instead of dozens, which is most of a live redraw of a city map.
+    """
+    rings = [_rings(f["geometry"]) for f in group]
+    xs, ys = _joined(r for feature in rings for r in feature)
+    centres = [_centroid(max(feature, key=len)) for feature in rings]
+    return [
+        go.Scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor=BASEMAP["district_fill"],
+            line={"color": BASEMAP["district_line"], "width": 0.8},
+            name=legend_name, legendgroup="district", showlegend=False, hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers",
+            marker={"size": 6, "color": BASEMAP["district_line"], "opacity": 0.35},
+            name=legend_name, legendgroup="district", showlegend=False,
+            text=[_name(f["properties"], lang) for f in group],
+            hovertemplate="%{text}<extra>" + legend_name + "</extra>",
+        ),
+    ]  # fmt: skip
+
+
 def basemap_traces(
     city_or_geojson, *, lang: str = "ja", layers: Sequence[str] = BASE_LAYERS
 ) -> list[go.Scatter]:
@@ -159,9 +200,12 @@ def basemap_traces(
     Returns
     -------
     list of plotly.graph_objects.Scatter
-        Districts are one filled trace each (hover shows the district's name);
-        rivers, rail and tram lines one trace per line; stations, schools and
-        counters one marker trace per layer. Traces of a layer share a legend group.
+        Districts are one filled trace of every outline and one marker trace at the
+        districts' centres (hover shows the district's name); rivers, rail and tram
+        lines one trace per layer (``None`` gaps between lines, hover shows the
+        line's name); stations, schools and counters one marker trace per layer.
+        Traces of a layer share a legend group. Few traces keep a live redraw of a
+        map quick in the browser.
 
     Raises
     ------
@@ -180,36 +224,28 @@ def basemap_traces(
     for layer in (layer for layer in LAYERS if layer in layers):
         group = by_layer.get(layer, [])
         legend_name = label(layer, lang)
+        if not group:
+            continue
         if layer == "district":
-            for i, f in enumerate(group):
-                xs, ys = _joined(_rings(f["geometry"]))
-                traces.append(
-                    go.Scatter(
-                        x=xs, y=ys, mode="lines", fill="toself",
-                        fillcolor=BASEMAP["district_fill"],
-                        line={"color": BASEMAP["district_line"], "width": 0.8},
-                        name=_name(f["properties"], lang), hoveron="fills",
-                        legendgroup=layer, legendgrouptitle_text=legend_name if i == 0 else None,
-                        showlegend=False,
-                    )
-                )  # fmt: skip
+            traces += _district_traces(group, lang, legend_name)
         elif layer in ("river", "rail", "tram"):
-            for i, f in enumerate(group):
-                xs, ys = _joined(_rings(f["geometry"]))
-                traces.append(
-                    go.Scatter(
-                        x=xs, y=ys, mode="lines",
-                        line={
-                            "color": BASEMAP[layer],
-                            "width": _LINE_WIDTH[layer],
-                            "dash": _LINE_DASH.get(layer, "solid"),
-                        },
-                        name=legend_name, legendgroup=layer, showlegend=i == 0,
-                        text=[_name(f["properties"], lang)] * len(xs),
-                        hovertemplate="%{text}<extra></extra>",
-                    )
-                )  # fmt: skip
-        elif group:
+            paths = [(_name(f["properties"], lang), path) for f in group
+                     for path in _rings(f["geometry"])]  # fmt: skip
+            xs, ys = _joined(path for _, path in paths)
+            traces.append(
+                go.Scatter(
+                    x=xs, y=ys, mode="lines",
+                    line={
+                        "color": BASEMAP[layer],
+                        "width": _LINE_WIDTH[layer],
+                        "dash": _LINE_DASH.get(layer, "solid"),
+                    },
+                    name=legend_name, legendgroup=layer,
+                    text=[t for name, path in paths for t in [name] * len(path) + [None]],
+                    hovertemplate="%{text}<extra></extra>",
+                )
+            )  # fmt: skip
+        else:
             traces.append(
                 go.Scatter(
                     x=[f["geometry"]["coordinates"][0] for f in group],
@@ -299,6 +335,12 @@ def basemap_figure(
     return fig
 
 
+def _numeric(values) -> np.ndarray:
+    """``values`` as an array: floats and integers keep their dtype, the rest become float64."""
+    arr = np.asarray(values)
+    return arr if arr.dtype.kind in "fiu" else arr.astype(float)
+
+
 def add_points(
     fig: go.Figure,
     lon: Sequence[float],
@@ -339,12 +381,14 @@ def add_points(
     """
     # numpy arrays, not lists: plotly writes them as base64 typed arrays ("bdata"), which keeps
     # maps with many points small in the executed notebooks (lists are decimal JSON text)
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    # (float32 or integer arrays are kept as they come: half the bytes or less, for the
+    # maps with the most points)
+    lon, lat = _numeric(lon), _numeric(lat)
     if len(lon) != len(lat):
         raise ValueError(f"lon has {len(lon)} values but lat has {len(lat)}; pass one per point.")
     if color is not None and not isinstance(color, str):
         values = np.asarray(color)
-        color = values.astype(float) if values.dtype.kind in "fiub" else color
+        color = _numeric(values) if values.dtype.kind in "fiub" else color
     fig.add_trace(
         go.Scatter(
             x=lon,
