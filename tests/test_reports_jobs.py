@@ -397,7 +397,9 @@ def test_dask_cluster_gives_the_same_index(six, tmp_path):
         job = job_from_args(root / "wb.ipynb", [("lang", "en")], ["x=0,1"], tmp_path,
                             dask=cluster.scheduler_address)  # fmt: skip
         on_dask = run_job(job, progress=False)
-    columns = ["run", "name", "status", "error_name", "cell", "kernel_retries", "key",
+    # kernel_retries is left out: a kernel start that failed once and was retried on a
+    # loaded machine is a fact of that run, not of where it ran (seen under load in CI runs)
+    columns = ["run", "name", "status", "error_name", "cell", "key",
                "params", "values", "notebook", "html", "pdf"]  # fmt: skip
     local = index.filter(pl.col("name").is_in(NAMES[:2]))
     assert on_dask.select(columns).equals(local.select(columns))
