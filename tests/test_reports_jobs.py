@@ -392,7 +392,9 @@ def test_dask_cluster_gives_the_same_index(six, tmp_path):
     from distributed import LocalCluster
 
     root, _, index, _ = six
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+    # worker processes, as on a real cluster (an in-process worker's threads can fail to
+    # start kernels when the suite has left event loops behind; see the session note)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
                       dashboard_address=None) as cluster:  # fmt: skip
         job = job_from_args(root / "wb.ipynb", [("lang", "en")], ["x=0,1"], tmp_path,
                             dask=cluster.scheduler_address)  # fmt: skip
