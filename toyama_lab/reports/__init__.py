@@ -3,7 +3,8 @@
 - :mod:`~toyama_lab.reports.params`: parameter schemas and :func:`validate` (the
   workbooks' validation cells);
 - :mod:`~toyama_lab.reports.run`: one papermill run (:func:`run_workbook`) or a
-  sequential grid (:func:`run_grid`);
+  sequential grid (:func:`run_grid`, kept for existing scripts; report jobs in
+  :mod:`toyama_lab.reports.engine` are the parallel, resumable tool);
 - report jobs (``toyama-lab report``): :mod:`~toyama_lab.reports.job` (job files and
   their checks), :mod:`~toyama_lab.reports.engine` (parallel, resumable runs, local or
   on dask), :mod:`~toyama_lab.reports.execute` (one run), :mod:`~toyama_lab.reports.pages`
