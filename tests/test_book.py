@@ -221,6 +221,29 @@ def test_code_in_solutions_runs_and_asserts(page):
 
 
 @pytest.mark.slow
+def test_datasets_are_guessed_only_for_dataset_scenarios(tmp_path):
+    from toyama_lab.book.execute import _dataset_wanted
+
+    def job(scenario):
+        src = tmp_path / f"{scenario}.ipynb"
+        cell = new_code_cell(
+            f'scenario = "{scenario}"\nsize = "tiny"\nseed = 0\nstart = None\ndays = None'
+        )
+        cell.metadata["tags"] = ["parameters"]
+        nb = new_notebook(cells=[cell])
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, src)
+        return Job(scenario, src, {}, tmp_path / "out.ipynb")
+
+    assert _dataset_wanted(job("normal-week"))["scenario"] == "normal-week"
+    # the 行政DX workbooks take attendance scenarios: no dataset to build for them
+    assert _dataset_wanted(job("budget-season")) is None
+
+
 def test_failing_workbook_names_notebook_and_cell(tmp_path):
     nb = _skeleton([new_code_cell("x = 1"), new_code_cell("raise ValueError('boom')")])
     src = tmp_path / "bad.ipynb"

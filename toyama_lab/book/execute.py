@@ -126,12 +126,26 @@ def _defaults(job: Job) -> dict[str, Any]:
 
 
 def _dataset_wanted(job: Job) -> dict[str, Any] | None:
-    """The dataset a workbook will open, when its parameters name all of it."""
+    """The dataset a workbook will open, when its parameters name all of it.
+
+    A workbook whose ``scenario`` is not a dataset scenario (the 行政DX workbooks
+    take attendance scenarios such as ``budget-season``) opens no dataset.
+    """
+    from toyama_lab.datasets.params import resolve_params
+    from toyama_lab.datasets.store import DatasetError
+
     values = _defaults(job)
     keys = ("scenario", "size", "seed", "start", "days")
     if not all(k in values for k in keys):
         return None
-    return {k: values[k] or None for k in keys} | {"seed": values["seed"]}
+    guess = {k: values[k] or None for k in keys} | {"seed": values["seed"]}
+    try:
+        resolve_params(
+            guess["scenario"], guess["size"], guess["seed"], guess["start"], guess["days"]
+        )
+    except DatasetError:
+        return None
+    return guess
 
 
 def prebuild_datasets(
