@@ -382,6 +382,25 @@ def test_workbook_runs(path, which, tmp_path):
         assert not japanese, "Japanese at lang=en:\n" + "\n".join(japanese)
 
 
+def _english_elsewhere_than_tiny(path: Path) -> bool:
+    """The workbook has a ``size`` parameter and its sidecar (the lang=en run) is not tiny."""
+    side = _params(path, "sidecar")
+    return "size" in notebook_parameters(path) and side.get("size") != "tiny"
+
+
+#: Workbooks whose lang=en sidecar runs at class size: the English check also runs at tiny.
+EN_TINY = [p for p in NOTEBOOKS if _english_elsewhere_than_tiny(p)]
+
+
+@pytest.mark.parametrize("path", EN_TINY, ids=[str(p.relative_to(WORKBOOKS)) for p in EN_TINY])
+def test_workbook_in_english_at_tiny(path, tmp_path):
+    source = with_solutions(path, tmp_path / "in")
+    params = {"size": "tiny", "lang": "en"}
+    nb = _read(run_workbook(source, params, tmp_path / "out", timeout=CELL_TIMEOUT))
+    japanese = japanese_in_outputs(nb)
+    assert not japanese, "Japanese at lang=en, size tiny:\n" + "\n".join(japanese)
+
+
 #: One workbook per folder for the (kernel-starting) bad-value test; the static test above
 #: already checks that every workbook's validation cell names every parameter.
 FIRST_PER_FOLDER = [next(p for p in NOTEBOOKS if p.parent == d)
