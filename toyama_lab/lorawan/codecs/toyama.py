@@ -42,12 +42,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan._columns import (
-    as_binary_series,
-    binary_from_padded,
-    binary_to_flat,
-    gather_padded,
-)
 from toyama_lab.lorawan.codecs._base import (
     INT_KINDS,
     CodecError,
@@ -55,6 +49,12 @@ from toyama_lab.lorawan.codecs._base import (
     as_columns,
     pack_int,
     unpack_int,
+)
+from toyama_lab.lorawan.columnar.columns import (
+    as_binary_series,
+    binary_from_padded,
+    binary_to_flat,
+    gather_padded,
 )
 
 __all__ = [
@@ -181,6 +181,27 @@ class FixedCodec:
                 pl.when(valid).then(None).otherwise(pl.lit(msg)).cast(pl.String).alias("_error")
             )
         return out
+
+    def decoded_schema(self) -> dict[str, pl.DataType]:
+        """Columns of :meth:`decode_columns`: ``<codec>_<field>`` and their dtypes.
+
+        Examples
+        --------
+        >>> RAIN.decoded_schema()
+        {'rain_rain_mm': Float64}
+        """
+        return {f"{self.name}_{f.name}": _polars_dtype(f) for f in self.fields}
+
+    def decode_columns(self, payloads: pl.Series) -> pl.DataFrame:
+        """Decode for the decoded table: :meth:`decoded_schema` columns plus ``payload_error``.
+
+        Never raises on a bad payload: a payload of the wrong length gets nulls
+        and a message in ``payload_error``.
+        """
+        dec = self.decode(payloads, strict=False)
+        return dec.rename(
+            {f.name: f"{self.name}_{f.name}" for f in self.fields} | {"_error": "payload_error"}
+        )
 
     def layout_table(self) -> pl.DataFrame:
         """The byte layout: one row per field (offset, size, type, resolution, unit, range)."""

@@ -1,7 +1,8 @@
-"""Frame cryptography and counters for whole columns (used by :mod:`.batch`).
+"""Frame cryptography and counters for whole columns (used by the decoder and encoder).
 
 * :class:`KeyTable` - the session keys of a :class:`~toyama_lab.lorawan.keys.KeyStore`
-  as arrays plus one AES encryptor per key, kept as long as the KeyStore lives;
+  as arrays plus one AES encryptor per key, kept as long as the KeyStore lives, and
+  the codec each device profile names;
 * :func:`frame_mic` - MICs of many frames (B0 | frame, AES-CMAC in lock-step);
 * :func:`crypt_payload` - FRMPayload encryption/decryption (AES counter blocks);
 * :func:`rebuild_fcnt32` - 32-bit frame counters, the common case in one cumulative sum.
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toyama_lab.lorawan._columns import gather_padded
-from toyama_lab.lorawan._vector_crypto import CipherCache, cmac, ecb_by_group
+from toyama_lab.lorawan.codecs import CODEC_NAMES
+from toyama_lab.lorawan.columnar.aes import CipherCache, cmac, ecb_by_group
+from toyama_lab.lorawan.columnar.columns import gather_padded
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
 
 if TYPE_CHECKING:
@@ -51,8 +53,13 @@ class KeyTable:
     def __init__(self, keys: KeyStore) -> None:
         entries = sorted(keys, key=lambda k: k.dev_addr)
         self.n = len(entries)
-        self.signature = tuple((k.dev_addr, k.nwk_s_key, k.app_s_key) for k in entries)
+        self.signature = _signature(keys)
         self.addrs = np.array([k.dev_addr for k in entries], dtype=np.uint32)
+        #: codec number (index into CODEC_NAMES) of each device's profile, -1 for none
+        self.codec = np.array(
+            [-1 if k.codec is None else CODEC_NAMES.index(k.codec) for k in entries],
+            dtype=np.int64,
+        )
         self.ciphers = CipherCache([k.app_s_key for k in entries] + [k.nwk_s_key for k in entries])
 
     def lookup(self, dev_addr: np.ndarray) -> np.ndarray:
@@ -66,11 +73,16 @@ class KeyTable:
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def key_table(keys: KeyStore) -> KeyTable:
-    """The :class:`KeyTable` of a KeyStore, rebuilt only when its keys changed."""
-    signature = tuple(
-        (k.dev_addr, k.nwk_s_key, k.app_s_key) for k in sorted(keys, key=lambda k: k.dev_addr)
+def _signature(keys: KeyStore) -> tuple:
+    return tuple(
+        (k.dev_addr, k.nwk_s_key, k.app_s_key, k.codec)
+        for k in sorted(keys, key=lambda k: k.dev_addr)
     )
+
+
+def key_table(keys: KeyStore) -> KeyTable:
+    """The :class:`KeyTable` of a KeyStore, rebuilt only when its keys or codecs changed."""
+    signature = _signature(keys)
     try:
         table = _TABLES.get(keys)
     except TypeError:  # not weak-referenceable: no cache
