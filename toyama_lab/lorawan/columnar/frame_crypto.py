@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toyama_lab.lorawan.codecs import CODEC_NAMES
-from toyama_lab.lorawan.columnar.aes import CipherCache, cmac, ecb_by_group
+from toyama_lab.lorawan.columnar.aes import (
+    CipherCache,
+    block_major,
+    cmac_blocks,
+    ecb_by_group,
+)
 from toyama_lab.lorawan.columnar.columns import gather_padded
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
 
@@ -137,14 +142,17 @@ def frame_mic(
 
     The frame of row ``i`` (without MIC) is ``buf[starts[i]:starts[i] + body_len[i]]``;
     ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
-    the longest one (see :func:`padded_buffer`).
+    the longest one (see :func:`padded_buffer`), so every window read is in it.
     """
     # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
     # then the frame, then zeros.
-    width = (int(body_len.max(initial=0)) // 16 + 2) * 16
-    msg = gather_padded(buf, starts - 16, 16 + body_len, width, padded=True)
+    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
+    # then the frame (what follows it is never read into the tag).
+    width = (int(body_len.max(initial=0)) + 15) // 16 * 16 + 16
+    msg = gather_padded(buf, starts - 16, 16 + body_len, width, zero_tail=False, padded=True)
     msg[:, :16] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
-    return cmac(table.ciphers, msg, 16 + body_len, dev + table.n, clean=True)[:, :4]
+    blocks = block_major(msg)
+    return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4]
 
 
 def padded_buffer(flat: np.ndarray, longest: int) -> np.ndarray:

@@ -138,7 +138,7 @@ def check_join_requests(
     if len(known):
         known = known[np.argsort(device[known], kind="stable")]
         msg = gather_padded(buf, starts[known], np.full(len(known), _JR_BODY), 32, padded=True)
-        tags = cmac(table.ciphers, msg, np.full(len(known), _JR_BODY), device[known], clean=True)
+        tags = cmac(table.ciphers, msg, np.full(len(known), _JR_BODY), device[known])
         mic_ok[known] = np.all(tags[:, :_MIC] == h[known, _JR_BODY : _JR_BODY + _MIC], axis=1)
     return join_eui, dev_eui, dev_nonce, device, mic_ok
 
@@ -184,7 +184,7 @@ def open_join_accepts(
     msg = np.zeros((n, 32), dtype=np.uint8)
     msg[:, 0] = gather_padded(buf, starts[order], np.ones(n), 1, padded=True)[:, 0]
     msg[:, 1:] = plain[:, :31] * (np.arange(31) < body_len[:, None])
-    tags = cmac(table.ciphers, msg, body_len + 1, device[order], clean=True)
+    tags = cmac(table.ciphers, msg, body_len + 1, device[order])
     out_plain = np.empty_like(plain)
     out_plain[order] = plain
     ok = np.empty(n, dtype=bool)
