@@ -48,7 +48,7 @@ from toyama_lab.lorawan.columnar.joins import Joins, decode_joins
 from toyama_lab.lorawan.columnar.mac_commands import mac_command_column
 from toyama_lab.lorawan.columnar.payloads import choose_codecs, decode_payload_columns
 from toyama_lab.lorawan.columnar.receptions import check_receptions, collapse
-from toyama_lab.lorawan.columnar.schema import DECODED_SCHEMA, FRAME_SCHEMA, MAC_SCHEMA
+from toyama_lab.lorawan.columnar.schema import DECODED_SCHEMA, FRAME_SCHEMA
 from toyama_lab.lorawan.columnar.status import IS_MALFORMED, MTYPE_NAMES, STATUSES, code
 from toyama_lab.lorawan.columnar.verify import Verified, lookup_devices, verify_data_frames
 
@@ -102,56 +102,63 @@ def assemble(
         has_addr[joins.accept_rows] = True
     uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
     addr_text = pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String)
-    up, down = data & (direction == 0), data & (direction == 1)
-    fctrl = h.fctrl
-    confirmed = (mtype == 4) | (mtype == 5)
-    has_port = fopts_ok & (h.fport >= 0)
-    jr_checked = (mtype == 0) & checked
-
-    def where(mask: np.ndarray, values: pl.Series | np.ndarray, name: str) -> pl.Series:
-        s = values if isinstance(values, pl.Series) else pl.Series(values)
-        s = s.cast(MAC_SCHEMA[name]).alias(name)
-        if mask.all():
-            return s
-        return s.set(pl.Series(~mask), None)
-
-    has_frame = ~is_null & (length > 0)
-    mic_rows = data | jr_checked
     fopts_len8 = fopts_len.astype(np.uint8)
-    cols = [
-        where(has_addr, addr_text.gather(addr_row), "dev_addr"),
-        where(has_frame, _MTYPES.gather(mtype), "mtype"),
-        where(data, confirmed, "confirmed"),
-        where(data, (fctrl & 0x80) != 0, "adr"),
-        where(up, (fctrl & 0x40) != 0, "adr_ack_req"),
-        where(data, (fctrl & 0x20) != 0, "ack"),
-        where(up, (fctrl & 0x10) != 0, "class_b"),
-        where(down, (fctrl & 0x10) != 0, "f_pending"),
-        where(fopts_ok, fopts_len8, "fopts_len"),
-        where(fopts_ok, _slices(phy, 8, fopts_len), "fopts"),
-        mac_col,
-        where(data, h.fcnt16.astype(np.uint16), "fcnt16"),
-        where(v.mic_checked, (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32), "fcnt"),
-        where(has_port, np.where(h.fport >= 0, h.fport, 0).astype(np.uint8), "fport"),
-        binary_from_padded(plain, np.where(has_plain, h.pay_len, 0), "frm_payload"),
-        where(mic_rows, _tails(phy), "mic"),
-        where(checked, mic_ok, "mic_ok"),
-        _STATUS_TEXT.gather(status).alias("status"),
-    ]
-    if not has_plain.all():
-        cols[14] = cols[14].set(pl.Series(~has_plain), None)
-    return pl.DataFrame(cols)
+    raw = pl.DataFrame(
+        {
+            "dev_addr": addr_text.gather(addr_row),
+            "mtype": _MTYPES.gather(mtype),
+            "fctrl": h.fctrl,
+            "fopts_len": fopts_len8,
+            "phy": phy,
+            "fcnt16": h.fcnt16.astype(np.uint16),
+            "fcnt": (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32),
+            "fport": np.where(h.fport >= 0, h.fport, 0).astype(np.uint8),
+            "frm_payload": binary_from_padded(plain, np.where(has_plain, h.pay_len, 0)),
+            "mic_ok": mic_ok,
+            "status": _STATUS_TEXT.gather(status),
+            "_addr": has_addr,
+            "_frame": ~is_null & (length > 0),
+            "_data": data,
+            "_up": data & (direction == 0),
+            "_down": data & (direction == 1),
+            "_confirmed": (mtype == 4) | (mtype == 5),
+            "_fopts_ok": fopts_ok,
+            "_port": fopts_ok & (h.fport >= 0),
+            "_plain": has_plain,
+            "_checked": checked,
+            "_fcnt": v.mic_checked,
+            "_mic": data | ((mtype == 0) & checked),
+        }
+    )
+    data_col = pl.col("_data")
 
+    def bit(k: int) -> pl.Expr:
+        return (pl.col("fctrl") & (1 << k)) != 0
 
-def _slices(phy: pl.Series, offset: int, lengths: np.ndarray) -> pl.Series:
-    """``phy[i][offset:offset + lengths[i]]`` for every row (Binary)."""
-    frame = pl.DataFrame({"p": phy, "n": lengths})
-    return frame.select(pl.col("p").bin.slice(offset, pl.col("n")))["p"]
+    def when(mask: str, value: pl.Expr, name: str) -> pl.Expr:
+        return pl.when(pl.col(mask)).then(value).alias(name)
 
-
-def _tails(phy: pl.Series) -> pl.Series:
-    """The last MIC_LEN bytes of every frame (Binary)."""
-    return phy.bin.tail(MIC_LEN)
+    out = raw.select(
+        when("_addr", pl.col("dev_addr"), "dev_addr"),
+        when("_frame", pl.col("mtype"), "mtype"),
+        pl.when(data_col).then(pl.col("_confirmed")).alias("confirmed"),
+        pl.when(data_col).then(bit(7)).alias("adr"),
+        when("_up", bit(6), "adr_ack_req"),
+        pl.when(data_col).then(bit(5)).alias("ack"),
+        when("_up", bit(4), "class_b"),
+        when("_down", bit(4), "f_pending"),
+        when("_fopts_ok", pl.col("fopts_len"), "fopts_len"),
+        when("_fopts_ok", pl.col("phy").bin.slice(8, pl.col("fopts_len")), "fopts"),
+        pl.when(data_col).then(pl.col("fcnt16")).alias("fcnt16"),
+        when("_fcnt", pl.col("fcnt"), "fcnt"),
+        when("_port", pl.col("fport"), "fport"),
+        when("_plain", pl.col("frm_payload"), "frm_payload"),
+        when("_mic", pl.col("phy").bin.tail(MIC_LEN), "mic"),
+        when("_checked", pl.col("mic_ok"), "mic_ok"),
+        pl.col("status"),
+    )
+    out.insert_column(out.columns.index("fopts") + 1, mac_col)
+    return out
 
 
 def decode_batch(

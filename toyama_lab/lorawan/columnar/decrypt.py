@@ -1,7 +1,6 @@
 """Stage 4 of decoding: decrypt the FRMPayload of every frame whose MIC is good.
 
-Frames are taken in device order (the order of the MIC stage), so that all
-counter blocks of one key are enciphered in one OpenSSL call
+All counter blocks of one key are enciphered in one OpenSSL call
 (:func:`~toyama_lab.lorawan.columnar.frame_crypto.crypt_payload`; FPort 0
 payloads use NwkSKey, the others AppSKey).
 
@@ -38,25 +37,32 @@ def decrypt_payloads(
         True where the frame's MIC is good (its payload may be empty).
     """
     n = h.n
-    has_plain = np.zeros(n, dtype=bool)
-    good = v.order[v.ok_in_order] if len(v.order) != int(v.ok_in_order.sum()) else v.order
+    has_plain = v.mic_ok & h.is_data
+    good = np.flatnonzero(has_plain)
     if not len(good):
         return np.zeros((n, 16), dtype=np.uint8), has_plain
+    every = len(good) == n  # the usual case: no row to leave out, no scatter
     g_len = h.pay_len[good]
     width = (int(g_len.max()) + 15) // 16 * 16 or 16
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if every else a[good]
+
     enc = gather_padded(
-        h.flat, h.start[good] + h.pay_start[good], g_len, width, zero_tail=False, padded=True
+        h.flat, pick(h.start + h.pay_start), g_len, width, zero_tail=False, padded=True
     )
-    plain = np.zeros((n, width), dtype=np.uint8)
-    plain[good] = crypt_payload(
+    dec = crypt_payload(
         table,
-        dev[good],
-        h.fport[good],
-        h.direction[good],
-        h.dev_addr[good],
-        v.fcnt32[good] & 0xFFFFFFFF,
+        pick(dev),
+        pick(h.fport),
+        pick(h.direction),
+        pick(h.dev_addr),
+        pick(v.fcnt32) & 0xFFFFFFFF,
         enc,
         g_len,
     )
-    has_plain[good] = True
+    if every:
+        return dec, has_plain
+    plain = np.zeros((n, width), dtype=np.uint8)
+    plain[good] = dec
     return plain, has_plain

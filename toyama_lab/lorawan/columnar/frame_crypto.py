@@ -177,38 +177,45 @@ def crypt_payload(
     FPort 0 uses NwkSKey, other ports AppSKey (LoRaWAN 1.0.4 §4.3.3).
     ``payload`` is a zero-padded ``(n, w)`` matrix, ``w`` a multiple of 16 of at
     least the longest payload; the result has the same shape (bytes after
-    ``lengths[i]`` are meaningless). One OpenSSL call per key enciphers all
-    counter blocks ``A_1..A_k`` of all rows of that key; when payload sizes
-    differ a lot, rows are processed in groups of equal block count so that
-    no block is enciphered for nothing.
+    ``lengths[i]`` are meaningless). Only the counter blocks ``A_1..A_k`` a
+    payload needs are built (a ragged list, rows grouped by key), and one
+    OpenSSL ECB call per key enciphers all of them.
     """
-    n = len(dev)
-    out = payload.copy()
-    n_blocks = (lengths + 15) // 16
-    group = np.where(fport == 0, dev + table.n, dev)
-    k_max = int(n_blocks.max(initial=0))
-    if k_max == 0:
+    n, w = payload.shape
+    out = np.array(payload, dtype=np.uint8, order="C", copy=True)
+    n_blocks = (np.asarray(lengths, dtype=np.int64) + 15) // 16
+    total = int(n_blocks.sum())
+    if total == 0:
         return out
-    if n * k_max <= 1.5 * int(n_blocks.sum()) + 16:
-        batches = [(np.arange(n), k_max)]
-    else:
-        batches = [(np.flatnonzero(n_blocks == k), k) for k in np.unique(n_blocks[n_blocks > 0])]
-    for rows, k in batches:
-        k = int(k)
-        g = group[rows]
-        if np.any(g[1:] < g[:-1]):
-            sort = np.argsort(radix_key(g, 2 * table.n), kind="stable")
-            rows, g = rows[sort], g[sort]
-        base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
-        a = np.repeat(base[:, None, :], k, axis=1)
-        a[:, :, 15] = np.arange(1, k + 1, dtype=np.uint8)
-        stream = ecb_by_group(table.ciphers, a.reshape(-1, 16), np.repeat(g, k))
-        stream = stream.reshape(len(rows), 16 * k)
-        if len(rows) == n and np.array_equal(rows, np.arange(n)):
-            out[:, : 16 * k] ^= stream
-        else:
-            out[rows, : 16 * k] ^= stream
+    group = np.where(fport == 0, dev + table.n, dev)
+    rows = np.arange(n)
+    if np.any(group[1:] < group[:-1]):
+        rows = np.argsort(radix_key(group, 2 * table.n), kind="stable")
+    nb = n_blocks[rows]
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nb, out=first[1:])
+    base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
+    a = np.repeat(base.view(np.complex128).reshape(-1), nb).view(np.uint8).reshape(total, 16)
+    counter = np.arange(total, dtype=np.int64) - np.repeat(first[:-1], nb)  # 0..k-1 per row
+    a[:, 15] = counter + 1
+    g = group[rows]
+    starts, stops = _spans(g)
+    keep = first[stops] > first[starts]  # keys with at least one block
+    spans = (first[starts[keep]], first[stops[keep]])
+    stream = ecb_by_group(table.ciphers, a, np.repeat(g, nb), spans)
+    # XOR block by block into the payload matrix (16-byte blocks moved as complex128)
+    at = np.repeat(rows * (w // 16), nb) + counter
+    blocks = out.view(np.complex128).reshape(-1)
+    mixed = blocks[at].view(np.uint8).reshape(total, 16)
+    mixed ^= stream
+    blocks[at] = mixed.view(np.complex128).reshape(-1)
     return out
+
+
+def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop rows of the runs of equal values in a sorted array."""
+    change = np.flatnonzero(group[1:] != group[:-1]) + 1
+    return np.concatenate([[0], change]), np.concatenate([change, [len(group)]])
 
 
 def rebuild_fcnt32(
