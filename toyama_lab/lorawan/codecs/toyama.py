@@ -168,19 +168,23 @@ class FixedCodec:
             )
         mat = gather_padded(flat, offsets[:-1], np.where(ok, lengths, 0), self.length)
         data = {}
-        valid = pl.Series(ok)
         for f, off in zip(self.fields, self.offsets, strict=True):
             values = f.from_raw(unpack_int(mat[:, off : off + f.size], INT_KINDS[f.kind][1]))
-            dtype = _polars_dtype(f)
-            col = pl.Series(f.name, values).cast(dtype)
-            data[f.name] = col if ok.all() else pl.select(pl.when(valid).then(col)).to_series()
-        out = pl.DataFrame(data)
+            data[f.name] = pl.Series(f.name, values).cast(_polars_dtype(f))
+        if ok.all() and strict:
+            return pl.DataFrame(data)
+        # one pass: null fields where the length is wrong, and the message
+        msg = f"{self.name}: expected {self.length} bytes"
+        exprs = [pl.when(pl.col("_ok")).then(pl.col(c)).alias(c) for c in data]
         if not strict:
-            msg = f"{self.name}: expected {self.length} bytes"
-            out = out.with_columns(
-                pl.when(valid).then(None).otherwise(pl.lit(msg)).cast(pl.String).alias("_error")
+            exprs.append(
+                pl.when(pl.col("_ok"))
+                .then(None)
+                .otherwise(pl.lit(msg))
+                .cast(pl.String)
+                .alias("_error")
             )
-        return out
+        return pl.DataFrame({**data, "_ok": ok}).select(exprs)
 
     def decoded_schema(self) -> dict[str, pl.DataType]:
         """Columns of :meth:`decode_columns`: ``<codec>_<field>`` and their dtypes.

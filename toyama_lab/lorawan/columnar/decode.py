@@ -69,6 +69,7 @@ def assemble(
     plain: np.ndarray,
     has_plain: np.ndarray,
     phy: pl.Series,
+    addresses: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """The MAC columns (:data:`~toyama_lab.lorawan.columnar.schema.MAC_SCHEMA`) of every frame.
 
@@ -76,6 +77,9 @@ def assemble(
     and FCnt only for data frames, ``adr_ack_req``/``class_b`` only uplink,
     ``f_pending`` only downlink, FPort and FOpts only when well formed,
     ``frm_payload`` only with a good MIC, ``fcnt`` and ``mic_ok`` only when checked.
+    ``addresses`` (distinct DevAddrs and each frame's index, from
+    :func:`~toyama_lab.lorawan.columnar.verify.lookup_devices`) saves a second
+    ``numpy.unique``.
     """
     length, is_null, mtype, direction = h.length, h.is_null, h.mtype, h.direction
     mic_ok = v.mic_ok | joins.mic_ok
@@ -93,14 +97,16 @@ def assemble(
         h.pay_len,
         direction,
     )
-    dev_addr, has_addr = h.dev_addr, data
-    if len(joins.accept_rows):
+    has_addr = data
+    if len(joins.accept_rows) or addresses is None:
         # a verified join-accept names the DevAddr given to the device
-        dev_addr = dev_addr.copy()
+        dev_addr = h.dev_addr.copy()
         dev_addr[joins.accept_rows] = joins.accept_dev_addr
         has_addr = data.copy()
         has_addr[joins.accept_rows] = True
-    uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
+        uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
+    else:
+        uniq_addr, addr_row = addresses
     addr_text = pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
     raw = pl.DataFrame(
@@ -219,7 +225,7 @@ def decode_batch(
     h = read_headers(frames["phy_payload"])
     status, decided = structural_status(h)
     table = key_table(keys)
-    dev = lookup_devices(h, table)
+    dev, uniq_addr, addr_row = lookup_devices(h, table)
     unknown = (dev < 0) & ~decided
     if unknown.any():
         status[unknown] = code("unknown_device")
@@ -227,7 +233,9 @@ def decode_batch(
     v = verify_data_frames(h, status, decided, dev, table, last_fcnt)
     plain, has_plain = decrypt_payloads(h, v, dev, table)
     joins = decode_joins(keys, h, status)
-    mac = assemble(h, status, v, joins, plain, has_plain, frames["phy_payload"])
+    mac = assemble(
+        h, status, v, joins, plain, has_plain, frames["phy_payload"], (uniq_addr, addr_row)
+    )
     parts = [mac, joins.columns, frames.drop("_first")]
     if decode_payloads:
         device_codec = np.append(table.codec, -1)[dev]  # dev -1 (unknown) -> no codec

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyama_lab.lorawan.columnar.columns import gather_padded
 from toyama_lab.lorawan.columnar.frame_crypto import (
     KeyTable,
     frame_mic,
@@ -52,11 +51,20 @@ class Verified:
     ok_in_order: np.ndarray
 
 
-def lookup_devices(h: Headers, table: KeyTable) -> np.ndarray:
-    """Device row of each frame's DevAddr in ``table`` (-1: no session keys)."""
+def lookup_devices(h: Headers, table: KeyTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Device row of each frame's DevAddr in ``table`` (-1: no session keys).
+
+    Returns
+    -------
+    dev : numpy.ndarray of int64
+        Device row per frame.
+    uniq_addr, addr_row : numpy.ndarray
+        The distinct DevAddrs and the index of each frame's one (``numpy.unique``),
+        reused to print the addresses once each.
+    """
     # Few distinct addresses: look each up once (a sorted search per row is slower).
     uniq_addr, addr_row = np.unique(h.dev_addr, return_inverse=True)
-    return table.lookup(uniq_addr)[addr_row]
+    return table.lookup(uniq_addr)[addr_row], uniq_addr, addr_row
 
 
 def _last_seen(table: KeyTable, last_fcnt: Mapping[int, int] | None) -> np.ndarray | None:
@@ -106,8 +114,11 @@ def verify_data_frames(
     c_key = dev_key[sort]
     c_len = h.length[order] - MIC_LEN
     c_start = h.start[order]
-    mic_rx = gather_padded(h.flat, c_start + c_len, c_len, 4, zero_tail=False, padded=True)
-    mic_rx32 = mic_rx.view("<u4")[:, 0]
+    # the received MIC as one little-endian 32-bit word per frame (four byte gathers)
+    at = c_start + c_len
+    mic_rx32 = h.flat[at].astype(np.uint32)
+    for k in (1, 2, 3):
+        mic_rx32 |= h.flat[at + k].astype(np.uint32) << np.uint32(8 * k)
     last_seen = _last_seen(table, last_fcnt)
     c_f16 = h.fcnt16[order]
     c_dir = h.direction[order]
