@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-
 from toyama_lab.book.columns import COLUMNS
 
 __all__ = [
