@@ -352,3 +352,29 @@ def test_sparse_column_and_hex_rows():
         b"\xff" * 16,
     ]
     assert hex_rows(np.array([[0, 255], [1, 2]], dtype=np.uint8)).to_list() == ["00FF", "0102"]
+
+
+def test_doc_lists_every_decoded_column():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "decoded-schema.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:3] for line in doc.splitlines() if line.startswith("| `")]
+    listed = {cell.strip().strip("`"): kind.strip() for cell, kind in rows}
+    assert list(listed) == list(DECODED_SCHEMA)
+    for column, dtype in DECODED_SCHEMA.items():  # the type's name, before any parameters
+        assert listed[column].split("(")[0] == str(dtype).split("(")[0], column
+
+
+def test_long_table_recipe_of_the_doc(keys):
+    payload = CAYENNE.encode({"temperature_3": np.array([21.5]), "humidity_5": np.array([60.0])})
+    part = decode_batch(rx(encode_batch([BASE], [1], [1], payload, keys)), keys)
+    items = (
+        part.select("dev_addr", "fcnt", "time", "cayenne")
+        .explode("cayenne")
+        .unnest("cayenne")
+        .drop_nulls("channel")
+    )
+    assert items.select("channel", "type", "value").rows() == [
+        (3, "temperature", 21.5),
+        (5, "humidity", 60.0),
+    ]
