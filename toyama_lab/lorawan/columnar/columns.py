@@ -23,6 +23,7 @@ __all__ = [
     "flat_to_padded",
     "gather_padded",
     "hex_rows",
+    "null_columns",
     "ragged_index",
     "sparse_column",
 ]
@@ -268,3 +269,18 @@ def hex_rows(rows_of_bytes: np.ndarray) -> pl.Series:
     ['26011BDA']
     """
     return binary_from_padded(rows_of_bytes).bin.encode("hex").str.to_uppercase()
+
+
+def null_columns(n: int, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``n`` rows of typed nulls with the columns of ``schema`` (one broadcast).
+
+    Examples
+    --------
+    >>> null_columns(2, {"a": pl.UInt8, "b": pl.String}).rows()
+    [(None, None), (None, None)]
+    """
+    return (
+        pl.DataFrame({"_": np.zeros(n, dtype=np.bool_)})
+        .with_columns(pl.lit(None, dtype=t).alias(c) for c, t in schema.items())
+        .drop("_")
+    )

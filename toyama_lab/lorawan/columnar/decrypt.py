@@ -51,6 +51,12 @@ def decrypt_payloads(
     enc = gather_padded(
         h.flat, pick(h.start + h.pay_start), g_len, width, zero_tail=False, padded=True
     )
+    # the MIC stage's device order, as row numbers of ``good``
+    by_device = v.order[v.ok_in_order]
+    if not every:
+        pos = np.zeros(n, dtype=np.int64)
+        pos[good] = np.arange(len(good))
+        by_device = pos[by_device]
     dec = crypt_payload(
         table,
         pick(dev),
@@ -60,6 +66,7 @@ def decrypt_payloads(
         pick(v.fcnt32) & 0xFFFFFFFF,
         enc,
         g_len,
+        order=by_device,
     )
     if every:
         return dec, has_plain

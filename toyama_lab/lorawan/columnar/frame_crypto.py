@@ -171,6 +171,7 @@ def crypt_payload(
     fcnt32: np.ndarray,
     payload: np.ndarray,
     lengths: np.ndarray,
+    order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Encrypt or decrypt FRMPayloads (the same XOR with the AES keystream).
 
@@ -179,7 +180,9 @@ def crypt_payload(
     least the longest payload; the result has the same shape (bytes after
     ``lengths[i]`` are meaningless). Only the counter blocks ``A_1..A_k`` a
     payload needs are built (a ragged list, rows grouped by key), and one
-    OpenSSL ECB call per key enciphers all of them.
+    OpenSSL ECB call per key enciphers all of them. ``order`` (optional) lists
+    the rows sorted by device, as the MIC stage has them; it saves a sort when
+    it also groups the keys (no FPort 0 rows among several devices).
     """
     n, w = payload.shape
     out = np.array(payload, dtype=np.uint8, order="C", copy=True)
@@ -188,9 +191,11 @@ def crypt_payload(
     if total == 0:
         return out
     group = np.where(fport == 0, dev + table.n, dev)
-    rows = np.arange(n)
-    if np.any(group[1:] < group[:-1]):
+    rows = np.arange(n) if order is None else np.asarray(order)
+    g = group[rows]
+    if np.any(g[1:] < g[:-1]):
         rows = np.argsort(radix_key(group, 2 * table.n), kind="stable")
+        g = group[rows]
     nb = n_blocks[rows]
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(nb, out=first[1:])
@@ -198,7 +203,6 @@ def crypt_payload(
     a = np.repeat(base.view(np.complex128).reshape(-1), nb).view(np.uint8).reshape(total, 16)
     counter = np.arange(total, dtype=np.int64) - np.repeat(first[:-1], nb)  # 0..k-1 per row
     a[:, 15] = counter + 1
-    g = group[rows]
     starts, stops = _spans(g)
     keep = first[stops] > first[starts]  # keys with at least one block
     spans = (first[starts[keep]], first[stops[keep]])

@@ -35,6 +35,7 @@ from toyama_lab.lorawan.columnar.columns import (
     binary_from_padded,
     gather_padded,
     hex_rows,
+    null_columns,
     sparse_column,
 )
 from toyama_lab.lorawan.columnar.header import Headers
@@ -238,10 +239,8 @@ def decode_joins(keys: KeyStore, h: Headers, status: np.ndarray) -> Joins:
     ja = np.flatnonzero(status == code("join_accept"))
     empty = np.zeros(0, dtype=np.int64)
     if not (len(jr) or len(ja)):
-        # no join frames: typed all-null columns
-        cols = pl.DataFrame(
-            [pl.repeat(None, n, dtype=t, eager=True).alias(c) for c, t in JOIN_SCHEMA.items()]
-        )
+        # no join frames: typed all-null columns (one broadcast, no per-column allocation)
+        cols = null_columns(n, JOIN_SCHEMA)
         return Joins(mic_ok, checked, empty, empty, cols)
     flat, start, length = h.flat, h.start, h.length
     table = join_key_table(keys)

@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.codecs import CODEC_NAMES, REGISTRY
+from toyama_lab.lorawan.columnar.columns import null_columns
 
 __all__ = ["CODECS", "PAYLOAD_SCHEMA", "choose_codecs", "decode_payload_columns"]
 
@@ -98,9 +99,7 @@ def decode_payload_columns(frm_payload: pl.Series, codec: np.ndarray) -> pl.Data
         pos[rows] = m + np.arange(len(rows))
         m += len(rows)
     if not parts:
-        return pl.DataFrame(
-            [pl.repeat(None, n, dtype=t, eager=True).alias(c) for c, t in PAYLOAD_SCHEMA.items()]
-        )
+        return null_columns(n, PAYLOAD_SCHEMA)
     stacked = pl.concat(parts, how="diagonal")
     stacked = stacked.select(
         pl.col(c).cast(t) if c in stacked.columns else pl.lit(None, dtype=t).alias(c)
