@@ -109,19 +109,21 @@ def assemble(
         uniq_addr, addr_row = addresses
     addr_text = pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
+    full = binary_from_padded(plain)  # sliced to each payload's length in the select below
     raw = pl.DataFrame(
         {
-            "dev_addr": addr_text.gather(addr_row),
-            "mtype": _MTYPES.gather(mtype),
+            "_addr_row": addr_row.astype(np.uint32),
+            "_mtype": mtype.astype(np.uint8),
+            "_status": status.astype(np.uint8),
+            "_pay_len": np.where(has_plain, h.pay_len, 0).astype(np.uint32),
             "fctrl": h.fctrl,
             "fopts_len": fopts_len8,
             "phy": phy,
             "fcnt16": h.fcnt16.astype(np.uint16),
             "fcnt": (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32),
             "fport": np.where(h.fport >= 0, h.fport, 0).astype(np.uint8),
-            "frm_payload": binary_from_padded(plain, np.where(has_plain, h.pay_len, 0)),
+            "frm_payload": full,
             "mic_ok": mic_ok,
-            "status": _STATUS_TEXT.gather(status),
             "_addr": has_addr,
             "_frame": ~is_null & (length > 0),
             "_data": data,
@@ -144,9 +146,10 @@ def assemble(
     def when(mask: str, value: pl.Expr, name: str) -> pl.Expr:
         return pl.when(pl.col(mask)).then(value).alias(name)
 
+    # text columns: a small literal table gathered by code, inside the one select
     out = raw.select(
-        when("_addr", pl.col("dev_addr"), "dev_addr"),
-        when("_frame", pl.col("mtype"), "mtype"),
+        when("_addr", pl.lit(addr_text).gather(pl.col("_addr_row")), "dev_addr"),
+        when("_frame", pl.lit(_MTYPES).gather(pl.col("_mtype")), "mtype"),
         pl.when(data_col).then(pl.col("_confirmed")).alias("confirmed"),
         pl.when(data_col).then(bit(7)).alias("adr"),
         when("_up", bit(6), "adr_ack_req"),
@@ -158,10 +161,10 @@ def assemble(
         pl.when(data_col).then(pl.col("fcnt16")).alias("fcnt16"),
         when("_fcnt", pl.col("fcnt"), "fcnt"),
         when("_port", pl.col("fport"), "fport"),
-        when("_plain", pl.col("frm_payload"), "frm_payload"),
+        when("_plain", pl.col("frm_payload").bin.slice(0, pl.col("_pay_len")), "frm_payload"),
         when("_mic", pl.col("phy").bin.tail(MIC_LEN), "mic"),
         when("_checked", pl.col("mic_ok"), "mic_ok"),
-        pl.col("status"),
+        pl.lit(_STATUS_TEXT).gather(pl.col("_status")).alias("status"),
     )
     out.insert_column(out.columns.index("fopts") + 1, mac_col)
     return out

@@ -67,6 +67,7 @@ def decrypt_payloads(
         enc,
         g_len,
         order=by_device,
+        overwrite=True,
     )
     if every:
         return dec, has_plain

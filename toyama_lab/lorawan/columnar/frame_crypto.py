@@ -172,6 +172,8 @@ def crypt_payload(
     payload: np.ndarray,
     lengths: np.ndarray,
     order: np.ndarray | None = None,
+    *,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Encrypt or decrypt FRMPayloads (the same XOR with the AES keystream).
 
@@ -183,9 +185,10 @@ def crypt_payload(
     OpenSSL ECB call per key enciphers all of them. ``order`` (optional) lists
     the rows sorted by device, as the MIC stage has them; it saves a sort when
     it also groups the keys (no FPort 0 rows among several devices).
+    ``overwrite``: ``payload`` (C-contiguous uint8) may be modified in place.
     """
     n, w = payload.shape
-    out = np.array(payload, dtype=np.uint8, order="C", copy=True)
+    out = payload if overwrite else np.array(payload, dtype=np.uint8, order="C", copy=True)
     n_blocks = (np.asarray(lengths, dtype=np.int64) + 15) // 16
     total = int(n_blocks.sum())
     if total == 0:
@@ -201,14 +204,15 @@ def crypt_payload(
     np.cumsum(nb, out=first[1:])
     base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
     a = np.repeat(base.view(np.complex128).reshape(-1), nb).view(np.uint8).reshape(total, 16)
-    counter = np.arange(total, dtype=np.int64) - np.repeat(first[:-1], nb)  # 0..k-1 per row
+    small = np.int32 if total < 2**31 else np.int64  # half the memory traffic when it fits
+    counter = np.arange(total, dtype=small) - np.repeat(first[:-1].astype(small), nb)
     a[:, 15] = counter + 1
     starts, stops = _spans(g)
     keep = first[stops] > first[starts]  # keys with at least one block
     spans = (first[starts[keep]], first[stops[keep]])
     stream = ecb_by_group(table.ciphers, a, np.repeat(g, nb), spans)
     # XOR block by block into the payload matrix (16-byte blocks moved as complex128)
-    at = np.repeat(rows * (w // 16), nb) + counter
+    at = np.repeat(rows * (w // 16), nb) + counter  # block k of row r, as a complex128 index
     blocks = out.view(np.complex128).reshape(-1)
     mixed = blocks[at].view(np.uint8).reshape(total, 16)
     mixed ^= stream
