@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.codecs import CODEC_NAMES, REGISTRY
+from toyama_lab.lorawan.codecs import REGISTRY
 from toyama_lab.lorawan.columnar.columns import null_columns
 
 __all__ = ["CODECS", "PAYLOAD_SCHEMA", "choose_codecs", "decode_payload_columns"]
@@ -42,11 +42,6 @@ _FIRST_APP_PORT, _LAST_APP_PORT = 1, 223
 _BY_PORT = np.full(256, -1, dtype=np.int64)
 for _k, _c in enumerate(CODECS):
     _BY_PORT[_c.fport] = _k
-
-
-def codec_number(name: str | None) -> int:
-    """Index of codec ``name`` in :data:`CODECS` (-1 for None)."""
-    return -1 if name is None else CODEC_NAMES.index(name)
 
 
 def choose_codecs(fport: np.ndarray, has_plain: np.ndarray, device_codec: np.ndarray) -> np.ndarray:
