@@ -506,10 +506,12 @@ def test_key_table_is_kept_per_keystore(keys):
 def test_docstring_examples():
     import doctest
 
-    import toyama_lab.lorawan.columnar.decode as batch_module
+    import toyama_lab.lorawan.batch as public
+    import toyama_lab.lorawan.columnar.decode as stages
 
-    result = doctest.testmod(batch_module)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (public, stages):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 # --------------------------------------------------------------------------- MAC commands
