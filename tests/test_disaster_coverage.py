@@ -192,7 +192,7 @@ def test_candidate_sites_and_greedy_sites_on_a_city():
     sites = candidate_sites(city)
     assert sites.height > 0 and set(sites["kind"]) <= {"school", "counter"}
     gw = city.gateways
-    from toyama_lab.city.geo import haversine_m
+    from toyama_lab.geo import haversine_m
 
     d = haversine_m(sites["lon"].to_numpy()[:, None], sites["lat"].to_numpy()[:, None],
                     gw["lon"].to_numpy()[None, :], gw["lat"].to_numpy()[None, :])  # fmt: skip

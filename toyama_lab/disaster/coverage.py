@@ -45,7 +45,7 @@ import math
 import numpy as np
 import polars as pl
 
-from toyama_lab.city.geo import haversine_m
+from toyama_lab.geo import haversine_m
 from toyama_lab.radio.link import okumura_hata_path_loss, sensitivity_dbm
 from toyama_lab.radio.regional import JAPAN_MAX_EIRP_DBM
 

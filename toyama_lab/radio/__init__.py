@@ -13,7 +13,6 @@ from toyama_lab.radio.airtime import symbol_time, time_on_air
 from toyama_lab.radio.collisions import REASONS, Receptions, receive, sir_threshold_matrix
 from toyama_lab.radio.link import (
     distance_m,
-    local_xy_m,
     log_distance_path_loss,
     noise_floor_dbm,
     okumura_hata_path_loss,
@@ -43,7 +42,6 @@ __all__ = [
     "apply_regional_rules",
     "assign_sf",
     "distance_m",
-    "local_xy_m",
     "log_distance_path_loss",
     "noise_floor_dbm",
     "okumura_hata_path_loss",
