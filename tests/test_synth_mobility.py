@@ -336,3 +336,11 @@ def test_pedestrian_counts_over_dispersed(sensors):
     busy = mean > 5
     assert busy.any()
     assert np.median(var[busy] / mean[busy]) > 1.15  # a Poisson count would give 1
+
+
+def test_one_list_of_sensor_kinds():
+    from toyama_lab import city, synth
+
+    assert synth.KINDS is city.KINDS
+    assert set(VARIABLES) == set(MAIN) == set(KINDS)
+    assert set(build_city(0, "tiny").sensors["kind"].unique()) <= set(KINDS)

@@ -91,6 +91,8 @@ SIZE_SPEC: dict[str, dict[str, int]] = {
     ),
 }
 
+#: Sensor kinds of the city (``city.sensors["kind"]``): the one list, also used by
+#: :mod:`toyama_lab.synth` (one simulator per kind).
 KINDS: tuple[str, ...] = ("pedestrian", "bicycle_park", "counter", "rain", "river")
 _PREFIX = {
     "pedestrian": "ped",
