@@ -5,7 +5,7 @@ candidate points (the centres of grid cells children walk through, or the places
 their routes cross a tram or railway line) and the fixes of a time band (下校 by default),
 :func:`coverage_matrix` says which candidate sees which fix, and
 :func:`choose_patrol_points` picks points one at a time, each adding the most fixes not
-seen yet (greedy maximum coverage, :func:`toyama_lab.disaster.coverage.greedy_max_coverage`).
+seen yet (greedy maximum coverage, :func:`toyama_lab.maxcover.greedy_max_coverage`).
 :func:`top_by_count` is the naive alternative: the ``k`` busiest points, ignoring that
 neighbouring points watch the same children.
 
@@ -23,8 +23,8 @@ import polars as pl
 import shapely
 
 from toyama_lab.childsafety.heatmap import add_cells, add_time_band, cell_centres
-from toyama_lab.disaster.coverage import coverage_in_order, greedy_max_coverage
 from toyama_lab.geo import local_xy_m
+from toyama_lab.maxcover import coverage_in_order, greedy_max_coverage
 from toyama_lab.privacy import MIN_CELL_CHILDREN
 
 __all__ = [
