@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from toyama_lab.gyosei import counter_cost as cc
-from toyama_lab.gyosei import load_counter
+from toyama_lab.gyosei.data import load_counter
 from toyama_lab.queueing import mmc_metrics
 
 

@@ -90,7 +90,7 @@ def test_greedy_with_no_candidate_picks_nothing():
 
 
 def test_state_figure_stacks_the_three_states():
-    from toyama_lab.disaster.figures import state_figure
+    from toyama_lab.viz.disaster import state_figure
 
     times = np.array(["2025-11-12T08:00", "2025-11-12T08:10"], dtype="datetime64[m]")
     state = {

@@ -14,8 +14,11 @@ would, as pure functions on whole arrays (numpy / polars / xarray):
   (Erlang C).
 - :mod:`~toyama_lab.mobility.crowd`: a transparent 5-level crowd forecast from
   calendar and weather (after かなざわ観光快適度マップ) and its skill score.
+
+The package imports its submodules and nothing else (the pvlib style, the same in every
+analysis package): call ``toyama_lab.mobility.<module>.<function>(...)``.
 """
 
-from toyama_lab.mobility import counters, crowd, kpi, parking
+from toyama_lab.mobility import counters, crowd, kpi, parking, text
 
-__all__ = ["counters", "crowd", "kpi", "parking"]
+__all__ = ["counters", "crowd", "kpi", "parking", "text"]
