@@ -6,6 +6,8 @@ or more gateway receptions with RSSI and SNR (:mod:`.road`), exactly as a networ
 would see them (:mod:`.log`); the truth of every transmission (delivered, or one loss
 reason) stays beside it. :mod:`.write` puts it all in a dataset's ``network/`` folder.
 
+Skipped as a doctest: it needs a city and a day of readings and writes a dataset folder.
+
 >>> from toyama_lab.network import simulate_network, write_network  # doctest: +SKIP
 >>> res = simulate_network(city, readings, seed=0, scenario="normal-week",
 ...                        start="2025-10-06")                       # doctest: +SKIP
