@@ -31,9 +31,14 @@ from toyama_lab.synth import random as rnd
 
 __all__ = [
     "CODING_RATE",
+    "DATA_RATES",
+    "LOG_OMITTED",
     "SOURCE",
     "TRANSMISSION_SCHEMA",
     "gateway_log",
+    "log_file_schema",
+    "reception_rows",
+    "stored_log",
     "transmission_table",
     "utc_base",
 ]
@@ -44,6 +49,13 @@ SOURCE = "toyama-lab-sim"
 CODING_RATE = "4/5"
 #: Reception columns the simulated gateways leave null (multi-antenna and concentrator detail).
 _UNREPORTED = ("antenna", "channel", "rf_chain")
+#: Every LoRa data rate a simulated reception may carry (``datr``): SF5..SF12 at the
+#: LoRaWAN bandwidths 125, 250 and 500 kHz (RP002-1.0.4), the fixed categories of
+#: ``datr`` in the stored gateway log.
+DATA_RATES = tuple(f"SF{k}BW{bw}" for bw in (125, 250, 500) for k in range(5, 13))
+#: Columns of ``RECEPTION_SCHEMA`` that the simulated gateways leave null in every row;
+#: the stored gateway log omits them and :func:`reception_rows` puts them back.
+LOG_OMITTED = ("ingest_error", *_UNREPORTED)
 #: Offset of Japan Standard Time from UTC (no daylight saving).
 JST_OFFSET = dt.timedelta(hours=9)
 
@@ -90,6 +102,77 @@ def utc_base(start) -> np.datetime64:
 def _utc(base: np.datetime64, seconds: np.ndarray) -> pl.Series:
     us = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
     return pl.Series(base + us.astype("timedelta64[us]")).dt.replace_time_zone("UTC")
+
+
+def log_file_schema(gateway_ids) -> dict[str, pl.DataType]:
+    """Columns of ``network/gateway_log.parquet``: the gateway log as stored.
+
+    ``RECEPTION_SCHEMA`` less the columns that are null in every simulated row
+    (:data:`LOG_OMITTED`), with the text columns as enumerations of fixed categories
+    (``gateway_id``: the city's gateways in string order; ``datr``: :data:`DATA_RATES`;
+    ``codr`` and ``source``: their one value), which Parquet stores as a dictionary and a
+    run-length index instead of the text of every row, and ``freq_hz`` as UInt32 (a
+    frequency in Hz below 4.3 GHz). Any reader of the receptions gets the same values
+    (:func:`reception_rows`, :func:`toyama_lab.lorawan.ingest.read_receptions`).
+
+    Parameters
+    ----------
+    gateway_ids : iterable of str
+        The city's gateway identifiers (any order).
+
+    Examples
+    --------
+    >>> s = log_file_schema(["gw-002", "gw-001"])
+    >>> s["gateway_id"]
+    Enum(categories=['gw-001', 'gw-002'])
+    >>> [c for c in RECEPTION_SCHEMA if c not in s]
+    ['ingest_error', 'antenna', 'channel', 'rf_chain']
+    """
+    stored = {
+        "gateway_id": pl.Enum(sorted(set(gateway_ids))),
+        "freq_hz": pl.UInt32,
+        "datr": pl.Enum(list(DATA_RATES)),
+        "codr": pl.Enum([CODING_RATE]),
+        "source": pl.Enum([SOURCE]),
+    }
+    return {c: stored.get(c, t) for c, t in RECEPTION_SCHEMA.items() if c not in LOG_OMITTED}
+
+
+def stored_log(log: pl.DataFrame, gateway_ids) -> pl.DataFrame:
+    """A simulated gateway log (``RECEPTION_SCHEMA``) in its stored form (:func:`log_file_schema`).
+
+    Raises
+    ------
+    ValueError
+        If a row has a value the stored form cannot hold without loss: an omitted column
+        not null, a gateway not in ``gateway_ids``, another ``datr``, ``codr`` or
+        ``source``.
+    """
+    schema = log_file_schema(gateway_ids)
+    filled = [c for c in LOG_OMITTED if c in log.columns and log[c].null_count() != log.height]
+    if filled:
+        raise ValueError(
+            f"gateway log columns {filled} have values; the stored log keeps only simulated "
+            f"receptions, whose columns {list(LOG_OMITTED)} are null."
+        )
+    try:
+        return log.select(list(schema)).cast(schema)
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(
+            f"gateway log does not fit its stored form ({exc}); give the log of a simulated "
+            "network and the ids of the city's gateways."
+        ) from None
+
+
+def reception_rows(stored: pl.LazyFrame | pl.DataFrame):
+    """The stored gateway log back in ``RECEPTION_SCHEMA`` (lazy in, lazy out).
+
+    The inverse of :func:`stored_log`: the omitted columns come back null and every
+    column gets its ``RECEPTION_SCHEMA`` type, so ``reception_rows(stored_log(log, ids))``
+    equals ``log``.
+    """
+    missing = [pl.lit(None, dtype=RECEPTION_SCHEMA[c]).alias(c) for c in LOG_OMITTED]
+    return stored.with_columns(missing).select(list(RECEPTION_SCHEMA)).cast(RECEPTION_SCHEMA)
 
 
 def gateway_log(

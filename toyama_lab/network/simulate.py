@@ -116,6 +116,10 @@ class NetworkResult:
         ``period_start`` and the codec fields), for scoring the decoder.
     params : dict
         ``seed``, ``scenario``, ``start`` and the radio settings used.
+    gateways : tuple of str
+        The city's gateway identifiers (``city.gateways["gateway_id"]``): the fixed
+        categories of ``gateway_id`` in the stored log
+        (:func:`toyama_lab.network.log.log_file_schema`).
     """
 
     registry: pl.DataFrame
@@ -124,6 +128,7 @@ class NetworkResult:
     transmissions: pl.DataFrame
     readings: dict[str, pl.DataFrame] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    gateways: tuple = ()
 
     def loss_counts(self) -> pl.DataFrame:
         """Number of transmissions per ``loss_reason`` (all reasons, zeros included)."""
@@ -267,7 +272,8 @@ def simulate_network(
         k: keyed.join(v, on=["device_index", "period_start"], how="inner", maintain_order="left")
         for k, v in readings.items()
     }
-    return NetworkResult(road.registry, road.keys, log, tx, readings, _params(road))
+    gws = tuple(city.gateways["gateway_id"].to_list())
+    return NetworkResult(road.registry, road.keys, log, tx, readings, _params(road), gws)
 
 
 @dataclass(frozen=True)
@@ -667,6 +673,7 @@ def simulate_network_blocks(
     road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
                     config=config)  # fmt: skip
     params = _params(road)
+    gws = tuple(city.gateways["gateway_id"].to_list())
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
     from toyama_lab.network.log import utc_base
 
@@ -689,7 +696,7 @@ def simulate_network_blocks(
         log, tx = _air(road, up, fcnt_next, tx_offset=tx_offset)
         tx_offset += tx.height
         log, carry = _merge_log(carry, log, None if last else base_us + b * 86_400_000_000)
-        block = NetworkResult(road.registry, road.keys, log, tx, {}, params)
+        block = NetworkResult(road.registry, road.keys, log, tx, {}, params, gws)
         del up, log, tx  # hold one block at a time
         yield block
         del block

@@ -1,0 +1,122 @@
+"""Benchmark: the whole road of a dataset (frames, air, tables, Parquet) against its radio.
+
+Generates one dataset once (``--size city --days 2`` by default, kept in ``bench/_work/road``;
+made in a child process so that its memory does not count), then runs
+:func:`toyama_lab.network.simulate_from_dataset` on it in this process, with the time
+spent inside :func:`toyama_lab.network.road.simulate_air` (the radio: channel access, link
+budget, receptions, collisions) summed over every call of the run. That radio time is
+the baseline: the rest of the road (readings into payloads, frames, FCnt, the gateway
+log, the transmission truth and writing both as Parquet) is measured against it in the
+same run, on the same data.
+
+Printed: transmissions and receptions written; wall and CPU time of the whole road and of
+its radio part, with a breakdown of the other stages (frame encoding, gateway log,
+transmission table; the rest is reading, planning and writing); the peak RSS (the kernel's
+high-water mark of this process); the files' size. The last line prints the whole road's
+wall time as a multiple of the radio's (``N.Nx``; the goal of issue 14 is at most 2.5x).
+
+Usage::
+
+    python bench/road.py [--size city] [--days 2] [--seed 0] [--scenario normal-week]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORK = Path(__file__).resolve().parent / "_work" / "road"
+
+
+class _Timer:
+    """Wall and CPU time summed over every call of a wrapped function."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+        self.calls = 0
+
+    def wrap(self, fn):
+        def timed(*args, **kwargs):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.wall += time.perf_counter() - w
+                self.cpu += time.process_time() - c
+                self.calls += 1
+
+        return timed
+
+
+def _dataset(args) -> Path:
+    """The dataset folder, generated in a child process when missing."""
+    code = (
+        "import sys\n"
+        "from toyama_lab.datasets import load\n"
+        f"ds = load({args.scenario!r}, {args.size!r}, {args.seed}, days={args.days}, "
+        f"root={str(WORK)!r}, progress=False)\n"
+        "print(ds.path)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="city")
+    ap.add_argument("--days", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scenario", default="normal-week")
+    args = ap.parse_args()
+    path = _dataset(args)
+
+    import polars as pl
+
+    import toyama_lab.lorawan.batch as batch
+    import toyama_lab.network.simulate as simulate
+    from toyama_lab.network import simulate_from_dataset
+
+    stages = {
+        "radio (simulate_air)": ("simulate_air", simulate),
+        "frames (encode_batch)": ("encode_batch", batch),
+        "gateway log table": ("gateway_log", simulate),
+        "transmission table": ("transmission_table", simulate),
+    }
+    timers = {}
+    for label, (name, module) in stages.items():
+        timers[label] = _Timer()
+        setattr(module, name, timers[label].wrap(getattr(module, name)))
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    files = simulate_from_dataset(path, overwrite=True)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    net = Path(files["gateway_log"]).parent
+    n_rx = pl.scan_parquet(files["gateway_log"]).select(pl.len()).collect().item()
+    n_tx = pl.scan_parquet(files["transmissions"]).select(pl.len()).collect().item()
+    size = sum(os.path.getsize(p) for p in net.iterdir())
+    print(f"dataset: {path.name} ({args.size}, {args.days} days), {os.cpu_count()} cores")
+    print(f"written: {n_tx:,} transmissions, {n_rx:,} receptions, {size / 2**20:.1f} MiB")
+    print(f"{'stage':28s} {'wall s':>8s} {'cpu s':>8s} {'calls':>6s}")
+    rest_w, rest_c = wall, cpu
+    for label, t in timers.items():
+        print(f"{label:28s} {t.wall:8.2f} {t.cpu:8.2f} {t.calls:6d}")
+        rest_w -= t.wall
+        rest_c -= t.cpu
+    print(f"{'rest (read, plan, write)':28s} {rest_w:8.2f} {rest_c:8.2f}")
+    print(f"{'whole road':28s} {wall:8.2f} {cpu:8.2f}")
+    radio = timers["radio (simulate_air)"]
+    print(f"peak RSS: {peak / 2**30:.2f} GiB")
+    print(f"whole road / radio, cpu : {cpu / radio.cpu:.1f}x")
+    print(f"whole road / radio, wall: {wall / radio.wall:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
