@@ -27,16 +27,39 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import psutil
+
 WORK = Path(__file__).resolve().parent / "_work" / "road"
+
+
+_NOW = ["rest"]  # the stage running now (set by the timers, read by the RSS sampler)
+
+
+class _RssSampler(threading.Thread):
+    """Samples this process's RSS every 20 ms; keeps the peak and the stage it was in."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process()
+        self.peak, self.stage = 0, ""
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            rss = self.proc.memory_info().rss
+            if rss > self.peak:
+                self.peak, self.stage = rss, _NOW[0]
 
 
 class _Timer:
     """Wall and CPU time summed over every call of a wrapped function."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
         self.wall = 0.0
         self.cpu = 0.0
         self.calls = 0
@@ -44,9 +67,11 @@ class _Timer:
     def wrap(self, fn):
         def timed(*args, **kwargs):
             w, c = time.perf_counter(), time.process_time()
+            _NOW[0] = self.label
             try:
                 return fn(*args, **kwargs)
             finally:
+                _NOW[0] = "rest"
                 self.wall += time.perf_counter() - w
                 self.cpu += time.process_time() - c
                 self.calls += 1
@@ -77,7 +102,9 @@ def main() -> None:
     path = _dataset(args)
 
     import polars as pl
+    import xarray  # noqa: F401  (imported before the clock starts, as the CLI has it)
 
+    import toyama_lab.datasets  # noqa: F401
     import toyama_lab.lorawan.batch as batch
     import toyama_lab.network.simulate as simulate
     from toyama_lab.network import simulate_from_dataset
@@ -85,18 +112,21 @@ def main() -> None:
     stages = {
         "radio (simulate_air)": ("simulate_air", simulate),
         "frames (encode_batch)": ("encode_batch", batch),
-        "gateway log table": ("gateway_log", simulate),
+        "gateway log table": ("stored_gateway_log", simulate),
         "transmission table": ("transmission_table", simulate),
     }
     timers = {}
     for label, (name, module) in stages.items():
-        timers[label] = _Timer()
+        timers[label] = _Timer(label)
         setattr(module, name, timers[label].wrap(getattr(module, name)))
 
+    sampler = _RssSampler()
+    sampler.start()
     w0, c0 = time.perf_counter(), time.process_time()
     files = simulate_from_dataset(path, overwrite=True)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    sampler.done.set()
 
     net = Path(files["gateway_log"]).parent
     n_rx = pl.scan_parquet(files["gateway_log"]).select(pl.len()).collect().item()
@@ -113,7 +143,9 @@ def main() -> None:
     print(f"{'rest (read, plan, write)':28s} {rest_w:8.2f} {rest_c:8.2f}")
     print(f"{'whole road':28s} {wall:8.2f} {cpu:8.2f}")
     radio = timers["radio (simulate_air)"]
-    print(f"peak RSS: {peak / 2**30:.2f} GiB")
+    print(
+        f"peak RSS: {peak / 2**30:.2f} GiB (sampled: {sampler.peak / 2**30:.2f} GiB in {sampler.stage})"
+    )
     print(f"whole road / radio, cpu : {cpu / radio.cpu:.1f}x")
     print(f"whole road / radio, wall: {wall / radio.wall:.1f}x")
 

@@ -38,6 +38,7 @@ __all__ = [
     "gateway_log",
     "log_file_schema",
     "reception_rows",
+    "stored_gateway_log",
     "stored_log",
     "transmission_table",
     "utc_base",
@@ -175,7 +176,15 @@ def reception_rows(stored: pl.LazyFrame | pl.DataFrame):
     return stored.with_columns(missing).select(list(RECEPTION_SCHEMA)).cast(RECEPTION_SCHEMA)
 
 
-def gateway_log(
+def gateway_log(**arrays) -> pl.DataFrame:
+    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
+
+    :func:`stored_gateway_log` (same parameters) read back with :func:`reception_rows`.
+    """
+    return reception_rows(stored_gateway_log(**arrays))
+
+
+def stored_gateway_log(
     *,
     pair_tx: np.ndarray,
     pair_gw: np.ndarray,
@@ -190,7 +199,10 @@ def gateway_log(
     start,
     seed: int,
 ) -> pl.DataFrame:
-    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
+    """Receptions as a gateway log in its stored form, sorted by time and gateway.
+
+    The columns of :func:`log_file_schema` (``RECEPTION_SCHEMA`` less the all-null
+    columns; text as enumerations, built from codes without making any text).
 
     Parameters
     ----------
@@ -217,50 +229,64 @@ def gateway_log(
     Returns
     -------
     polars.DataFrame
-        ``RECEPTION_SCHEMA`` columns.
+        :func:`log_file_schema` columns.
     """
-    gw_ids = pl.Series(gateway_ids, dtype=pl.String)
+    schema = log_file_schema(gateway_ids)
     pair_tx = np.asarray(pair_tx, dtype=np.int64)
     pair_gw = np.asarray(pair_gw, dtype=np.int64)
     n = pair_tx.size
-    t_us = np.rint(end_s[pair_tx] * 1e6).astype(np.int64)
-    gw_offset = rnd.hash64(seed, "net-tmst", np.arange(len(gateway_ids)), 0) & np.uint64(0xFFFFFFFF)
-    tmst = (gw_offset[pair_gw] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
-    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of each
-    # gateway id in string order stands for the id, and tmst is a function of both
-    gw_rank = np.empty(len(gateway_ids), dtype=np.int64)
-    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(
-        len(gateway_ids)
-    )
-    width = 1 << max(1, int(len(gateway_ids) - 1).bit_length())
-    if t_us.size and (t_us.min() < 0 or t_us.max() >= np.iinfo(np.int64).max // width):
-        order = np.lexsort((gw_rank[pair_gw], t_us))
-    else:
-        order = np.argsort(t_us * width + gw_rank[pair_gw], kind="stable")
-    pair_tx, pair_gw, t_us, tmst = pair_tx[order], pair_gw[order], t_us[order], tmst[order]
-    sf_p = sf[pair_tx].astype(np.int8)
+    n_gw = len(gateway_ids)
+    t_tx = np.rint(np.asarray(end_s, dtype=np.float64) * 1e6).astype(np.int64)
+    # rank of each gateway id in string order: its code in the gateway_id enumeration
+    gw_rank = np.empty(n_gw, dtype=np.int64)
+    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
+    offset = rnd.hash64(seed, "net-tmst", np.arange(n_gw), 0) & np.uint64(0xFFFFFFFF)
+    offset_by_rank = np.empty(n_gw, dtype=np.uint64)
+    offset_by_rank[gw_rank] = offset
+    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of the
+    # gateway id stands for the id, and tmst is a function of both; the sorted key gives
+    # back time and rank without gathering them
+    bits = max(1, int(n_gw - 1).bit_length())
+    t0 = int(min(t_tx.min(), 0)) if t_tx.size else 0  # times before the window (none)
+    if t_tx.size and int(t_tx.max()) - t0 >= np.iinfo(np.int64).max >> bits:
+        raise ValueError("reception times span more than 2**56 us; give times of one window.")
+    key = ((t_tx - t0) << bits)[pair_tx] | gw_rank[pair_gw]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    pair_tx = pair_tx[order]
+    t_us = (key >> bits) + t0
+    rank = key & ((1 << bits) - 1)
+    tmst = (offset_by_rank[rank] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
+    sf_p = np.asarray(sf).astype(np.int8)[pair_tx]
     bw_k = int(bw_hz) // 1000
-    time = pl.Series("time", utc_base(start) + t_us.astype("timedelta64[us]"))
+    if f"SF7BW{bw_k}" not in DATA_RATES:
+        raise ValueError(f"bw_hz={bw_hz!r} is not a LoRa bandwidth; expected 125, 250 or 500 kHz.")
+    index = {r: i for i, r in enumerate(DATA_RATES)}
+    rate_code = np.array([index.get(f"SF{k}BW{bw_k}", 0) for k in range(13)])  # SF5..SF12
+    one = np.zeros(n, dtype=np.uint32)
     out = pl.DataFrame(
         {
-            "time": time.dt.replace_time_zone("UTC"),
-            "gateway_id": gw_ids.gather(pair_gw),
-            "freq_hz": freq_hz[pair_tx].astype(np.int64),
+            "time": pl.Series(utc_base(start) + t_us.astype("timedelta64[us]")),
+            "gateway_id": _codes(schema["gateway_id"], rank),
+            "freq_hz": np.asarray(freq_hz).astype(np.uint32)[pair_tx],
             "sf": sf_p,
             "bw_hz": np.full(n, int(bw_hz), dtype=np.int32),
-            "datr": pl.Series([f"SF{k}BW{bw_k}" for k in range(13)]).gather(sf_p),
-            "codr": pl.repeat(CODING_RATE, n, dtype=pl.String, eager=True),
-            "rssi_dbm": np.rint(rssi_dbm[order]).astype(np.float32),
-            "snr_db": (np.rint(snr_db[order] * 10.0) / 10.0).astype(np.float32),
+            "datr": _codes(schema["datr"], rate_code[sf_p]),
+            "codr": _codes(schema["codr"], one),
+            "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.float32),
+            "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
             "tmst": tmst.astype(np.uint32),
             "phy_payload": phy_payload.gather(pair_tx),
-            "source": pl.repeat(SOURCE, n, dtype=pl.String, eager=True),
-            "ingest_error": pl.repeat(None, n, dtype=pl.String, eager=True),
-            # the simulated gateways have one antenna and do not report channel or chain
-            **{c: pl.repeat(None, n, dtype=pl.UInt8, eager=True) for c in _UNREPORTED},
+            "source": _codes(schema["source"], one),
         }
-    ).cast(RECEPTION_SCHEMA)
-    return out
+    )
+    return out.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+
+
+def _codes(dtype: pl.Enum, codes: np.ndarray) -> pl.Series:
+    """An enumeration column from the index of each value in ``dtype``'s categories."""
+    cats = dtype.categories
+    return cats.cast(dtype).gather(np.asarray(codes, dtype=np.uint32))
 
 
 def transmission_table(
@@ -301,10 +327,13 @@ def transmission_table(
     # order, which the stable sort (timsort) runs through quickly
     pair_tx = np.asarray(pair_tx, dtype=np.int64)
     order = np.argsort(pair_tx * len(gateway_ids) + pair_gw, kind="stable")
+    # the keys are sorted: flagged so, polars groups them as runs instead of hashing
+    tx_sorted = pl.Series("tx", pair_tx[order] + int(tx_offset)).set_sorted()
     heard = (
-        pl.DataFrame({"tx": pair_tx[order] + int(tx_offset), "gw": gw_ids.gather(pair_gw[order])})
+        pl.DataFrame({"tx": tx_sorted, "gw": gw_ids.gather(pair_gw[order])})
         .group_by("tx", maintain_order=True)
         .agg(pl.col("gw").alias("heard_by"))
+        .with_columns(pl.col("tx").set_sorted())
     )
     handed = fcnt >= 0
     reg_names = pl.Series([*REGIONAL_REASONS, "not_sent"], dtype=pl.String)

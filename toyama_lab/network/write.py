@@ -226,39 +226,32 @@ def sink_frames(frames, path: str | os.PathLike[str], schema: dict, options: dic
 
 
 class _StagedTable:
-    """Rows appended block by block, staged in Parquet parts of one row group each."""
+    """Rows appended block by block, each block staged at once in a part file of its own.
+
+    The parts are read back in order by :meth:`frames` (and deleted), and
+    :func:`sink_frames` re-cuts their rows into the file's row groups, so the parts'
+    sizes and settings (lz4, no statistics: cheap to write and read) do not show in the
+    final file. Memory holds no staged rows.
+    """
 
     def __init__(self, folder: Path, name: str) -> None:
         self.folder, self.name = folder, name
         self.parts: list[Path] = []
-        self.buf: list = []
-        self.n_buf = 0
 
     def add(self, frame) -> None:
-        from toyama_lab.datasets.store import PARQUET_OPTIONS, write_parquet
-
-        size = int(PARQUET_OPTIONS["row_group_size"])
-        self.buf.append(frame)
-        self.n_buf += frame.height
-        if self.n_buf < size:
+        if not frame.height:
             return
-        groups = list(row_groups(self.buf, size))
-        rest = groups.pop() if groups[-1].height < size else None
-        for g in groups:
-            p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
-            write_parquet(g, p)
-            self.parts.append(p)
-        self.buf = [] if rest is None else [rest]
-        self.n_buf = 0 if rest is None else rest.height
+        p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
+        frame.write_parquet(p, compression="lz4", statistics=False)
+        self.parts.append(p)
 
     def frames(self):
-        """The staged rows in order (each part read once, then deleted), then the rest."""
+        """The staged rows in order (each part read once, then deleted)."""
         import polars as pl
 
         for p in self.parts:
             yield pl.read_parquet(p)
             p.unlink()
-        yield from self.buf
 
 
 def write_network_blocks(
@@ -293,7 +286,7 @@ def write_network_blocks(
         If ``blocks`` is empty.
     """
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema, stored_log
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
     from toyama_lab.network.road import LOSS_REASONS
 
     blocks = iter(blocks)
@@ -315,7 +308,7 @@ def write_network_blocks(
                 txs.add(res.transmissions)
                 for r, c in res.loss_counts().iter_rows():
                     counts[r] += int(c)
-                log = stored_log(res.gateway_log, gateways)
+                log = res.stored_log
                 del res  # hold one block at a time
                 yield log
 
@@ -330,11 +323,9 @@ def write_network_blocks(
     return {k: final / v for k, v in FILES.items()}
 
 
-def _gateways(result) -> tuple:
-    """The gateway ids of a result (its city's; else those its log names)."""
-    if result.gateways:
-        return tuple(result.gateways)
-    return tuple(result.gateway_log["gateway_id"].unique().sort().to_list())
+def _gateways(result) -> list:
+    """The gateway ids of a result: the categories of its stored log's ``gateway_id``."""
+    return result.stored_log.schema["gateway_id"].categories.to_list()
 
 
 def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
@@ -361,14 +352,14 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
         If ``out_dir`` is not an existing folder.
     """
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema, stored_log
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
 
     gateways = _gateways(result)
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
-        sink_frames([stored_log(result.gateway_log, gateways)], tmp / FILES["gateway_log"],
+        sink_frames([result.stored_log], tmp / FILES["gateway_log"],
                     log_file_schema(gateways), parquet_options("gateway_log"))  # fmt: skip
         sink_frames([result.transmissions], tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
                     parquet_options("transmissions"))  # fmt: skip
@@ -377,7 +368,7 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
             result.params,
             result.registry.height,
             result.transmissions.height,
-            result.gateway_log.height,
+            result.stored_log.height,
             counts,
         )
         write_text(tmp / FILES["params"], text)
