@@ -114,6 +114,9 @@ def main() -> None:
         "frames (encode_batch)": ("encode_batch", batch),
         "gateway log table": ("stored_gateway_log", simulate),
         "transmission table": ("transmission_table", simulate),
+        "plan: readings to payloads": ("_plan", simulate),
+        "sensor power outages": ("_sensor_down", simulate),
+        "log merge at block edges": ("_merge_log", simulate),
     }
     timers = {}
     for label, (name, module) in stages.items():
@@ -140,7 +143,7 @@ def main() -> None:
         print(f"{label:28s} {t.wall:8.2f} {t.cpu:8.2f} {t.calls:6d}")
         rest_w -= t.wall
         rest_c -= t.cpu
-    print(f"{'rest (read, plan, write)':28s} {rest_w:8.2f} {rest_c:8.2f}")
+    print(f"{'rest (read, write, glue)':28s} {rest_w:8.2f} {rest_c:8.2f}")
     print(f"{'whole road':28s} {wall:8.2f} {cpu:8.2f}")
     radio = timers["radio (simulate_air)"]
     print(

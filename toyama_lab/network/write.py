@@ -153,6 +153,7 @@ def row_groups(frames, size: int):
     >>> [f["a"].to_list() for f in row_groups(parts, 2)]
     [[1, 2], [3, 4], [5]]
     """
+    import numpy as np
     import polars as pl
 
     buf: list = []
@@ -166,6 +167,10 @@ def row_groups(frames, size: int):
             if n == size:
                 yield pl.concat(buf).rechunk()
                 buf, n = [], 0
+        if buf:  # rows held for the next group get buffers of their own, so that they
+            # do not keep the whole input frame alive (a slice shares its buffers)
+            held = pl.concat(buf).rechunk()
+            buf = [held[np.arange(held.height)]]
     if buf:
         yield pl.concat(buf).rechunk()
 
@@ -285,10 +290,12 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
+    from toyama_lab._heap import fix_mmap_threshold
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
     from toyama_lab.network.road import LOSS_REASONS
 
+    fix_mmap_threshold()  # a long run frees large arrays day after day
     blocks = iter(blocks)
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
@@ -298,13 +305,16 @@ def write_network_blocks(
         gateways = _gateways(first)
         write_parquet(first.registry, tmp / FILES["registry"])
         write_keys_csv(first.keys, tmp / FILES["keys"])
+        params, n_devices = first.params, first.registry.height
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
+        pending = [first]
+        del first
 
         def logs():
             # the simulation runs as the log's Parquet sink pulls its rows; the truth of
             # each block is staged on the way
-            for res in itertools.chain([first], blocks):
+            for res in itertools.chain([pending.pop()], blocks):
                 txs.add(res.transmissions)
                 for r, c in res.loss_counts().iter_rows():
                     counts[r] += int(c)
@@ -316,7 +326,7 @@ def write_network_blocks(
                            parquet_options("gateway_log"))  # fmt: skip
         n_tx = sink_frames(txs.frames(), tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
                            parquet_options("transmissions"))  # fmt: skip
-        text = _meta(first.params, first.registry.height, n_tx, n_rx, counts)
+        text = _meta(params, n_devices, n_tx, n_rx, counts)
         write_text(tmp / FILES["params"], text)
         if on_complete is not None:
             on_complete(tmp)
