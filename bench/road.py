@@ -146,9 +146,8 @@ def main() -> None:
     print(f"{'rest (read, write, glue)':28s} {rest_w:8.2f} {rest_c:8.2f}")
     print(f"{'whole road':28s} {wall:8.2f} {cpu:8.2f}")
     radio = timers["radio (simulate_air)"]
-    print(
-        f"peak RSS: {peak / 2**30:.2f} GiB (sampled: {sampler.peak / 2**30:.2f} GiB in {sampler.stage})"
-    )
+    sampled = f"sampled: {sampler.peak / 2**30:.2f} GiB in {sampler.stage}"
+    print(f"peak RSS: {peak / 2**30:.2f} GiB ({sampled})")
     print(f"whole road / radio, cpu : {cpu / radio.cpu:.1f}x")
     print(f"whole road / radio, wall: {wall / radio.wall:.1f}x")
 
