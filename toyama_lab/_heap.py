@@ -35,7 +35,8 @@ def fix_mmap_threshold() -> bool:
 
     Examples
     --------
-    >>> fix_mmap_threshold() in (True, False)
+    >>> import platform, sys
+    >>> fix_mmap_threshold() == (sys.platform == "linux" and platform.libc_ver()[0] == "glibc")
     True
     """
     if not sys.platform.startswith("linux"):
