@@ -125,17 +125,33 @@ def _network_folder(out_dir) -> Path:
 LOG_COMPRESSION_LEVEL = 1
 
 
+#: Most rows in a row group of ``transmissions.parquet``: a row of the truth holds the list
+#: of gateways that heard it (about 20 names in the city), so a row group of the store's
+#: million rows would take some 0.7 GB to assemble and encode.
+TRANSMISSION_ROW_GROUP = 262_144
+
+
 def parquet_options(table: str) -> dict:
     """Settings of the polars Parquet writer for ``table`` (a key of :data:`FILES`).
 
     Those of the store (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`, read at call
-    time), with :data:`LOG_COMPRESSION_LEVEL` for the gateway log.
+    time), with :data:`LOG_COMPRESSION_LEVEL` for the gateway log and row groups of at
+    most :data:`TRANSMISSION_ROW_GROUP` rows for the transmission truth.
+
+    Examples
+    --------
+    >>> parquet_options("gateway_log")["compression_level"]
+    1
+    >>> parquet_options("transmissions")["row_group_size"]
+    262144
     """
     from toyama_lab.datasets.store import PARQUET_OPTIONS
 
     opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
     if table == "gateway_log":
         opts["compression_level"] = LOG_COMPRESSION_LEVEL
+    if table == "transmissions":
+        opts["row_group_size"] = min(int(opts["row_group_size"]), TRANSMISSION_ROW_GROUP)
     return opts
 
 
@@ -171,6 +187,8 @@ def row_groups(frames, size: int):
             # do not keep the whole input frame alive (a slice shares its buffers)
             held = pl.concat(buf).rechunk()
             buf = [held[np.arange(held.height)]]
+            del held
+        del frame  # (an empty slice still holds the input's buffers) while the next comes
     if buf:
         yield pl.concat(buf).rechunk()
 
@@ -213,6 +231,7 @@ def sink_frames(frames, path: str | os.PathLike[str], schema: dict, options: dic
                 rows[0] += frame.height
                 sent = True
                 yield frame.cast(schema)
+                del frame
             if not sent:
                 yield pl.DataFrame(schema=schema)
         except BaseException as exc:  # raised again below, as it was
@@ -321,6 +340,7 @@ def write_network_blocks(
                 log = res.stored_log
                 del res  # hold one block at a time
                 yield log
+                del log
 
         n_rx = sink_frames(logs(), tmp / FILES["gateway_log"], log_file_schema(gateways),
                            parquet_options("gateway_log"))  # fmt: skip
