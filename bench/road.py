@@ -16,9 +16,12 @@ the Parquet encoding, which polars runs on its own threads while the next day is
 simulated). A stage's CPU time is that of the thread that ran it (``time.thread_time``);
 the whole road's is the process's (every thread). Then the peak RSS (the kernel's
 high-water mark of this process, and the stage running at the sampled peak) and the files'
-size. The last line prints the whole road's wall time as a multiple of the radio's wall
-time (``N.Nx``; the goal of issue 14 is at most 2.5x); the line before it, the ratio of the
-CPU times (all threads of the road against the radio's thread).
+size. The radio calls of the road are then run again, alone, on the same inputs (kept on disk
+during the road): that is the baseline, since the radio inside the road shares the
+machine with the Parquet encoding. The last line prints the whole road's wall time as a
+multiple of the radio-alone wall time (``N.Nx``; the goal of issue 14 is at most 2.5x); the
+line before it, the ratio of the CPU times (all threads of the road against the radio's
+thread); the one before, both ratios against the radio inside the road.
 
 Usage::
 
@@ -33,7 +36,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -103,6 +108,45 @@ def _dataset(args) -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
+REPLAY = WORK / "radio-calls"
+
+
+def _record_radio(simulate) -> None:
+    """Keep the inputs of every radio call on disk (to run the radio alone afterwards)."""
+    shutil.rmtree(REPLAY, ignore_errors=True)
+    REPLAY.mkdir(parents=True)
+    air = simulate.simulate_air
+
+    def recorded(*a, **kw):
+        k = next(j for j, v in enumerate(a) if isinstance(v, simulate.Links))
+        with open(REPLAY / f"{len(list(REPLAY.iterdir())):04d}.pkl", "wb") as f:
+            pickle.dump(((*a[:k], None, *a[k + 1 :]), k, kw), f)
+        _LINKS[:] = [a[k]]
+        return air(*a, **kw)
+
+    simulate.simulate_air = recorded
+    _AIR[:] = [air]
+
+
+_LINKS: list = []
+_AIR: list = []
+
+
+def _radio_alone() -> tuple[float, float]:
+    """Wall and thread CPU time of the road's radio calls run again, alone [s]."""
+    wall = cpu = 0.0
+    for p in sorted(REPLAY.iterdir()):
+        with open(p, "rb") as f:
+            a, k, kw = pickle.load(f)
+        a = (*a[:k], _LINKS[0], *a[k + 1 :])
+        w, c = time.perf_counter(), time.thread_time()
+        _AIR[0](*a, **kw)
+        wall += time.perf_counter() - w
+        cpu += time.thread_time() - c
+    shutil.rmtree(REPLAY, ignore_errors=True)
+    return wall, cpu
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="city")
@@ -132,6 +176,7 @@ def main() -> None:
         "log merge at block edges": (simulate, ("_merge_log",)),
     }
     timers = {}
+    _record_radio(simulate)
     for label, (module, names) in stages.items():
         name = next((n for n in names if hasattr(module, n)), None)
         if name is not None:
@@ -163,8 +208,12 @@ def main() -> None:
     radio = timers["radio (simulate_air)"]
     sampled = f"sampled: {sampler.peak / 2**30:.2f} GiB in {sampler.stage}"
     print(f"peak RSS: {peak / 2**30:.2f} GiB ({sampled})")
-    print(f"whole road / radio, cpu : {cpu / radio.cpu:.1f}x")
-    print(f"whole road / radio, wall: {wall / radio.wall:.1f}x")
+    alone_w, alone_c = _radio_alone()
+    print(f"{'radio alone (same calls)':28s} {alone_w:8.2f} {alone_c:8.2f}")
+    in_road = f"wall: {wall / radio.wall:.1f}x, cpu: {cpu / radio.cpu:.1f}x"
+    print(f"whole road / radio in the road, {in_road}")
+    print(f"whole road / radio alone, cpu : {cpu / alone_c:.1f}x")
+    print(f"whole road / radio alone, wall: {wall / alone_w:.1f}x")
 
 
 if __name__ == "__main__":

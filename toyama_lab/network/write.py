@@ -309,12 +309,11 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
-    from toyama_lab._heap import fix_mmap_threshold
+    from toyama_lab._heap import release_free_heap
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
     from toyama_lab.network.road import LOSS_REASONS
 
-    fix_mmap_threshold()  # a long run frees large arrays day after day
     blocks = iter(blocks)
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
@@ -339,6 +338,7 @@ def write_network_blocks(
                     counts[r] += int(c)
                 log = res.stored_log
                 del res  # hold one block at a time
+                release_free_heap()  # what the block's simulation freed
                 yield log
                 del log
 
