@@ -5,6 +5,9 @@ functions read ``network/gateway_log.parquet`` and ``network/transmissions.parqu
 (:mod:`toyama_lab.network.write`) with :func:`polars.scan_parquet`, so polars reads only
 the columns a query needs and streams them (``engine="streaming"``).
 
+The example needs a dataset folder with ``network/`` (``toyama-lab generate --network``),
+so it is skipped; ``tests/test_network_scan.py`` runs it on a tiny one:
+
 >>> from toyama_lab.network.scan import delivery_by_gateway_month
 >>> delivery_by_gateway_month("data/synthetic/normal-week-city-0")  # doctest: +SKIP
 shape: (1_320, 5)
@@ -114,7 +117,11 @@ def delivery_by_gateway_month(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     Examples
     --------
-    >>> delivery_by_gateway_month("data/synthetic/normal-week-tiny-0")  # doctest: +SKIP
+    Skipped here (it reads a generated dataset folder; ``tests/test_network_scan.py`` runs
+    it on a tiny one):
+
+    >>> rates = delivery_by_gateway_month("data/synthetic/normal-week-tiny-0")  # doctest: +SKIP
+    >>> rates.filter(pl.col("gateway_id") == "gw-001")  # doctest: +SKIP
     """
     log = pl.scan_parquet(network_file(path, "gateway_log"))
     per_day = (
