@@ -31,9 +31,15 @@ from toyama_lab.synth import random as rnd
 
 __all__ = [
     "CODING_RATE",
+    "DATA_RATES",
+    "LOG_OMITTED",
     "SOURCE",
     "TRANSMISSION_SCHEMA",
     "gateway_log",
+    "log_file_schema",
+    "reception_rows",
+    "stored_gateway_log",
+    "stored_log",
     "transmission_table",
     "utc_base",
 ]
@@ -44,6 +50,13 @@ SOURCE = "toyama-lab-sim"
 CODING_RATE = "4/5"
 #: Reception columns the simulated gateways leave null (multi-antenna and concentrator detail).
 _UNREPORTED = ("antenna", "channel", "rf_chain")
+#: Every LoRa data rate a simulated reception may carry (``datr``): SF5..SF12 at the
+#: LoRaWAN bandwidths 125, 250 and 500 kHz (RP002-1.0.4), the fixed categories of
+#: ``datr`` in the stored gateway log.
+DATA_RATES = tuple(f"SF{k}BW{bw}" for bw in (125, 250, 500) for k in range(5, 13))
+#: Columns of ``RECEPTION_SCHEMA`` that the simulated gateways leave null in every row;
+#: the stored gateway log omits them and :func:`reception_rows` puts them back.
+LOG_OMITTED = ("ingest_error", *_UNREPORTED)
 #: Offset of Japan Standard Time from UTC (no daylight saving).
 JST_OFFSET = dt.timedelta(hours=9)
 
@@ -92,7 +105,86 @@ def _utc(base: np.datetime64, seconds: np.ndarray) -> pl.Series:
     return pl.Series(base + us.astype("timedelta64[us]")).dt.replace_time_zone("UTC")
 
 
-def gateway_log(
+def log_file_schema(gateway_ids) -> dict[str, pl.DataType]:
+    """Columns of ``network/gateway_log.parquet``: the gateway log as stored.
+
+    ``RECEPTION_SCHEMA`` less the columns that are null in every simulated row
+    (:data:`LOG_OMITTED`), with the text columns as enumerations of fixed categories
+    (``gateway_id``: the city's gateways in string order; ``datr``: :data:`DATA_RATES`;
+    ``codr`` and ``source``: their one value), which Parquet stores as a dictionary and a
+    run-length index instead of the text of every row, and ``freq_hz`` as UInt32 (a
+    frequency in Hz below 4.3 GHz). Any reader of the receptions gets the same values
+    (:func:`reception_rows`, :func:`toyama_lab.lorawan.ingest.read_receptions`).
+
+    Parameters
+    ----------
+    gateway_ids : iterable of str
+        The city's gateway identifiers (any order).
+
+    Examples
+    --------
+    >>> s = log_file_schema(["gw-002", "gw-001"])
+    >>> s["gateway_id"]
+    Enum(categories=['gw-001', 'gw-002'])
+    >>> [c for c in RECEPTION_SCHEMA if c not in s]
+    ['ingest_error', 'antenna', 'channel', 'rf_chain']
+    """
+    stored = {
+        "gateway_id": pl.Enum(sorted(set(gateway_ids))),
+        "freq_hz": pl.UInt32,
+        "datr": pl.Enum(list(DATA_RATES)),
+        "codr": pl.Enum([CODING_RATE]),
+        "source": pl.Enum([SOURCE]),
+    }
+    return {c: stored.get(c, t) for c, t in RECEPTION_SCHEMA.items() if c not in LOG_OMITTED}
+
+
+def stored_log(log: pl.DataFrame, gateway_ids) -> pl.DataFrame:
+    """A simulated gateway log (``RECEPTION_SCHEMA``) in its stored form (:func:`log_file_schema`).
+
+    Raises
+    ------
+    ValueError
+        If a row has a value the stored form cannot hold without loss: an omitted column
+        not null, a gateway not in ``gateway_ids``, another ``datr``, ``codr`` or
+        ``source``.
+    """
+    schema = log_file_schema(gateway_ids)
+    filled = [c for c in LOG_OMITTED if c in log.columns and log[c].null_count() != log.height]
+    if filled:
+        raise ValueError(
+            f"gateway log columns {filled} have values; the stored log keeps only simulated "
+            f"receptions, whose columns {list(LOG_OMITTED)} are null."
+        )
+    try:
+        return log.select(list(schema)).cast(schema)
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(
+            f"gateway log does not fit its stored form ({exc}); give the log of a simulated "
+            "network and the ids of the city's gateways."
+        ) from None
+
+
+def reception_rows(stored: pl.LazyFrame | pl.DataFrame):
+    """The stored gateway log back in ``RECEPTION_SCHEMA`` (lazy in, lazy out).
+
+    The inverse of :func:`stored_log`: the omitted columns come back null and every
+    column gets its ``RECEPTION_SCHEMA`` type, so ``reception_rows(stored_log(log, ids))``
+    equals ``log``.
+    """
+    missing = [pl.lit(None, dtype=RECEPTION_SCHEMA[c]).alias(c) for c in LOG_OMITTED]
+    return stored.with_columns(missing).select(list(RECEPTION_SCHEMA)).cast(RECEPTION_SCHEMA)
+
+
+def gateway_log(**arrays) -> pl.DataFrame:
+    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
+
+    :func:`stored_gateway_log` (same parameters) read back with :func:`reception_rows`.
+    """
+    return reception_rows(stored_gateway_log(**arrays))
+
+
+def stored_gateway_log(
     *,
     pair_tx: np.ndarray,
     pair_gw: np.ndarray,
@@ -107,7 +199,10 @@ def gateway_log(
     start,
     seed: int,
 ) -> pl.DataFrame:
-    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
+    """Receptions as a gateway log in its stored form, sorted by time and gateway.
+
+    The columns of :func:`log_file_schema` (``RECEPTION_SCHEMA`` less the all-null
+    columns; text as enumerations, built from codes without making any text).
 
     Parameters
     ----------
@@ -134,50 +229,64 @@ def gateway_log(
     Returns
     -------
     polars.DataFrame
-        ``RECEPTION_SCHEMA`` columns.
+        :func:`log_file_schema` columns.
     """
-    gw_ids = pl.Series(gateway_ids, dtype=pl.String)
+    schema = log_file_schema(gateway_ids)
     pair_tx = np.asarray(pair_tx, dtype=np.int64)
     pair_gw = np.asarray(pair_gw, dtype=np.int64)
     n = pair_tx.size
-    t_us = np.rint(end_s[pair_tx] * 1e6).astype(np.int64)
-    gw_offset = rnd.hash64(seed, "net-tmst", np.arange(len(gateway_ids)), 0) & np.uint64(0xFFFFFFFF)
-    tmst = (gw_offset[pair_gw] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
-    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of each
-    # gateway id in string order stands for the id, and tmst is a function of both
-    gw_rank = np.empty(len(gateway_ids), dtype=np.int64)
-    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(
-        len(gateway_ids)
-    )
-    width = 1 << max(1, int(len(gateway_ids) - 1).bit_length())
-    if t_us.size and (t_us.min() < 0 or t_us.max() >= np.iinfo(np.int64).max // width):
-        order = np.lexsort((gw_rank[pair_gw], t_us))
-    else:
-        order = np.argsort(t_us * width + gw_rank[pair_gw], kind="stable")
-    pair_tx, pair_gw, t_us, tmst = pair_tx[order], pair_gw[order], t_us[order], tmst[order]
-    sf_p = sf[pair_tx].astype(np.int8)
+    n_gw = len(gateway_ids)
+    t_tx = np.rint(np.asarray(end_s, dtype=np.float64) * 1e6).astype(np.int64)
+    # rank of each gateway id in string order: its code in the gateway_id enumeration
+    gw_rank = np.empty(n_gw, dtype=np.int64)
+    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
+    offset = rnd.hash64(seed, "net-tmst", np.arange(n_gw), 0) & np.uint64(0xFFFFFFFF)
+    offset_by_rank = np.empty(n_gw, dtype=np.uint64)
+    offset_by_rank[gw_rank] = offset
+    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of the
+    # gateway id stands for the id, and tmst is a function of both; the sorted key gives
+    # back time and rank without gathering them
+    bits = max(1, int(n_gw - 1).bit_length())
+    t0 = int(min(t_tx.min(), 0)) if t_tx.size else 0  # times before the window (none)
+    if t_tx.size and int(t_tx.max()) - t0 >= np.iinfo(np.int64).max >> bits:
+        raise ValueError("reception times span more than 2**56 us; give times of one window.")
+    key = ((t_tx - t0) << bits)[pair_tx] | gw_rank[pair_gw]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    pair_tx = pair_tx[order]
+    t_us = (key >> bits) + t0
+    rank = key & ((1 << bits) - 1)
+    tmst = (offset_by_rank[rank] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
+    sf_p = np.asarray(sf).astype(np.int8)[pair_tx]
     bw_k = int(bw_hz) // 1000
-    time = pl.Series("time", utc_base(start) + t_us.astype("timedelta64[us]"))
+    if f"SF7BW{bw_k}" not in DATA_RATES:
+        raise ValueError(f"bw_hz={bw_hz!r} is not a LoRa bandwidth; expected 125, 250 or 500 kHz.")
+    index = {r: i for i, r in enumerate(DATA_RATES)}
+    rate_code = np.array([index.get(f"SF{k}BW{bw_k}", 0) for k in range(13)])  # SF5..SF12
+    one = np.zeros(n, dtype=np.uint32)
     out = pl.DataFrame(
         {
-            "time": time.dt.replace_time_zone("UTC"),
-            "gateway_id": gw_ids.gather(pair_gw),
-            "freq_hz": freq_hz[pair_tx].astype(np.int64),
+            "time": pl.Series(utc_base(start) + t_us.astype("timedelta64[us]")),
+            "gateway_id": _codes(schema["gateway_id"], rank),
+            "freq_hz": np.asarray(freq_hz).astype(np.uint32)[pair_tx],
             "sf": sf_p,
             "bw_hz": np.full(n, int(bw_hz), dtype=np.int32),
-            "datr": pl.Series([f"SF{k}BW{bw_k}" for k in range(13)]).gather(sf_p),
-            "codr": pl.repeat(CODING_RATE, n, dtype=pl.String, eager=True),
-            "rssi_dbm": np.rint(rssi_dbm[order]).astype(np.float32),
-            "snr_db": (np.rint(snr_db[order] * 10.0) / 10.0).astype(np.float32),
+            "datr": _codes(schema["datr"], rate_code[sf_p]),
+            "codr": _codes(schema["codr"], one),
+            "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.float32),
+            "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
             "tmst": tmst.astype(np.uint32),
             "phy_payload": phy_payload.gather(pair_tx),
-            "source": pl.repeat(SOURCE, n, dtype=pl.String, eager=True),
-            "ingest_error": pl.repeat(None, n, dtype=pl.String, eager=True),
-            # the simulated gateways have one antenna and do not report channel or chain
-            **{c: pl.repeat(None, n, dtype=pl.UInt8, eager=True) for c in _UNREPORTED},
+            "source": _codes(schema["source"], one),
         }
-    ).cast(RECEPTION_SCHEMA)
-    return out
+    )
+    return out.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+
+
+def _codes(dtype: pl.Enum, codes: np.ndarray) -> pl.Series:
+    """An enumeration column from the index of each value in ``dtype``'s categories."""
+    cats = dtype.categories
+    return cats.cast(dtype).gather(np.asarray(codes, dtype=np.uint32))
 
 
 def transmission_table(
@@ -218,10 +327,13 @@ def transmission_table(
     # order, which the stable sort (timsort) runs through quickly
     pair_tx = np.asarray(pair_tx, dtype=np.int64)
     order = np.argsort(pair_tx * len(gateway_ids) + pair_gw, kind="stable")
+    # the keys are sorted: flagged so, polars groups them as runs instead of hashing
+    tx_sorted = pl.Series("tx", pair_tx[order] + int(tx_offset)).set_sorted()
     heard = (
-        pl.DataFrame({"tx": pair_tx[order] + int(tx_offset), "gw": gw_ids.gather(pair_gw[order])})
+        pl.DataFrame({"tx": tx_sorted, "gw": gw_ids.gather(pair_gw[order])})
         .group_by("tx", maintain_order=True)
         .agg(pl.col("gw").alias("heard_by"))
+        .with_columns(pl.col("tx").set_sorted())
     )
     handed = fcnt >= 0
     reg_names = pl.Series([*REGIONAL_REASONS, "not_sent"], dtype=pl.String)

@@ -48,13 +48,14 @@ recovered shows a lost row and a delivered row with the same FCnt.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.keys import KeyStore
-from toyama_lab.network.log import gateway_log, transmission_table
+from toyama_lab.network.log import stored_gateway_log, transmission_table
 from toyama_lab.network.registry import build_registry
 from toyama_lab.network.road import (
     DELIVERED,
@@ -107,8 +108,10 @@ class NetworkResult:
         Devices (:data:`toyama_lab.network.registry.REGISTRY_SCHEMA`), SYNTHETIC.
     keys : toyama_lab.lorawan.KeyStore
         Their session keys, SYNTHETIC.
-    gateway_log : polars.DataFrame
-        One row per gateway reception (``RECEPTION_SCHEMA``).
+    stored_log : polars.DataFrame
+        One row per gateway reception, in the stored form of the log
+        (:func:`toyama_lab.network.log.log_file_schema`, what ``gateway_log.parquet``
+        holds); :attr:`gateway_log` is the same rows in ``RECEPTION_SCHEMA``.
     transmissions : polars.DataFrame
         Truth per uplink (:data:`toyama_lab.network.log.TRANSMISSION_SCHEMA`).
     readings : dict of str to polars.DataFrame
@@ -120,10 +123,17 @@ class NetworkResult:
 
     registry: pl.DataFrame
     keys: KeyStore
-    gateway_log: pl.DataFrame
+    stored_log: pl.DataFrame
     transmissions: pl.DataFrame
     readings: dict[str, pl.DataFrame] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def gateway_log(self) -> pl.DataFrame:
+        """One row per gateway reception (``RECEPTION_SCHEMA``), sorted by time and gateway."""
+        from toyama_lab.network.log import reception_rows
+
+        return reception_rows(self.stored_log)
 
     def loss_counts(self) -> pl.DataFrame:
         """Number of transmissions per ``loss_reason`` (all reasons, zeros included)."""
@@ -537,6 +547,11 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
             n_ex += src.size - k
     cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
     pair_tx, pair_gw = cat(p_tx, np.int64), cat(p_gw, np.int64)
+    pair_rssi, pair_snr = cat(p_rssi, np.float64), cat(p_snr, np.float64)
+    # memory: one copy of the day's receptions from here on
+    del p_tx, p_gw, p_rssi, p_snr
+    if rows.size:
+        del air, src, att, plan
     attempt = np.zeros(n, dtype=np.uint8)
     if n_ex:
         # every retransmission right after its frame's first attempt, in attempt order
@@ -558,11 +573,11 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
             np.r_[a, b][order] for a, b in zip(own, cols[3:], strict=True)
         )
     gw_ids = city.gateways["gateway_id"].to_list()
-    log = gateway_log(
+    log = stored_gateway_log(
         pair_tx=pair_tx,
         pair_gw=pair_gw,
-        rssi_dbm=cat(p_rssi, np.float64),
-        snr_db=cat(p_snr, np.float64),
+        rssi_dbm=pair_rssi,
+        snr_db=pair_snr,
         end_s=sent_s + toa,
         freq_hz=freq,
         sf=sf,
@@ -572,6 +587,7 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
         start=start,
         seed=seed,
     )
+    del pair_rssi, pair_snr
     tx = transmission_table(
         up.drop("down_detail"),
         registry=registry,
@@ -614,7 +630,9 @@ def _merge_log(carry, log: pl.DataFrame, edge_us: int | None):
         return log, None
     t = log["time"].dt.epoch("us").to_numpy()
     k = int(np.searchsorted(t, edge_us, side="left"))
-    return log.slice(0, k), log.slice(k)
+    # the held-back rows are gathered into buffers of their own: a slice would keep the
+    # whole block's log in memory until the next block is written
+    return log.slice(0, k), log[np.arange(k, log.height)]
 
 
 def simulate_network_blocks(

@@ -6,20 +6,25 @@ Files (all byte-identical for the same inputs and seed):
 * ``network/keys.csv`` - SYNTHETIC session keys: a ``#`` comment line saying so, then a
   header with first column ``synthetic`` (``true``) and the
   :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
-* ``network/gateway_log.parquet`` - receptions in ``RECEPTION_SCHEMA``;
+* ``network/gateway_log.parquet`` - receptions, stored in the compact form of
+  :func:`toyama_lab.network.log.log_file_schema` (``RECEPTION_SCHEMA`` without the
+  columns every simulated row leaves null, text columns as enumerations; zstd level
+  :data:`LOG_COMPRESSION_LEVEL`); :func:`toyama_lab.network.scan.scan_gateway_log` and
+  :func:`toyama_lab.lorawan.ingest.read_receptions` read it back as ``RECEPTION_SCHEMA``;
 * ``network/transmissions.parquet`` - the truth per uplink;
 * ``network/network.json`` - parameters (every :class:`~toyama_lab.network.RadioConfig`
   field), the software that made it (version; SHA-256 of the ``network``, ``radio`` and
   ``lorawan`` sources) and loss-reason counts.
 
 :func:`write_network_blocks` writes the same files from the blocks of
-:func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: rows are
-staged in part files of exactly one Parquet row group (``PARQUET_OPTIONS["row_group_size"]``
-rows) and the parts are then streamed into one file (``polars.LazyFrame.sink_parquet``).
-The bytes depend only on the rows, never on the blocks: a table of at most one row group
-is the very file :func:`write_network` writes; a larger one is always assembled from the
-same canonical parts (``write_network`` writes such a table in one go, with a different
-but equally valid row-group layout).
+:func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: the
+gateway log is streamed into its file in one pass while the blocks are simulated
+(:func:`sink_frames`: the blocks' rows, re-cut into row groups of exactly
+``PARQUET_OPTIONS["row_group_size"]`` rows, feed polars' streaming Parquet sink); the
+transmission truth is staged in part files of one row group each and then streamed into
+its file the same way. The bytes depend only on the rows, never on the blocks, and
+:func:`write_network` writes its tables through the same path, so a one-shot run and a
+run block by block give the same files.
 
 The subfolder is built as ``DIR.network.tmp-...`` beside the dataset folder ``DIR``
 (:func:`toyama_lab.datasets.store.subfolder_stage`) and renamed into place, so a crash
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 from pathlib import Path
@@ -113,53 +119,162 @@ def _network_folder(out_dir) -> Path:
     return root / SUBFOLDER
 
 
+#: zstd level of ``gateway_log.parquet`` (the store's other tables keep
+#: :data:`toyama_lab.datasets.store.PARQUET_OPTIONS`): level 1 writes the log about a
+#: third faster than level 3 for 5 % more bytes (``bench/road.py``, docs/benchmarks.md).
+LOG_COMPRESSION_LEVEL = 1
+
+
+#: Most rows in a row group of ``transmissions.parquet``: a row of the truth holds the list
+#: of gateways that heard it (about 20 names in the city), so a row group of the store's
+#: million rows would take some 0.7 GB to assemble and encode.
+TRANSMISSION_ROW_GROUP = 262_144
+
+
+def parquet_options(table: str) -> dict:
+    """Settings of the polars Parquet writer for ``table`` (a key of :data:`FILES`).
+
+    Those of the store (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`, read at call
+    time), with :data:`LOG_COMPRESSION_LEVEL` for the gateway log and row groups of at
+    most :data:`TRANSMISSION_ROW_GROUP` rows for the transmission truth.
+
+    Examples
+    --------
+    >>> parquet_options("gateway_log")["compression_level"]
+    1
+    >>> parquet_options("transmissions")["row_group_size"]
+    262144
+    """
+    from toyama_lab.datasets.store import PARQUET_OPTIONS
+
+    opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
+    if table == "gateway_log":
+        opts["compression_level"] = LOG_COMPRESSION_LEVEL
+    if table == "transmissions":
+        opts["row_group_size"] = min(int(opts["row_group_size"]), TRANSMISSION_ROW_GROUP)
+    return opts
+
+
+def row_groups(frames, size: int):
+    """The rows of ``frames`` (in order) re-cut into frames of exactly ``size`` rows.
+
+    The last frame holds the rest (fewer rows); nothing is yielded for no rows. Each
+    frame is one contiguous chunk, so the Parquet bytes written from them depend only on
+    the rows, never on how the input was cut.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> parts = [pl.DataFrame({"a": [1, 2, 3]}), pl.DataFrame({"a": [4, 5]})]
+    >>> [f["a"].to_list() for f in row_groups(parts, 2)]
+    [[1, 2], [3, 4], [5]]
+    """
+    import numpy as np
+    import polars as pl
+
+    buf: list = []
+    n = 0
+    for frame in frames:
+        while frame.height:
+            take = frame.slice(0, size - n)
+            frame = frame.slice(take.height)
+            buf.append(take)
+            n += take.height
+            if n == size:
+                yield pl.concat(buf).rechunk()
+                buf, n = [], 0
+        if buf:  # rows held for the next group get buffers of their own, so that they
+            # do not keep the whole input frame alive (a slice shares its buffers)
+            held = pl.concat(buf).rechunk()
+            buf = [held[np.arange(held.height)]]
+            del held
+        del frame  # (an empty slice still holds the input's buffers) while the next comes
+    if buf:
+        yield pl.concat(buf).rechunk()
+
+
+def sink_frames(frames, path: str | os.PathLike[str], schema: dict, options: dict) -> int:
+    """Stream ``frames`` into one Parquet file in one pass, atomically; the number of rows.
+
+    The frames (an iterable, consumed once, e.g. a generator that simulates as it goes)
+    are cut into row groups of ``options["row_group_size"]`` rows (:func:`row_groups`) and
+    fed to polars' streaming Parquet sink as a lazy source
+    (:func:`polars.io.plugins.register_io_source`): each row is encoded and compressed
+    once, memory holds about one row group, and the bytes depend only on the rows. An
+    error raised while producing the frames is raised again as it was.
+
+    Parameters
+    ----------
+    frames : iterable of polars.DataFrame
+        All with the columns of ``schema`` (cast to it).
+    path : path-like
+        The file, written as a temporary sibling and renamed into place.
+    schema : dict
+        Column types of the file.
+    options : dict
+        Keyword arguments of :meth:`polars.LazyFrame.sink_parquet`
+        (:func:`parquet_options`).
+    """
+    import polars as pl
+    from polars.io.plugins import register_io_source
+
+    from toyama_lab._atomic import write_atomic
+    from toyama_lab.datasets.store import FILE_MODE, note_write
+
+    failed: list[BaseException] = []
+    rows = [0]
+
+    def source(with_columns, predicate, n_rows, batch_size):
+        try:
+            sent = False
+            for frame in row_groups(frames, int(options["row_group_size"])):
+                rows[0] += frame.height
+                sent = True
+                yield frame.cast(schema)
+                del frame
+            if not sent:
+                yield pl.DataFrame(schema=schema)
+        except BaseException as exc:  # raised again below, as it was
+            failed.append(exc)
+            raise
+
+    lazy = register_io_source(source, schema=pl.Schema(schema))
+    try:
+        write_atomic(Path(path), lambda p: lazy.sink_parquet(p, **options), mode=FILE_MODE)
+    except BaseException:
+        if failed:
+            raise failed[0] from None
+        raise
+    note_write()
+    return rows[0]
+
+
 class _StagedTable:
-    """Rows appended block by block, staged in parts of exactly one row group each."""
+    """Rows appended block by block, each block staged at once in a part file of its own.
+
+    The parts are read back in order by :meth:`frames` (and deleted), and
+    :func:`sink_frames` re-cuts their rows into the file's row groups, so the parts'
+    sizes and settings (lz4, no statistics: cheap to write and read) do not show in the
+    final file. Memory holds no staged rows.
+    """
 
     def __init__(self, folder: Path, name: str) -> None:
-        from toyama_lab.datasets.store import PARQUET_OPTIONS
-
         self.folder, self.name = folder, name
-        self.size = int(PARQUET_OPTIONS["row_group_size"])
-        self.buf: list = []
-        self.n_buf = 0
         self.parts: list[Path] = []
-        self.rows = 0
-
-    def _flush(self, frame) -> None:
-        from toyama_lab.datasets.store import write_parquet
-
-        p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
-        write_parquet(frame, p)
-        self.parts.append(p)
 
     def add(self, frame) -> None:
-        import polars as pl
-
-        self.rows += frame.height
-        while frame.height:
-            take = frame.slice(0, self.size - self.n_buf)
-            frame = frame.slice(take.height)
-            self.buf.append(take)
-            self.n_buf += take.height
-            if self.n_buf == self.size:
-                self._flush(pl.concat(self.buf))
-                self.buf, self.n_buf = [], 0
-
-    def close(self, path: Path, schema) -> None:
-        import polars as pl
-
-        from toyama_lab.datasets.store import PARQUET_OPTIONS, write_parquet
-
-        rest = pl.concat(self.buf) if self.buf else pl.DataFrame(schema=schema)
-        if not self.parts:
-            write_parquet(rest, path)
+        if not frame.height:
             return
-        if rest.height:
-            self._flush(rest)
-        opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
-        pl.concat([pl.scan_parquet(p) for p in self.parts]).sink_parquet(path, **opts)
+        p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
+        frame.write_parquet(p, compression="lz4", statistics=False)
+        self.parts.append(p)
+
+    def frames(self):
+        """The staged rows in order (each part read once, then deleted)."""
+        import polars as pl
+
         for p in self.parts:
+            yield pl.read_parquet(p)
             p.unlink()
 
 
@@ -194,36 +309,53 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
+    from toyama_lab._heap import release_free_heap
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
-    from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
     from toyama_lab.network.road import LOSS_REASONS
 
+    blocks = iter(blocks)
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
-        log = _StagedTable(tmp, "gateway_log")
+        first = next(blocks, None)
+        if first is None:
+            raise ValueError("no blocks to write; give at least one block of days.")
+        gateways = _gateways(first)
+        write_parquet(first.registry, tmp / FILES["registry"])
+        write_keys_csv(first.keys, tmp / FILES["keys"])
+        params, n_devices = first.params, first.registry.height
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
-        head = None  # (params, number of devices) of the first block
-        for res in blocks:
-            if head is None:
-                head = (res.params, res.registry.height)
-                write_parquet(res.registry, tmp / FILES["registry"])
-                write_keys_csv(res.keys, tmp / FILES["keys"])
-            log.add(res.gateway_log)
-            txs.add(res.transmissions)
-            for r, c in res.loss_counts().iter_rows():
-                counts[r] += int(c)
-            del res  # hold one block at a time
-        if head is None:
-            raise ValueError("no blocks to write; give at least one block of days.")
-        log.close(tmp / FILES["gateway_log"], RECEPTION_SCHEMA)
-        txs.close(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA)
-        text = _meta(head[0], head[1], txs.rows, log.rows, counts)
+        pending = [first]
+        del first
+
+        def logs():
+            # the simulation runs as the log's Parquet sink pulls its rows; the truth of
+            # each block is staged on the way
+            for res in itertools.chain([pending.pop()], blocks):
+                txs.add(res.transmissions)
+                for r, c in res.loss_counts().iter_rows():
+                    counts[r] += int(c)
+                log = res.stored_log
+                del res  # hold one block at a time
+                release_free_heap()  # what the block's simulation freed
+                yield log
+                del log
+
+        n_rx = sink_frames(logs(), tmp / FILES["gateway_log"], log_file_schema(gateways),
+                           parquet_options("gateway_log"))  # fmt: skip
+        n_tx = sink_frames(txs.frames(), tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
+                           parquet_options("transmissions"))  # fmt: skip
+        text = _meta(params, n_devices, n_tx, n_rx, counts)
         write_text(tmp / FILES["params"], text)
         if on_complete is not None:
             on_complete(tmp)
     return {k: final / v for k, v in FILES.items()}
+
+
+def _gateways(result) -> list:
+    """The gateway ids of a result: the categories of its stored log's ``gateway_id``."""
+    return result.stored_log.schema["gateway_id"].categories.to_list()
 
 
 def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
@@ -250,19 +382,23 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
         If ``out_dir`` is not an existing folder.
     """
     from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
 
+    gateways = _gateways(result)
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
-        write_parquet(result.gateway_log, tmp / FILES["gateway_log"])
-        write_parquet(result.transmissions, tmp / FILES["transmissions"])
+        sink_frames([result.stored_log], tmp / FILES["gateway_log"],
+                    log_file_schema(gateways), parquet_options("gateway_log"))  # fmt: skip
+        sink_frames([result.transmissions], tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
+                    parquet_options("transmissions"))  # fmt: skip
         counts = {r: int(c) for r, c in result.loss_counts().iter_rows()}
         text = _meta(
             result.params,
             result.registry.height,
             result.transmissions.height,
-            result.gateway_log.height,
+            result.stored_log.height,
             counts,
         )
         write_text(tmp / FILES["params"], text)

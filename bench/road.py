@@ -1,0 +1,220 @@
+"""Benchmark: the whole road of a dataset (frames, air, tables, Parquet) against its radio.
+
+Generates one dataset once (``--size city --days 2`` by default, kept in ``bench/_work/road``;
+made in a child process so that its memory does not count), then runs
+:func:`toyama_lab.network.simulate_from_dataset` on it in this process, with the time
+spent inside :func:`toyama_lab.network.road.simulate_air` (the radio: channel access, link
+budget, receptions, collisions) summed over every call of the run. That radio time is
+the baseline: the rest of the road (readings into payloads, frames, FCnt, the gateway
+log, the transmission truth and writing both as Parquet) is measured against it in the
+same run, on the same data.
+
+Printed: transmissions and receptions written; wall and CPU time of the whole road and of
+its radio part, with a breakdown of the other stages (frame encoding, gateway log,
+transmission table, planning; the rest is reading the readings, the glue of the road and
+the Parquet encoding, which polars runs on its own threads while the next day is
+simulated). A stage's CPU time is that of the thread that ran it (``time.thread_time``);
+the whole road's is the process's (every thread). Then the peak RSS (the kernel's
+high-water mark of this process, and the stage running at the sampled peak) and the files'
+size. The radio calls of the road are then run again, alone, on the same inputs (kept on disk
+during the road): that is the baseline, since the radio inside the road shares the
+machine with the Parquet encoding. The last line prints the whole road's wall time as a
+multiple of the radio-alone wall time (``N.Nx``; the goal of issue 14 is at most 2.5x); the
+line before it, the ratio of the CPU times (all threads of the road against the radio's
+thread); the one before, both ratios against the radio inside the road.
+
+Usage::
+
+    python bench/road.py [--size city] [--days 2] [--seed 0] [--scenario normal-week]
+
+To measure another commit's road with this bench (as docs/benchmarks.md does for the code
+before issue 14), put that commit's checkout first on the path:
+``PYTHONPATH=/path/to/checkout python bench/road.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+WORK = Path(__file__).resolve().parent / "_work" / "road"
+
+
+_NOW = ["rest"]  # the stage running now (set by the timers, read by the RSS sampler)
+
+
+class _RssSampler(threading.Thread):
+    """Samples this process's RSS every 20 ms; keeps the peak and the stage it was in."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process()
+        self.peak, self.stage = 0, ""
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            rss = self.proc.memory_info().rss
+            if rss > self.peak:
+                self.peak, self.stage = rss, _NOW[0]
+
+
+class _Timer:
+    """Wall and CPU time summed over every call of a wrapped function."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.wall = 0.0
+        self.cpu = 0.0
+        self.calls = 0
+
+    def wrap(self, fn):
+        def timed(*args, **kwargs):
+            # the CPU time of the calling thread only: the Parquet sink encodes on other
+            # threads meanwhile, and the process's CPU time would count that too
+            w, c = time.perf_counter(), time.thread_time()
+            _NOW[0] = self.label
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _NOW[0] = "rest"
+                self.wall += time.perf_counter() - w
+                self.cpu += time.thread_time() - c
+                self.calls += 1
+
+        return timed
+
+
+def _dataset(args) -> Path:
+    """The dataset folder, generated in a child process when missing."""
+    code = (
+        "import sys\n"
+        "from toyama_lab.datasets import load\n"
+        f"ds = load({args.scenario!r}, {args.size!r}, {args.seed}, days={args.days}, "
+        f"root={str(WORK)!r}, progress=False)\n"
+        "print(ds.path)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+REPLAY = WORK / "radio-calls"
+
+
+def _record_radio(simulate) -> None:
+    """Keep the inputs of every radio call on disk (to run the radio alone afterwards)."""
+    shutil.rmtree(REPLAY, ignore_errors=True)
+    REPLAY.mkdir(parents=True)
+    air = simulate.simulate_air
+
+    def recorded(*a, **kw):
+        k = next(j for j, v in enumerate(a) if isinstance(v, simulate.Links))
+        with open(REPLAY / f"{len(list(REPLAY.iterdir())):04d}.pkl", "wb") as f:
+            pickle.dump(((*a[:k], None, *a[k + 1 :]), k, kw), f)
+        _LINKS[:] = [a[k]]
+        return air(*a, **kw)
+
+    simulate.simulate_air = recorded
+    _AIR[:] = [air]
+
+
+_LINKS: list = []
+_AIR: list = []
+
+
+def _radio_alone() -> tuple[float, float]:
+    """Wall and thread CPU time of the road's radio calls run again, alone [s]."""
+    wall = cpu = 0.0
+    for p in sorted(REPLAY.iterdir()):
+        with open(p, "rb") as f:
+            a, k, kw = pickle.load(f)
+        a = (*a[:k], _LINKS[0], *a[k + 1 :])
+        w, c = time.perf_counter(), time.thread_time()
+        _AIR[0](*a, **kw)
+        wall += time.perf_counter() - w
+        cpu += time.thread_time() - c
+    shutil.rmtree(REPLAY, ignore_errors=True)
+    return wall, cpu
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="city")
+    ap.add_argument("--days", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scenario", default="normal-week")
+    args = ap.parse_args()
+    path = _dataset(args)
+
+    import polars as pl
+    import xarray  # noqa: F401  (imported before the clock starts, as the CLI has it)
+
+    import toyama_lab.datasets  # noqa: F401
+    import toyama_lab.lorawan.batch as batch
+    import toyama_lab.network.simulate as simulate
+    from toyama_lab.network import simulate_from_dataset
+
+    # label: (module, names): the first name the module has is timed (older code of the
+    # road, e.g. another commit on PYTHONPATH, names some stages otherwise)
+    stages = {
+        "radio (simulate_air)": (simulate, ("simulate_air",)),
+        "frames (encode_batch)": (batch, ("encode_batch",)),
+        "gateway log table": (simulate, ("stored_gateway_log", "gateway_log")),
+        "transmission table": (simulate, ("transmission_table",)),
+        "plan: readings to payloads": (simulate, ("_plan",)),
+        "sensor power outages": (simulate, ("_sensor_down",)),
+        "log merge at block edges": (simulate, ("_merge_log",)),
+    }
+    timers = {}
+    _record_radio(simulate)
+    for label, (module, names) in stages.items():
+        name = next((n for n in names if hasattr(module, n)), None)
+        if name is not None:
+            timers[label] = _Timer(label)
+            setattr(module, name, timers[label].wrap(getattr(module, name)))
+
+    sampler = _RssSampler()
+    sampler.start()
+    w0, c0 = time.perf_counter(), time.process_time()
+    files = simulate_from_dataset(path, overwrite=True)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    sampler.done.set()
+
+    net = Path(files["gateway_log"]).parent
+    n_rx = pl.scan_parquet(files["gateway_log"]).select(pl.len()).collect().item()
+    n_tx = pl.scan_parquet(files["transmissions"]).select(pl.len()).collect().item()
+    size = sum(os.path.getsize(p) for p in net.iterdir())
+    print(f"dataset: {path.name} ({args.size}, {args.days} days), {os.cpu_count()} cores")
+    print(f"written: {n_tx:,} transmissions, {n_rx:,} receptions, {size / 2**20:.1f} MiB")
+    print(f"{'stage':28s} {'wall s':>8s} {'cpu s':>8s} {'calls':>6s}")
+    rest_w, rest_c = wall, cpu
+    for label, t in timers.items():
+        print(f"{label:28s} {t.wall:8.2f} {t.cpu:8.2f} {t.calls:6d}")
+        rest_w -= t.wall
+        rest_c -= t.cpu
+    print(f"{'rest (read, write, glue)':28s} {rest_w:8.2f} {rest_c:8.2f}")
+    print(f"{'whole road':28s} {wall:8.2f} {cpu:8.2f}")
+    radio = timers["radio (simulate_air)"]
+    sampled = f"sampled: {sampler.peak / 2**30:.2f} GiB in {sampler.stage}"
+    print(f"peak RSS: {peak / 2**30:.2f} GiB ({sampled})")
+    alone_w, alone_c = _radio_alone()
+    print(f"{'radio alone (same calls)':28s} {alone_w:8.2f} {alone_c:8.2f}")
+    in_road = f"wall: {wall / radio.wall:.1f}x, cpu: {cpu / radio.cpu:.1f}x"
+    print(f"whole road / radio in the road, {in_road}")
+    print(f"whole road / radio alone, cpu : {cpu / alone_c:.1f}x")
+    print(f"whole road / radio alone, wall: {wall / alone_w:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
