@@ -22,7 +22,7 @@ same canonical parts (``write_network`` writes such a table in one go, with a di
 but equally valid row-group layout).
 
 The subfolder is built as ``DIR.network.tmp-...`` beside the dataset folder ``DIR``
-(:func:`toyama_lab.datasets.store.subfolder_stage`) and renamed into place, so a crash
+(:func:`toyama_lab.store.subfolder_stage`) and renamed into place, so a crash
 never leaves half a folder, nor anything unlisted inside ``DIR``; an existing
 ``network/`` is replaced only with ``overwrite=True``.
 """
@@ -75,7 +75,7 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
                 "" if k.app_key is None else k.app_key.hex().upper(),
             ]
         )
-    from toyama_lab.datasets.store import write_text
+    from toyama_lab.store import write_text
 
     p = Path(path)
     write_text(p, buf.getvalue(), mode=0o600)
@@ -117,7 +117,7 @@ class _StagedTable:
     """Rows appended block by block, staged in parts of exactly one row group each."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        from toyama_lab.datasets.store import PARQUET_OPTIONS
+        from toyama_lab.store import PARQUET_OPTIONS
 
         self.folder, self.name = folder, name
         self.size = int(PARQUET_OPTIONS["row_group_size"])
@@ -127,7 +127,7 @@ class _StagedTable:
         self.rows = 0
 
     def _flush(self, frame) -> None:
-        from toyama_lab.datasets.store import write_parquet
+        from toyama_lab.store import write_parquet
 
         p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
         write_parquet(frame, p)
@@ -149,7 +149,7 @@ class _StagedTable:
     def close(self, path: Path, schema) -> None:
         import polars as pl
 
-        from toyama_lab.datasets.store import PARQUET_OPTIONS, write_parquet
+        from toyama_lab.store import PARQUET_OPTIONS, write_parquet
 
         rest = pl.concat(self.buf) if self.buf else pl.DataFrame(schema=schema)
         if not self.parts:
@@ -184,7 +184,7 @@ def write_network_blocks(
     -------
     dict of str to pathlib.Path
         As :func:`write_network`; for a window whose tables fit in one row group
-        (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`) the files are byte-identical to
+        (:data:`toyama_lab.store.PARQUET_OPTIONS`) the files are byte-identical to
         those :func:`write_network` writes for :func:`toyama_lab.network.simulate_network`.
 
     Raises
@@ -194,10 +194,10 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
-    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
     from toyama_lab.network.log import TRANSMISSION_SCHEMA
     from toyama_lab.network.road import LOSS_REASONS
+    from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
@@ -249,7 +249,7 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     FileNotFoundError
         If ``out_dir`` is not an existing folder.
     """
-    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
+    from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     final = _network_folder(out_dir)
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
