@@ -23,9 +23,7 @@ from toyama_lab.network import simulate_network, write_network
 def test_blocks_write_the_same_bytes_as_one_shot(three_days, tmp_path):
     import shutil
 
-
-    from toyama_lab.datasets import open_dataset
-    from toyama_lab.datasets import simulate_from_dataset
+    from toyama_lab.datasets import open_dataset, simulate_from_dataset
 
     ds = open_dataset(three_days)
     assert "children_fixes" in ds.event_names
