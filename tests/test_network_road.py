@@ -11,6 +11,7 @@ from toyama_lab.network import (
     RadioConfig,
     build_registry,
 )
+from toyama_lab.network.config import AS923_JP_CHANNELS_HZ
 
 
 def test_simulate_air_fading_is_the_counter_based_stream():
@@ -70,7 +71,7 @@ def test_per_frame_floors_give_the_air_of_the_global_cutoff(monkeypatch):
 
     city = build_city(0, "class")
     registry, _ = build_registry(city, 0)
-    cfg = RadioConfig(channels_hz=road.AS923_JP_CHANNELS_HZ[:2])
+    cfg = RadioConfig(channels_hz=AS923_JP_CHANNELS_HZ[:2])
     links = road.build_links(city, registry, 0, cfg)
     fixed = np.flatnonzero(np.isfinite(links.dev_x))
     rng = np.random.default_rng(11)
