@@ -4,11 +4,10 @@ The glue between :mod:`toyama_lab.datasets` (the folder layout, the manifest, th
 :mod:`toyama_lab.network` (which takes readings and returns frames, receptions and truth,
 and never reads a dataset folder):
 
-* :func:`read_block` feeds :func:`toyama_lab.network.simulate_network_blocks` a block of
-  days of a dataset's readings (through :meth:`Dataset.timeseries` and
-  :meth:`Dataset.event_path`);
-* :func:`simulate_from_dataset` / :func:`add_network` write ``<dataset>/network/`` and
-  record it in the manifest;
+* :func:`simulate_from_dataset` / :func:`add_network` feed
+  :func:`toyama_lab.network.simulate_network_blocks` a dataset's readings a block of days
+  at a time (:meth:`Dataset.readings`), write ``<dataset>/network/`` and record it in the
+  manifest;
 * :func:`recorded_network`, :func:`recorded_radio`, :func:`network_radio_mismatch` and
   :func:`network_stale_reason` tell whether a kept ``network/`` is the one asked for
   (the comparison itself is :func:`toyama_lab.network.config.radio_mismatch`);
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from toyama_lab import __version__
 from toyama_lab._fingerprint import NETWORK_PARTS, source_fingerprint
-from toyama_lab.datasets.cache import Dataset, open_dataset
+from toyama_lab.datasets.cache import open_dataset
 from toyama_lab.network.config import (
     RADIO_KEYS,
     RadioConfig,
@@ -53,7 +52,6 @@ __all__ = [
     "confirmed_summary",
     "network_radio_mismatch",
     "network_stale_reason",
-    "read_block",
     "recorded_network",
     "recorded_radio",
     "simulate_from_dataset",
@@ -61,28 +59,6 @@ __all__ = [
 
 #: Days simulated at a time by :func:`simulate_from_dataset` (memory: one block).
 BLOCK_DAYS = 1
-
-
-def read_block(dataset: Dataset):
-    """``read_block(first_day, n)``: the readings of ``n`` days of a dataset from ``first_day``.
-
-    The function :func:`toyama_lab.network.simulate_network_blocks` asks for, reading
-    through :meth:`Dataset.readings` (the Zarr cubes are opened once).
-
-    Parameters
-    ----------
-    dataset : Dataset
-
-    Returns
-    -------
-    callable
-        ``read_block(first_day: int, n: int) -> dict`` as :meth:`Dataset.readings`.
-    """
-
-    def read(first_day: int, n: int) -> dict:
-        return dataset.readings(first_day, n)
-
-    return read
 
 
 def simulate_from_dataset(
@@ -116,7 +92,7 @@ def simulate_from_dataset(
         Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``:
         a :class:`toyama_lab.network.RadioConfig`, e.g. with ``confirmed_share`` and
         ``max_retransmissions``; its settings go to ``network.json``, see
-        :func:`radio_mismatch`).
+        :func:`network_radio_mismatch`).
 
     Returns
     -------
@@ -165,7 +141,7 @@ def add_network(
     p = ds.params
     blocks = simulate_network_blocks(
         ds.city,
-        read_block(ds),
+        ds.readings,
         p.days,
         seed=p.seed if seed is None else seed,
         scenario=p.scenario,
