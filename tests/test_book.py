@@ -135,6 +135,37 @@ def test_sources_note_links_relative_to_the_chapter():
     assert "](../../reference/sources.md)" in note["source"] and "sources" in note["source"]
 
 
+#: Words in a workbook's markdown that mark a fact about the world with its source.
+CITES = re.compile(
+    r"出典|視察報告|Kleinrock|Hyndman|Nemhauser|Abramson|Hata|Sweeney|消防庁|告示|SX1276|呉羽山"
+)
+
+
+def _sources_rows() -> list[tuple[str, str, str]]:
+    """(fact, where, sources) rows of the list-table on the sources page."""
+    text = (ROOT / "book" / "reference" / "sources.md").read_text(encoding="utf-8")
+    return re.findall(r"^\* - (.+)\n  - (.+)\n  - (.+)$", text, flags=re.M)[1:]  # no header
+
+
+def test_sources_page_and_workbooks_agree():
+    rows = _sources_rows()
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"^@\w+\{(\w+),", bib, flags=re.M))
+    named = set()
+    for fact, where, sources in rows:
+        cited = re.findall(r"\{cite:t\}`(\w+)`", sources)
+        assert cited and set(cited) <= keys, f"{fact[:30]}: unknown source in {sources}"
+        for name in re.findall(r"\b[a-z-]+/\d\d\b", where):
+            assert list((ROOT / "workbooks").glob(f"{name}-*.ipynb")), f"no workbook {name}"
+            named.add(name)
+    for path in sorted((ROOT / "workbooks").glob("*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        name = f"{path.parent.name}/{path.name[:2]}"
+        if CITES.search(prose):  # a workbook that states a sourced fact is on the page
+            assert name in named, f"{name} cites a source that the sources page does not list"
+
+
 def test_handout_text_drops_the_facilitator_notes():
     page = (ROOT / "book" / "staff" / "session-1.md").read_text(encoding="utf-8")
     text = book_build.handout_text(page)

@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from toyama_lab import capacity as cap
-from toyama_lab.radio import time_on_air
+from toyama_lab.radio.airtime import time_on_air
 
 
 @pytest.mark.parametrize(
@@ -155,21 +155,8 @@ def test_network_der_rejects(bad):
         cap.network_der(**bad)
 
 
-def test_network_curve_and_figure():
+def test_network_curve():
     t = cap.network_der_curve([50, 200], duration_s=600.0, seed=1)
     assert isinstance(t, pl.DataFrame)
     assert t["nodes"].to_list() == [50, 200]
     assert {"der", "g", "aloha_der", "collision"} <= set(t.columns)
-    fig = cap.der_figure({"sim": t}, lang="en")
-    assert len(fig.data) == 2
-    assert fig.layout.xaxis.title.text.startswith("Number")
-    with pytest.raises(ValueError):
-        cap.der_figure({"sim": t}, lang="fr")
-
-
-def test_city_der_figure_has_three_curves_and_the_aloha_line():
-    fig = cap.city_der_figure([50, 100], interval_min=10, n_gateways=2, lang="en")
-    names = [t.name for t in fig.data]
-    assert "1 gateway(s), no capture" in names and "2 gateway(s)" in names
-    with pytest.raises(ValueError, match="lang"):
-        cap.city_der_figure([50], lang="fr")

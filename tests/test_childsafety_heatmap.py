@@ -16,7 +16,7 @@ from toyama_lab.childsafety.heatmap import (
     cell_centres,
     heatmap_table,
 )
-from toyama_lab.city.geo import REF_LAT, REF_LON, from_xy
+from toyama_lab.geo import REF_LAT, REF_LON, from_local_xy_m
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_time_band_needs_time():
     [(10.0, 10.0, 200.0, 0, 0), (-10.0, 250.0, 200.0, -1, 1), (450.0, -450.0, 100.0, 4, -5)],
 )
 def test_cells_from_metres(x, y, cell, cx, cy):
-    lon, lat = from_xy(x, y)
+    lon, lat = from_local_xy_m(x, y)
     out = add_cells(pl.DataFrame({"lon": [float(lon)], "lat": [float(lat)]}), cell)
     assert (out["cx"][0], out["cy"][0]) == (cx, cy)
 
@@ -80,7 +80,9 @@ def test_bad_cell_size():
 
 def test_heatmap_suppresses_small_cells_and_hides_ids():
     t = dt.datetime(2025, 6, 2, 15, 0)
-    lon, lat = from_xy(np.array([10.0, 20.0, 30.0, 5000.0]), np.array([10.0, 20.0, 30.0, 10.0]))
+    lon, lat = from_local_xy_m(
+        np.array([10.0, 20.0, 30.0, 5000.0]), np.array([10.0, 20.0, 30.0, 10.0])
+    )
     fixes = pl.DataFrame(
         {"child_id": ["a", "b", "c", "d"], "time": [t] * 4, "lon": lon, "lat": lat}
     )
@@ -90,7 +92,7 @@ def test_heatmap_suppresses_small_cells_and_hides_ids():
     assert shown.height == 1 and shown["n_children"][0] == 3 and shown["n_fixes"][0] == 3
     hidden = tab.filter(pl.col("suppressed"))
     assert hidden.height == 1 and hidden["n_fixes"][0] is None
-    assert_allclose(shown["lat"][0], float(from_xy(100.0, 100.0)[1]))
+    assert_allclose(shown["lat"][0], float(from_local_xy_m(100.0, 100.0)[1]))
 
 
 def test_bands_constant_is_consistent():

@@ -16,12 +16,12 @@ from toyama_lab.childsafety.patrol import (
     top_by_count,
 )
 from toyama_lab.city import build_city
-from toyama_lab.city.geo import from_xy
+from toyama_lab.geo import from_local_xy_m
 
 
 def _fixes(xy, hour=15):
     xy = np.asarray(xy, dtype=float)
-    lon, lat = from_xy(xy[:, 0], xy[:, 1])
+    lon, lat = from_local_xy_m(xy[:, 0], xy[:, 1])
     t = dt.datetime(2025, 6, 2, hour, 0)
     return pl.DataFrame(
         {
@@ -35,7 +35,7 @@ def _fixes(xy, hour=15):
 
 def _cands(xy):
     xy = np.asarray(xy, dtype=float)
-    lon, lat = from_xy(xy[:, 0], xy[:, 1])
+    lon, lat = from_local_xy_m(xy[:, 0], xy[:, 1])
     return pl.DataFrame({"candidate_id": [f"p{i}" for i in range(len(xy))], "lon": lon, "lat": lat})
 
 

@@ -83,7 +83,7 @@ def test_estimate_homes_median_of_day_ends():
 
 
 def test_error_histogram_marks_the_rule_radius():
-    from toyama_lab.childsafety.figures import error_histogram
+    from toyama_lab.viz.childsafety import error_histogram
 
     err = pl.DataFrame({"error_m": [3.0, 5.0], "error_rule_m": [60.0, 80.0]})
     fig = error_histogram(err, 50.0, lang="en")

@@ -18,7 +18,7 @@ from toyama_lab.city import (
     write_geojson,
 )
 from toyama_lab.city import places as P
-from toyama_lab.city.geo import central_angle, equirectangular_m, from_xy, haversine_m, to_xy
+from toyama_lab.geo import equirectangular_m, haversine_m
 
 LON0, LAT0, LON1, LAT1 = 136.95, 36.45, 137.45, 36.80  # Toyama's bounding box from the brief
 
@@ -235,52 +235,6 @@ def test_write_geojson_missing_folder(tmp_path):
 def test_bad_input(seed, size, match):
     with pytest.raises(ValueError, match=match):
         build_city(seed, size)
-
-
-@pytest.mark.parametrize(
-    ("lon1", "lat1", "lon2", "lat2", "expected"),
-    [
-        (137.0, 36.0, 137.0, 37.0, 111195.0),  # one degree of latitude on the IUGG sphere
-        (137.2, 36.7, 137.2, 36.7, 0.0),
-        (137.0, 0.0, 138.0, 0.0, 111195.0),
-    ],
-)
-def test_distances(lon1, lat1, lon2, lat2, expected):
-    np.testing.assert_allclose(haversine_m(lon1, lat1, lon2, lat2), expected, atol=1.0)
-
-
-@pytest.mark.parametrize(
-    ("lon1", "lat1", "lon2", "lat2", "expected"),
-    [
-        (0.0, 0.0, 90.0, 0.0, np.pi / 2),  # a quarter of the equator
-        (0.0, 0.0, 180.0, 0.0, np.pi),  # antipodes: the clip keeps it finite
-        (10.0, 90.0, 120.0, 90.0, 0.0),  # the pole, whatever the longitude
-        (137.2, 36.7, 137.2, 36.7, 0.0),
-    ],
-)
-def test_central_angle(lon1, lat1, lon2, lat2, expected):
-    np.testing.assert_allclose(central_angle(lon1, lat1, lon2, lat2), expected, atol=1e-12)
-
-
-def test_outage_distance_uses_the_same_sphere_formula():
-    from toyama_lab.synth.outages import haversine_km
-
-    lon, lat = np.array([137.0, 137.5]), np.array([36.5, 37.0])
-    np.testing.assert_allclose(haversine_km(lon, lat, 137.2, 36.7) / 6371.0,
-                               haversine_m(lon, lat, 137.2, 36.7) / 6_371_008.8)  # fmt: skip
-
-
-def test_equirectangular_close_to_haversine():
-    rng = np.random.default_rng(0)
-    lon = rng.uniform(137.0, 137.4, 200)
-    lat = rng.uniform(36.5, 36.8, 200)
-    h = haversine_m(lon, lat, lon[::-1], lat[::-1])
-    e = equirectangular_m(lon, lat, lon[::-1], lat[::-1])
-    np.testing.assert_allclose(e, h, rtol=2e-3, atol=0.01)
-    x, y = to_xy(lon, lat)
-    lo2, la2 = from_xy(x, y)
-    np.testing.assert_allclose(lo2, lon, atol=1e-12)
-    np.testing.assert_allclose(la2, lat, atol=1e-12)
 
 
 def test_district_populations_add_up():

@@ -126,7 +126,7 @@ def test_reach_on_city_is_a_share(city):
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_reach_map_is_light_and_keeps_the_distances(city, lang):
-    from toyama_lab.disaster.figures import reach_map
+    from toyama_lab.viz.disaster import reach_map
 
     pts, _ = shelter_reach(population_points(city.districts, spacing_m=500),
                            shelters_from_schools(city))  # fmt: skip

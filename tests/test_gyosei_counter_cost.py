@@ -10,8 +10,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from toyama_lab.gyosei import counter_cost as cc
-from toyama_lab.gyosei import load_counter
-from toyama_lab.mobility.counters import mmc_metrics
+from toyama_lab.gyosei.data import load_counter
+from toyama_lab.queueing import mmc_metrics
 
 
 def test_slots_cover_the_morning_until_pattern_f():

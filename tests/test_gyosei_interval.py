@@ -8,8 +8,7 @@ import polars as pl
 import pytest
 
 from toyama_lab.gyosei import interval as iv
-from toyama_lab.gyosei import load_attendance
-from toyama_lab.gyosei.data import uptake_whatif
+from toyama_lab.gyosei.data import load_attendance, uptake_whatif
 from toyama_lab.synth.departments import department_table
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toyama_lab.gyosei import load_applications, online
+from toyama_lab.gyosei import online
+from toyama_lab.gyosei.data import load_applications
 from toyama_lab.synth.applications import STEPS
 
 

@@ -1,8 +1,6 @@
-"""Tests of toyama_lab.mobility.counters: Erlang C, staffing, hourly profiles, ranking."""
+"""Tests of toyama_lab.mobility.counters: staffing, hourly profiles, ranking."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import polars as pl
@@ -11,41 +9,7 @@ import xarray as xr
 from numpy.testing import assert_allclose
 
 from toyama_lab.mobility import counters as ct
-from toyama_lab.synth.mobility import erlang_c_wait
-
-
-def _erlang_c_textbook(lam, mu, c):
-    """Erlang C from the factorial formula (Gross et al. 2008, eq. 2.35)."""
-    a = lam / mu
-    top = a**c / math.factorial(c) * c / (c - a)
-    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
-
-
-@pytest.mark.parametrize(
-    ("lam", "mu", "c"),
-    [(0.5, 1.0, 1), (1.0, 1.0, 2), (3.0, 1.0, 4), (0.8, 1 / 7, 6), (1.5, 1 / 7, 12), (20, 1, 25)],
-)
-def test_erlang_c_matches_the_factorial_formula(lam, mu, c):
-    assert_allclose(ct.erlang_c(lam, mu, c), _erlang_c_textbook(lam, mu, c), rtol=1e-10)
-
-
-def test_mm1_closed_forms():
-    # M/M/1: P(wait) = rho, Wq = rho / (mu - lam)
-    m = ct.mmc_metrics(0.6, 1.0, 1)
-    assert_allclose(m["p_wait"], 0.6)
-    assert_allclose(m["wq"], 0.6 / 0.4)
-    assert_allclose(m["lq"], 0.36 / 0.4)
-    assert_allclose(m["w"], 1.5 + 1.0)
-
-
-def test_wait_agrees_with_the_synthetic_city_generator():
-    lam = np.array([0.2, 0.5, 0.8, 1.2])
-    assert_allclose(ct.mmc_metrics(lam, 1 / 7, 10)["wq"], erlang_c_wait(lam, 1 / 7, 10))
-
-
-def test_unstable_queue_has_infinite_wait():
-    m = ct.mmc_metrics(2.0, 1.0, 2)
-    assert m["p_wait"] == 1.0 and np.isinf(m["wq"]) and m["service_level"] == 0.0
+from toyama_lab.queueing import mmc_metrics
 
 
 def test_more_windows_never_wait_longer():
@@ -58,18 +22,9 @@ def test_more_windows_never_wait_longer():
 @pytest.mark.parametrize(("lam", "max_wait"), [(0.5, 5.0), (1.0, 2.0), (1.5, 1.0), (0.3, 0.5)])
 def test_min_windows_is_the_smallest_enough(lam, max_wait):
     c = int(ct.min_windows(lam, 1 / 7, max_wait))
-    assert ct.mmc_metrics(lam, 1 / 7, c)["wq"] <= max_wait
+    assert mmc_metrics(lam, 1 / 7, c)["wq"] <= max_wait
     if c > 1:
-        assert ct.mmc_metrics(lam, 1 / 7, c - 1)["wq"] > max_wait
-
-
-@pytest.mark.parametrize(
-    ("lam", "mu", "c", "match"),
-    [(-1, 1, 1, "arrival"), (1, 0, 1, "service"), (1, 1, 0, "windows"), (1, 1, 1.5, "whole")],
-)
-def test_bad_rates_are_rejected(lam, mu, c, match):
-    with pytest.raises(ValueError, match=match):
-        ct.erlang_c(lam, mu, c)
+        assert mmc_metrics(lam, 1 / 7, c - 1)["wq"] > max_wait
 
 
 def _counter_cube(n_days=2):

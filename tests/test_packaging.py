@@ -109,3 +109,24 @@ def test_tracked_notebooks_are_stripped_and_use_python3():
             if cell["cell_type"] == "code":
                 assert not cell.get("outputs"), f"{f}: committed with outputs"
                 assert cell.get("execution_count") is None, f"{f}: execution counts committed"
+
+
+def test_docstring_examples_are_collected():
+    """The package is a test path with --doctest-modules, minus side-effect modules."""
+    import subprocess
+    import sys
+
+    opts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    ini = opts["ini_options"]
+    assert "toyama_lab" in ini["testpaths"] and "--doctest-modules" in ini["addopts"].split()
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "toyama_lab"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    items = [line for line in out.stdout.splitlines() if line.startswith("toyama_lab/")]
+    assert any(i.startswith("toyama_lab/queueing.py::") for i in items), items[:5]
+    assert not any("book/__main__.py" in i for i in items)

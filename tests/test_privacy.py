@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toyama_lab.city.geo import from_xy, haversine_m, to_xy
+from toyama_lab.geo import from_local_xy_m, haversine_m, local_xy_m
 from toyama_lab.privacy import (
     HOME_EXCLUSION_RADIUS_M,
     MIN_CELL_CHILDREN,
@@ -24,10 +24,10 @@ HOME = (137.2137, 36.6959)
 
 def _fixes_at(distances_m, bearing_deg=30.0, child="c1"):
     """Fixes at given distances [m] from HOME along a bearing."""
-    hx, hy = to_xy(*HOME)
+    hx, hy = local_xy_m(*HOME)
     b = np.radians(bearing_deg)
     d = np.asarray(distances_m, dtype=float)
-    lon, lat = from_xy(hx + d * np.sin(b), hy + d * np.cos(b))
+    lon, lat = from_local_xy_m(hx + d * np.sin(b), hy + d * np.cos(b))
     return pl.DataFrame({"child_id": [child] * len(d), "lon": lon, "lat": lat, "d": d})
 
 

@@ -26,20 +26,20 @@ def _log(payloads):
     ],
 )
 def test_duplicates(payloads, frames, dups, copies):
-    s = q.duplicate_summary(_log(payloads))
+    s = q.loss.duplicate_summary(_log(payloads))
     assert s["receptions"][0] == len(payloads)
     assert s["frames"][0] == frames
     assert s["duplicates"][0] == dups
-    c = q.copies_per_frame(_log(payloads))
+    c = q.loss.copies_per_frame(_log(payloads))
     assert dict(zip(c["n_copies"], c["frames"], strict=True)) == copies
     assert_allclose(c["share"].sum(), 1.0)
 
 
 def test_duplicates_reject_wrong_table():
     with pytest.raises(ValueError, match="phy_payload"):
-        q.duplicate_summary(pl.DataFrame({"x": [1]}))
+        q.loss.duplicate_summary(pl.DataFrame({"x": [1]}))
     with pytest.raises(TypeError):
-        q.copies_per_frame({"phy_payload": [b"a"]})
+        q.loss.copies_per_frame({"phy_payload": [b"a"]})
 
 
 def _decoded(rows):
@@ -49,7 +49,7 @@ def _decoded(rows):
 
 def test_fcnt_loss_counts_holes():
     dec = _decoded([("A", 0), ("A", 1), ("A", 4), ("A", 4), ("B", 10), ("B", 11)])
-    t = q.fcnt_loss(dec)
+    t = q.loss.fcnt_loss(dec)
     a = t.filter(pl.col("dev_addr") == "A").row(0, named=True)
     assert (a["received"], a["expected"], a["missing"]) == (3, 5, 2)
     assert_allclose(a["loss_rate"], 0.4)
@@ -68,7 +68,7 @@ def test_loss_vs_truth_separates_hidden_loss():
         }
     )
     dec = _decoded([("A", 1), ("A", 3), ("A", 4), ("A", 4)])
-    row = q.loss_vs_truth(dec, tx).row(0, named=True)
+    row = q.loss.loss_vs_truth(dec, tx).row(0, named=True)
     assert row["planned"] == 6
     assert row["delivered_truth"] == 3
     assert row["decoded"] == 3
@@ -84,7 +84,7 @@ def test_loss_reasons_pivot():
             "loss_reason": ["delivered", "collision", "delivered", "delivered", "out_of_range"],
         }
     )
-    t = q.loss_reasons(tx)
+    t = q.loss.loss_reasons(tx)
     rain = t.filter(pl.col("kind") == "rain").row(0, named=True)
     assert (rain["planned"], rain["delivered"], rain["collision"], rain["out_of_range"]) == (
         2, 1, 1, 0,
@@ -100,16 +100,16 @@ def test_loss_reasons_pivot():
     ],
 )
 def test_completeness(values, received):
-    t = q.completeness(values, ["s1", "s2"])
+    t = q.loss.completeness(values, ["s1", "s2"])
     assert t["received"].to_list() == received
     assert_allclose(t["completeness"].to_numpy(), np.array(received) / 3)
 
 
 def test_completeness_rejects():
     with pytest.raises(ValueError, match="2-D"):
-        q.completeness(np.zeros(3))
+        q.loss.completeness(np.zeros(3))
     with pytest.raises(ValueError, match="names"):
-        q.completeness(np.zeros((2, 3)), ["only-one"])
+        q.loss.completeness(np.zeros((2, 3)), ["only-one"])
 
 
 # ---------------------------------------------------------------- rules
@@ -121,15 +121,15 @@ def _series(seed=0, n=4, m=600):
 
 
 def test_detect_gaps_float_and_uint16():
-    assert_array_equal(q.detect_gaps([[1.0, np.nan]]), [[False, True]])
-    assert_array_equal(q.detect_gaps(np.array([[65535, 3]], np.uint16)), [[True, False]])
+    assert_array_equal(q.clean.detect_gaps([[1.0, np.nan]]), [[False, True]])
+    assert_array_equal(q.clean.detect_gaps(np.array([[65535, 3]], np.uint16)), [[True, False]])
 
 
 @pytest.mark.parametrize(("run", "min_run", "flagged"), [(40, 30, 40), (20, 30, 0), (30, 30, 30)])
 def test_detect_stuck(run, min_run, flagged):
     v = _series()
     v[1, 100 : 100 + run] = 55.0
-    s = q.detect_stuck(v, min_run=min_run)
+    s = q.clean.detect_stuck(v, min_run=min_run)
     assert s[1].sum() == flagged
     assert s[[0, 2, 3]].sum() == 0
 
@@ -137,8 +137,8 @@ def test_detect_stuck(run, min_run, flagged):
 def test_detect_stuck_ignores_zeros_unless_asked():
     v = _series()
     v[0, :100] = 0.0
-    assert q.detect_stuck(v).sum() == 0
-    assert q.detect_stuck(v, ignore_zero=False)[0, :100].all()
+    assert q.clean.detect_stuck(v).sum() == 0
+    assert q.clean.detect_stuck(v, ignore_zero=False)[0, :100].all()
 
 
 def test_detect_spikes_finds_planted_spikes():
@@ -146,15 +146,15 @@ def test_detect_spikes_finds_planted_spikes():
     at = [(0, 50), (2, 300), (3, 599)]
     for r, c in at:
         v[r, c] += 500.0
-    s = q.detect_spikes(v)
+    s = q.clean.detect_spikes(v)
     assert {tuple(x) for x in np.argwhere(s)} == set(at)
 
 
 def test_detect_spikes_min_jump():
     v = _series(2)
     v[0, 10] += 60.0
-    assert q.detect_spikes(v, min_jump=40.0)[0, 10]
-    assert not q.detect_spikes(v, min_jump=100.0)[0, 10]
+    assert q.clean.detect_spikes(v, min_jump=40.0)[0, 10]
+    assert not q.clean.detect_spikes(v, min_jump=100.0)[0, 10]
 
 
 def test_detect_drift_flags_the_drifting_sensor_only():
@@ -162,15 +162,15 @@ def test_detect_drift_flags_the_drifting_sensor_only():
     base = 50.0 + 20.0 * np.sin(np.arange(3 * 100) / 16.0)
     v = base[None, :] * rng.uniform(0.8, 1.2, size=(6, 1)) + rng.normal(0, 1, size=(6, 300))
     v[2, 150:] *= 1.5
-    d = q.detect_drift(v, window=100, tol=0.2)
+    d = q.clean.detect_drift(v, window=100, tol=0.2)
     assert d[2, 220:].all()
     assert d[np.arange(6) != 2].sum() == 0
 
 
 def test_fill_short_gaps():
     v = np.array([[1.0, np.nan, 3.0, np.nan, np.nan, 6.0, np.nan]])
-    assert_allclose(q.fill_short_gaps(v, max_gap=2), [[1, 2, 3, 4, 5, 6, np.nan]])
-    assert_allclose(q.fill_short_gaps(v, max_gap=1), [[1, 2, 3, np.nan, np.nan, 6, np.nan]])
+    assert_allclose(q.clean.fill_short_gaps(v, max_gap=2), [[1, 2, 3, 4, 5, 6, np.nan]])
+    assert_allclose(q.clean.fill_short_gaps(v, max_gap=1), [[1, 2, 3, np.nan, np.nan, 6, np.nan]])
 
 
 def test_clean_removes_spike_and_fills():
@@ -178,9 +178,9 @@ def test_clean_removes_spike_and_fills():
     truth = v.copy()
     v[1, 200] = 900.0
     v[2, 50:53] = np.nan
-    cleaned, flags = q.clean(v)
-    assert flags[1, 200] & q.RULE_BITS["spike"]
-    assert (flags[2, 50:53] & q.RULE_BITS["gap"]).all()
+    cleaned, flags = q.clean.clean(v)
+    assert flags[1, 200] & q.clean.RULE_BITS["spike"]
+    assert (flags[2, 50:53] & q.clean.RULE_BITS["gap"]).all()
     assert np.isfinite(cleaned[1, 200]) and abs(cleaned[1, 200] - truth[1, 200]) < 30
     assert np.isfinite(cleaned[2, 50:53]).all()
 
@@ -188,12 +188,12 @@ def test_clean_removes_spike_and_fills():
 @pytest.mark.parametrize(
     ("func", "kwargs"),
     [
-        (q.detect_stuck, {"min_run": 1}),
-        (q.detect_spikes, {"window": 2}),
-        (q.detect_spikes, {"k": 0}),
-        (q.detect_drift, {"tol": 0}),
-        (q.fill_short_gaps, {"max_gap": -1}),
-        (q.detect_gaps, {}),
+        (q.clean.detect_stuck, {"min_run": 1}),
+        (q.clean.detect_spikes, {"window": 2}),
+        (q.clean.detect_spikes, {"k": 0}),
+        (q.clean.detect_drift, {"tol": 0}),
+        (q.clean.fill_short_gaps, {"max_gap": -1}),
+        (q.clean.detect_gaps, {}),
     ],
 )
 def test_rules_reject_bad_input(func, kwargs):
@@ -207,7 +207,7 @@ def test_rules_reject_bad_input(func, kwargs):
 def test_score_flags_counts():
     truth = np.array([[FAULT_BITS["spike"], 0, FAULT_BITS["gap"], FAULT_BITS["spike"]]], np.uint8)
     flags = np.array([[FAULT_BITS["spike"], FAULT_BITS["spike"], FAULT_BITS["gap"], 0]], np.uint8)
-    t = q.score_flags(flags, truth, ["gap", "spike"])
+    t = q.score.score_flags(flags, truth, ["gap", "spike"])
     spike = t.filter(pl.col("fault") == "spike").row(0, named=True)
     assert (spike["tp"], spike["fp"], spike["fn"]) == (1, 1, 1)
     assert_allclose([spike["precision"], spike["recall"], spike["f1"]], [0.5, 0.5, 0.5])
@@ -217,27 +217,27 @@ def test_score_flags_counts():
 
 
 def test_score_flags_undefined_is_null():
-    t = q.score_flags(np.zeros((1, 3), np.uint8), np.zeros((1, 3), np.uint8), ["stuck"])
+    t = q.score.score_flags(np.zeros((1, 3), np.uint8), np.zeros((1, 3), np.uint8), ["stuck"])
     assert t["precision"][0] is None and t["recall"][0] is None
 
 
 def test_score_flags_rejects():
     with pytest.raises(ValueError, match="same shape"):
-        q.score_flags(np.zeros((1, 3), np.uint8), np.zeros((1, 4), np.uint8))
+        q.score.score_flags(np.zeros((1, 3), np.uint8), np.zeros((1, 4), np.uint8))
     with pytest.raises(ValueError, match="unknown fault"):
-        q.score_flags(np.zeros(3, np.uint8), np.zeros(3, np.uint8), ["smoke"])
+        q.score.score_flags(np.zeros(3, np.uint8), np.zeros(3, np.uint8), ["smoke"])
 
 
 def test_error_table():
     truth = np.array([[1.0, 2.0, 3.0, 4.0]])
-    t = q.error_table(truth, raw=[[1.0, 12.0, np.nan, 4.0]], good=truth)
+    t = q.score.error_table(truth, raw=[[1.0, 12.0, np.nan, 4.0]], good=truth)
     raw = t.filter(pl.col("version") == "raw").row(0, named=True)
     assert_allclose([raw["coverage"], raw["mae"], raw["max_abs_error"]], [0.75, 10 / 3, 10.0])
     assert t.filter(pl.col("version") == "good")["mae"][0] == 0.0
     with pytest.raises(ValueError):
-        q.error_table(truth)
+        q.score.error_table(truth)
     with pytest.raises(ValueError, match="same shape"):
-        q.error_table(truth, raw=[1.0])
+        q.score.error_table(truth, raw=[1.0])
 
 
 def test_cleaning_improves_a_synthetic_dataset():
@@ -247,10 +247,10 @@ def test_cleaning_improves_a_synthetic_dataset():
     city = build_city(0, "class")
     ped = city.sensors.filter(pl.col("kind") == "pedestrian")
     out = synth.simulate("pedestrian", ped, "2025-10-06", 1, seed=0, scenario="normal-week")
-    cleaned, flags = q.clean(out["count"])
-    scores = q.score_flags(flags, out["fault"], ["gap", "spike"])
+    cleaned, flags = q.clean.clean(out["count"])
+    scores = q.score.score_flags(flags, out["fault"], ["gap", "spike"])
     assert scores.filter(pl.col("fault") == "gap")["recall"][0] == 1.0
-    err = q.error_table(out["count_true"], raw=out["count"], cleaned=cleaned)
+    err = q.score.error_table(out["count_true"], raw=out["count"], cleaned=cleaned)
     mx = dict(zip(err["version"], err["max_abs_error"], strict=True))
     assert mx["cleaned"] < mx["raw"]
 
@@ -259,7 +259,7 @@ def test_retransmitted_frames_count_once_with_their_last_outcome():
     """With confirmed retransmissions the truth has one row per attempt; a frame counts once."""
     import polars as pl
 
-    from toyama_lab.quality import final_attempts, loss_reasons, loss_vs_truth
+    from toyama_lab.quality.loss import final_attempts, loss_reasons, loss_vs_truth
 
     tx = pl.DataFrame(
         {

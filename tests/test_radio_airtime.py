@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from toyama_lab.radio import symbol_time, time_on_air
+from toyama_lab.radio.airtime import symbol_time, time_on_air
 
 # (payload bytes, sf, bw [Hz], cr denominator, expected [ms], source)
 REFERENCE = [

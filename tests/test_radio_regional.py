@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from toyama_lab.radio import time_on_air
 from toyama_lab.radio.adr import assign_sf, sf_to_dr
+from toyama_lab.radio.airtime import time_on_air
 from toyama_lab.radio.regional import (
     ARIB_T108,
     ARIB_T108_SHORT_CS,

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from toyama_lab.city import build_city
-from toyama_lab.city.geo import haversine_m
+from toyama_lab.geo import haversine_m
 from toyama_lab.privacy import check_no_fix_near_home
 from toyama_lab.synth.children import TRACK_SCHEMA, TRIPS, simulate_tracks
 

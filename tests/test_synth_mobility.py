@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from toyama_lab.city import build_city
+from toyama_lab.queueing import mmc_metrics
 from toyama_lab.synth import (
     KINDS,
     MAIN,
@@ -17,7 +18,7 @@ from toyama_lab.synth import (
     event_days,
     simulate,
 )
-from toyama_lab.synth.mobility import erlang_c_wait, mmc_queue, moving_season_factor
+from toyama_lab.synth.mobility import mmc_queue, moving_season_factor
 
 
 @pytest.fixture(scope="module")
@@ -228,26 +229,12 @@ def test_mmc_queue_matches_erlang_c(c, lam):
     arrivals = rnd.poisson(0, "test-a", r, m, lam)
     u = rnd.uniform(0, "test-s", r, m)
     q, present = mmc_queue(arrivals, np.full((rows, 1440), c), u, mu)
-    lq = lam * erlang_c_wait(lam, mu, c)
+    lq = mmc_metrics(lam, mu, c)["lq"]
     assert abs(q[:, 300:].mean() - lq) < 0.12 * lq + 0.02  # stationary part of the day
     assert np.all(q == np.maximum(present - c, 0))
     # nobody leaves who has not arrived: the office empties only as fast as c windows
     gone = np.cumsum(arrivals, axis=1) - present
     assert np.all(np.diff(gone, axis=1) <= c) and np.all(gone >= 0)
-
-
-@pytest.mark.parametrize(
-    ("lam", "mu", "c", "expected"),
-    [
-        (0.5, 1.0, 1, 0.5 / (1.0 * (1.0 - 0.5))),  # M/M/1: rho / (mu - lam)
-        (0.9, 1.0, 1, 0.9 / (1.0 - 0.9)),
-        # M/M/2: P(wait) = 2 rho^2 / (1 + rho), Wq = P / (2 mu - lam)
-        (1.2, 1.0, 2, (2 * 0.6**2 / 1.6) / (2.0 - 1.2)),
-    ],
-)
-def test_erlang_c(lam, mu, c, expected):
-    np.testing.assert_allclose(erlang_c_wait(lam, mu, c), expected, rtol=1e-12)
-    assert np.isinf(erlang_c_wait(3.0, 1.0, 3))
 
 
 @pytest.mark.parametrize(
@@ -349,3 +336,11 @@ def test_pedestrian_counts_over_dispersed(sensors):
     busy = mean > 5
     assert busy.any()
     assert np.median(var[busy] / mean[busy]) > 1.15  # a Poisson count would give 1
+
+
+def test_one_list_of_sensor_kinds():
+    from toyama_lab import city, synth
+
+    assert synth.KINDS is city.KINDS
+    assert set(VARIABLES) == set(MAIN) == set(KINDS)
+    assert set(build_city(0, "tiny").sensors["kind"].unique()) <= set(KINDS)

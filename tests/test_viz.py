@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 from toyama_lab import viz
 from toyama_lab.city import KINDS, build_city
-from toyama_lab.radio import time_on_air
+from toyama_lab.radio.airtime import time_on_air
 from toyama_lab.viz import basemap, colours, labels
 from toyama_lab.viz.airtime import (
     LORAWAN_OVERHEAD_BYTES,

@@ -13,7 +13,7 @@ Three views of the same question, from the simplest to the most detailed:
 3. **City model** (:func:`network_der`, :func:`network_der_curve`): devices spread over
    a disc around one or more gateways, Okumura-Hata path loss, an SF per device (fixed,
    a mix, or by link margin), periodic or Poisson traffic on the AS923 channels, and
-   every (frame, gateway) reception decided by :func:`toyama_lab.radio.receive`
+   every (frame, gateway) reception decided by :func:`toyama_lab.radio.collisions.receive`
    (co-SF capture or none, Croce et al.'s inter-SF thresholds, 8 demodulator paths).
 
 References
@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 
 from toyama_lab.radio.adr import assign_sf
@@ -41,14 +40,10 @@ from toyama_lab.radio.collisions import REASONS, receive, sir_threshold_matrix
 from toyama_lab.radio.link import okumura_hata_path_loss, shadowing_db
 from toyama_lab.radio.lorasim import EXPERIMENTS, simulate
 from toyama_lab.radio.regional import AS923_DEFAULT_CHANNELS_HZ, JAPAN_MAX_EIRP_DBM
-from toyama_lab.viz.colours import SF as SF_COLOURS
-from toyama_lab.viz.labels import check_lang
 
 __all__ = [
     "LORAWAN_OVERHEAD_BYTES",
     "TRAFFIC",
-    "city_der_figure",
-    "der_figure",
     "lorasim_der_curve",
     "max_devices",
     "network_der",
@@ -316,7 +311,7 @@ def network_der(
         Gateways: one at the centre, the rest on a ring at ``radius_m / 2``.
     sf : int, "adr" or mapping, default "adr"
         One SF for all, ``"adr"`` (lowest SF with a 10 dB margin at the best gateway,
-        :func:`toyama_lab.radio.assign_sf`; SF12 where none has it), or a mix
+        :func:`toyama_lab.radio.adr.assign_sf`; SF12 where none has it), or a mix
         ``{sf: share}`` drawn at random.
     payload_bytes : int, default 11
         Application payload; 13 header/MIC bytes are added. [byte]
@@ -458,101 +453,3 @@ def network_der_curve(nodes: Sequence[int], **kwargs) -> pl.DataFrame:
     table = pl.DataFrame([{k: v for k, v in r.items() if k != "sf_share"} for r in rows])
     table = table.rename({"n_devices": "nodes"})
     return table.with_columns(aloha_der=pl.Series(pure_aloha_success(table["g"].to_numpy())))
-
-
-_TEXT = {
-    "title": ("ノード数とデータ到達率 (DER)", "Data extraction rate vs number of nodes"),
-    "x": ("ノード数 (デバイス数)", "Number of nodes (devices)"),
-    "y": ("データ到達率 DER", "Data extraction rate (DER)"),
-    "aloha": ("純 ALOHA exp(-2G)", "Pure ALOHA exp(-2G)"),
-}
-
-
-def der_figure(curves: Mapping[str, pl.DataFrame], *, lang: str = "ja") -> go.Figure:
-    """Simulated DER curves with the pure-ALOHA prediction of the first one.
-
-    Parameters
-    ----------
-    curves : mapping of str to polars.DataFrame
-        ``label -> table`` from :func:`lorasim_der_curve` or :func:`network_der_curve`
-        (columns ``nodes``, ``der`` and optionally ``aloha_der``).
-    lang : {"ja", "en"}
-        Label language.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    check_lang(lang)
-    i = 0 if lang == "ja" else 1
-    fig = go.Figure()
-    palette = list(SF_COLOURS.values())
-    for j, (name, t) in enumerate(curves.items()):
-        fig.add_scatter(
-            x=t["nodes"],
-            y=t["der"],
-            mode="lines+markers",
-            name=name,
-            line={"color": palette[j % len(palette)]},
-        )
-    first = next(iter(curves.values()), None)
-    if first is not None and "aloha_der" in first.columns and first["aloha_der"].null_count() == 0:
-        fig.add_scatter(
-            x=first["nodes"],
-            y=first["aloha_der"],
-            mode="lines",
-            name=_TEXT["aloha"][i],
-            line={"color": "black", "dash": "dash"},
-        )
-    fig.update_layout(
-        title=_TEXT["title"][i],
-        xaxis_title=_TEXT["x"][i],
-        yaxis_title=_TEXT["y"][i],
-        yaxis_range=[0, 1.02],
-        height=450,
-    )
-    return fig
-
-
-def city_der_figure(
-    nodes: Sequence[int],
-    *,
-    interval_min: float = 10.0,
-    n_gateways: int = 3,
-    payload_bytes: int = 11,
-    seed: int = 2,
-    lang: str = "ja",
-) -> go.Figure:
-    """DER of the city model: one gateway without and with capture, and ``n_gateways`` gateways.
-
-    Parameters
-    ----------
-    nodes : sequence of int
-        Device counts.
-    interval_min : float
-        Uplink interval of every device. [min]
-    n_gateways : int
-        Gateways of the third curve.
-    payload_bytes : int
-        Application payload. [byte]
-    seed : int
-        Seed of the first run (:func:`network_der_curve`).
-    lang : {"ja", "en"}
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        :func:`der_figure` of the three curves.
-    """
-    if lang not in ("ja", "en"):
-        raise ValueError(f"lang={lang!r} is not supported; expected 'ja' or 'en'.")
-    kw = {"interval_s": 60.0 * interval_min, "payload_bytes": payload_bytes, "seed": seed}
-    ja = lang == "ja"
-    gw = "ゲートウェイ" if ja else "gateway(s)"
-    cap = "キャプチャなし" if ja else "no capture"
-    runs = {
-        f"1 {gw}, {cap}": network_der_curve(nodes, n_gateways=1, co_sf_db=None, **kw),
-        f"1 {gw}": network_der_curve(nodes, n_gateways=1, **kw),
-        f"{n_gateways} {gw}": network_der_curve(nodes, n_gateways=n_gateways, **kw),
-    }
-    return der_figure(runs, lang=lang)

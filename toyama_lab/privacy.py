@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from toyama_lab.city.geo import EARTH_RADIUS_M, equirectangular_m, haversine_m
+from toyama_lab.geo import EARTH_RADIUS_M, equirectangular_m, haversine_m
 
 __all__ = [
     "HOME_EXCLUSION_RADIUS_M",

@@ -35,7 +35,7 @@ def substitutions(root: str | os.PathLike[str]) -> dict[str, str]:
     from toyama_lab.city import build_city
     from toyama_lab.lorawan.codecs import REGISTRY
     from toyama_lab.mobility.counters import min_windows
-    from toyama_lab.radio import time_on_air
+    from toyama_lab.radio.airtime import time_on_air
     from toyama_lab.synth import SCENARIOS
 
     base = Path(root) / "workbooks"

@@ -5,5 +5,14 @@
 - :mod:`~toyama_lab.childsafety.patrol`: patrol points by greedy maximum coverage.
 - :mod:`~toyama_lab.childsafety.reidentify`: why the 50 m home rule exists (synthetic
   children only).
-- :mod:`~toyama_lab.childsafety.figures`: the offline plotly figures of these workbooks.
+- :mod:`~toyama_lab.childsafety.text`: the sentences the workbooks print, ja/en.
+
+The figures are in :mod:`toyama_lab.viz.childsafety`.
+
+The package imports its submodules and nothing else (the pvlib style, the same in every
+analysis package): call ``toyama_lab.childsafety.<module>.<function>(...)``.
 """
+
+from toyama_lab.childsafety import heatmap, patrol, reidentify, text
+
+__all__ = ["heatmap", "patrol", "reidentify", "text"]

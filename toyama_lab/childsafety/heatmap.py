@@ -2,7 +2,7 @@
 
 Fixes of the child-watch trackers (こどもを見守る地域連携事業) are put into **time bands**
 (登校, 下校, ...) and into square **grid cells** of a given size in metres (a local
-projection around the city hall, :func:`toyama_lab.city.geo.to_xy`). A cell of a band is
+projection around the city hall, :func:`toyama_lab.geo.local_xy_m`). A cell of a band is
 published only if at least ``k`` distinct children were seen in it
 (:func:`toyama_lab.privacy.aggregate_with_threshold`); other cells are kept as
 ``suppressed`` without counts, so a map can show "there is something here, too few to
@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from toyama_lab.city.geo import from_xy, to_xy
+from toyama_lab.geo import from_local_xy_m, local_xy_m
 from toyama_lab.privacy import MIN_CELL_CHILDREN, aggregate_with_threshold
 
 __all__ = [
@@ -109,13 +109,13 @@ def add_cells(fixes: pl.DataFrame, cell_m: float = 200.0) -> pl.DataFrame:
     -------
     polars.DataFrame
         The fixes with ``cx``, ``cy`` (int64): ``floor(x / cell_m)`` of the local
-        projection around the city hall (:func:`toyama_lab.city.geo.to_xy`).
+        projection around the city hall (:func:`toyama_lab.geo.local_xy_m`).
     """
     c = _check_cell(cell_m)
     missing = [k for k in ("lon", "lat") if k not in fixes.columns]
     if missing:
         raise ValueError(f"fixes lack column(s) {missing}; expected lon and lat in degrees.")
-    x, y = to_xy(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+    x, y = local_xy_m(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
     return fixes.with_columns(
         pl.Series("cx", np.floor(x / c).astype(np.int64)),
         pl.Series("cy", np.floor(y / c).astype(np.int64)),
@@ -125,7 +125,9 @@ def add_cells(fixes: pl.DataFrame, cell_m: float = 200.0) -> pl.DataFrame:
 def cell_centres(cells: pl.DataFrame, cell_m: float = 200.0) -> pl.DataFrame:
     """Add ``lon``, ``lat`` of the centre of each ``(cx, cy)`` cell. [deg]"""
     c = _check_cell(cell_m)
-    lon, lat = from_xy((cells["cx"].to_numpy() + 0.5) * c, (cells["cy"].to_numpy() + 0.5) * c)
+    lon, lat = from_local_xy_m(
+        (cells["cx"].to_numpy() + 0.5) * c, (cells["cy"].to_numpy() + 0.5) * c
+    )
     return cells.with_columns(pl.Series("lon", lon), pl.Series("lat", lat))
 
 

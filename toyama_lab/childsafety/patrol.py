@@ -5,7 +5,7 @@ candidate points (the centres of grid cells children walk through, or the places
 their routes cross a tram or railway line) and the fixes of a time band (下校 by default),
 :func:`coverage_matrix` says which candidate sees which fix, and
 :func:`choose_patrol_points` picks points one at a time, each adding the most fixes not
-seen yet (greedy maximum coverage, :func:`toyama_lab.disaster.coverage.greedy_max_coverage`).
+seen yet (greedy maximum coverage, :func:`toyama_lab.maxcover.greedy_max_coverage`).
 :func:`top_by_count` is the naive alternative: the ``k`` busiest points, ignoring that
 neighbouring points watch the same children.
 
@@ -23,8 +23,8 @@ import polars as pl
 import shapely
 
 from toyama_lab.childsafety.heatmap import add_cells, add_time_band, cell_centres
-from toyama_lab.city.geo import to_xy
-from toyama_lab.disaster.coverage import coverage_in_order, greedy_max_coverage
+from toyama_lab.geo import local_xy_m
+from toyama_lab.maxcover import coverage_in_order, greedy_max_coverage
 from toyama_lab.privacy import MIN_CELL_CHILDREN
 
 __all__ = [
@@ -108,12 +108,12 @@ def line_crossing_candidates(
     seg = f.with_columns(
         pl.col("lon").shift(-1).alias("lon2"), pl.col("lat").shift(-1).alias("lat2"), same=same
     ).filter(pl.col("same").fill_null(False))
-    x1, y1 = to_xy(seg["lon"].to_numpy(), seg["lat"].to_numpy())
-    x2, y2 = to_xy(seg["lon2"].to_numpy(), seg["lat2"].to_numpy())
+    x1, y1 = local_xy_m(seg["lon"].to_numpy(), seg["lat"].to_numpy())
+    x2, y2 = local_xy_m(seg["lon2"].to_numpy(), seg["lat2"].to_numpy())
     segs = shapely.linestrings(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], 1))
     rows = []
     for lid, lon, lat in lines.select("line_id", "lon", "lat").iter_rows():  # a few lines
-        lx, ly = to_xy(np.asarray(lon), np.asarray(lat))
+        lx, ly = local_xy_m(np.asarray(lon), np.asarray(lat))
         line = shapely.linestrings(np.stack([lx, ly], -1))
         hit = shapely.intersects(segs, line)
         if not hit.any():
@@ -156,13 +156,13 @@ def line_crossing_candidates(
 def coverage_matrix(fixes: pl.DataFrame, candidates: pl.DataFrame, radius_m: float) -> np.ndarray:
     """``(n_fix, n_candidate)`` bool: the fix is within ``radius_m`` of the candidate.
 
-    Distances in the local projection (:func:`toyama_lab.city.geo.to_xy`), broadcast over
+    Distances in the local projection (:func:`toyama_lab.geo.local_xy_m`), broadcast over
     whole arrays.
     """
     if not (isinstance(radius_m, (int, float)) and 5 <= radius_m <= 2000):
         raise ValueError(f"radius_m={radius_m!r} must be between 5 and 2000 m, e.g. 100.")
-    fx, fy = to_xy(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
-    cx, cy = to_xy(candidates["lon"].to_numpy(), candidates["lat"].to_numpy())
+    fx, fy = local_xy_m(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+    cx, cy = local_xy_m(candidates["lon"].to_numpy(), candidates["lat"].to_numpy())
     dx = fx[:, None] - cx[None, :]
     dy = fy[:, None] - cy[None, :]
     return dx * dx + dy * dy <= float(radius_m) ** 2

@@ -33,7 +33,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from toyama_lab.city.geo import from_xy, to_xy
+from toyama_lab.geo import from_local_xy_m, local_xy_m
 from toyama_lab.privacy import home_distance_m
 from toyama_lab.synth import random as cbr
 from toyama_lab.synth.children import FIX_INTERVAL_S, simulate_tracks
@@ -98,12 +98,12 @@ def raw_tracks(
     tl = ends["t_last"].to_numpy().astype("datetime64[s]")
     step = np.timedelta64(int(interval_s), "s")
     t = np.where(before, tf[row] - j * step, tl[row] + j * step)
-    hx, hy = to_xy(ends["home_lon"].to_numpy(), ends["home_lat"].to_numpy())
+    hx, hy = local_xy_m(ends["home_lon"].to_numpy(), ends["home_lat"].to_numpy())
     cid = ends["child_id"].str.extract(r"(\d+)$").cast(pl.Int64).fill_null(0).to_numpy()
     tsec = (t - np.datetime64(_EPOCH, "s")).astype(np.int64)
     x = hx[row] + GPS_SIGMA_M * cbr.normal(int(seed), "reidentify-gps-x", cid[row], tsec)
     y = hy[row] + GPS_SIGMA_M * cbr.normal(int(seed), "reidentify-gps-y", cid[row], tsec)
-    lon, lat = from_xy(x, y)
+    lon, lat = from_local_xy_m(x, y)
     home = pl.DataFrame(
         {
             "child_id": ends["child_id"].to_numpy()[row],
@@ -140,7 +140,7 @@ def estimate_homes(fixes: pl.DataFrame) -> pl.DataFrame:
         if "school_day" in fixes.columns
         else fixes.with_columns(school_day=pl.col("time").dt.date())
     )
-    x, y = to_xy(f["lon"].to_numpy(), f["lat"].to_numpy())
+    x, y = local_xy_m(f["lon"].to_numpy(), f["lat"].to_numpy())
     f = f.with_columns(pl.Series("x", x), pl.Series("y", y)).sort("child_id", "time")
     ends = f.group_by("child_id", "school_day").agg(
         pl.concat_list(pl.col("x").first(), pl.col("x").last()).alias("x"),
@@ -156,7 +156,7 @@ def estimate_homes(fixes: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("child_id")
     )
-    lon, lat = from_xy(est["x"].to_numpy(), est["y"].to_numpy())
+    lon, lat = from_local_xy_m(est["x"].to_numpy(), est["y"].to_numpy())
     return est.select("child_id", pl.Series("lon", lon), pl.Series("lat", lat), "n_days")
 
 

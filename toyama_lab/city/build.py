@@ -48,7 +48,7 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from toyama_lab.city import places as P
-from toyama_lab.city.geo import from_xy, to_xy
+from toyama_lab.geo import from_local_xy_m, local_xy_m
 
 SIZES: tuple[str, ...] = ("tiny", "class", "city")
 
@@ -91,6 +91,8 @@ SIZE_SPEC: dict[str, dict[str, int]] = {
     ),
 }
 
+#: Sensor kinds of the city (``city.sensors["kind"]``): the one list, also used by
+#: :mod:`toyama_lab.synth` (one simulator per kind).
 KINDS: tuple[str, ...] = ("pedestrian", "bicycle_park", "counter", "rain", "river")
 _PREFIX = {
     "pedestrian": "ped",
@@ -274,8 +276,8 @@ def _rng(seed: int, size: str, stream: str) -> np.random.Generator:
 
 def _districts_table() -> pl.DataFrame:
     ds = P.DISTRICTS
-    x, y = to_xy([d.lon for d in ds], [d.lat for d in ds])
-    outline = Polygon(np.column_stack(to_xy(*np.array(P.CITY_OUTLINE).T)))
+    x, y = local_xy_m([d.lon for d in ds], [d.lat for d in ds])
+    outline = Polygon(np.column_stack(local_xy_m(*np.array(P.CITY_OUTLINE).T)))
     cells = shapely.voronoi_polygons(
         shapely.MultiPoint(np.column_stack([x, y])), extend_to=outline.buffer(20_000)
     )
@@ -288,7 +290,7 @@ def _districts_table() -> pl.DataFrame:
         if poly.geom_type != "Polygon":  # keep the part around the centre
             poly = max(poly.geoms, key=lambda g: g.area)
         cx, cy = np.asarray(poly.exterior.coords).T
-        lon, lat = from_xy(cx, cy)
+        lon, lat = from_local_xy_m(cx, cy)
         wkts.append(Polygon(np.column_stack([np.round(lon, 6), np.round(lat, 6)])).wkt)
     return pl.DataFrame(
         {
@@ -381,8 +383,8 @@ def _lines_and_stations() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _nearest_district(districts: pl.DataFrame, lon, lat) -> np.ndarray:
     """Index of the nearest district centre (the Voronoi cell) for each point."""
-    dx, dy = to_xy(districts["lon"].to_numpy(), districts["lat"].to_numpy())
-    px, py = to_xy(lon, lat)
+    dx, dy = local_xy_m(districts["lon"].to_numpy(), districts["lat"].to_numpy())
+    px, py = local_xy_m(lon, lat)
     d2 = (px[:, None] - dx[None, :]) ** 2 + (py[:, None] - dy[None, :]) ** 2
     return np.argmin(d2, axis=1)
 
@@ -400,7 +402,7 @@ def _jitter_around(rng, cx, cy, sigma_m, n, grid_m=None):
 
 
 def _inside_outline(x, y) -> np.ndarray:
-    outline = Polygon(np.column_stack(to_xy(*np.array(P.CITY_OUTLINE).T)))
+    outline = Polygon(np.column_stack(local_xy_m(*np.array(P.CITY_OUTLINE).T)))
     return shapely.contains_xy(outline, x, y)
 
 
@@ -420,7 +422,9 @@ def _pedestrians(rng, spec, districts: pl.DataFrame) -> dict:
     }
     for area in ("central", "station"):
         streets = [s for s in P.KPI_STREETS if s[3] == area]
-        lines = np.array([LineString(np.column_stack(to_xy(*np.array(s[4]).T))) for s in streets])
+        lines = np.array(
+            [LineString(np.column_stack(local_xy_m(*np.array(s[4]).T))) for s in streets]
+        )
         n = spec[f"ped_{area}"]
         which = np.arange(n) % len(streets)  # every street gets counters, in turn
         no = np.arange(n) // len(streets) + 1
@@ -441,7 +445,7 @@ def _pedestrians(rng, spec, districts: pl.DataFrame) -> dict:
     w = other["population"].to_numpy().astype(float)
     pick = rng.choice(len(other), size=n, p=w / w.sum())
     pick[: min(n, len(other))] = np.arange(min(n, len(other)))  # each district at least once
-    cx, cy = to_xy(other["lon"].to_numpy()[pick], other["lat"].to_numpy()[pick])
+    cx, cy = local_xy_m(other["lon"].to_numpy()[pick], other["lat"].to_numpy()[pick])
     sigma = other["radius_km"].to_numpy()[pick] * 1000.0 * 0.4
     x, y = _jitter_around(rng, cx, cy, sigma, n, grid_m=120.0)
     x, y = _clip_to_outline(x, y, cx, cy)
@@ -463,8 +467,8 @@ def _pedestrians(rng, spec, districts: pl.DataFrame) -> dict:
 
 def _bicycle_parks(rng, spec, stations: pl.DataFrame) -> dict:
     n = spec["bike"]
-    sx, sy = to_xy(stations["lon"].to_numpy(), stations["lat"].to_numpy())
-    tx, ty = to_xy(P.TOYAMA_STATION.lon, P.TOYAMA_STATION.lat)
+    sx, sy = local_xy_m(stations["lon"].to_numpy(), stations["lat"].to_numpy())
+    tx, ty = local_xy_m(P.TOYAMA_STATION.lon, P.TOYAMA_STATION.lat)
     # stops nearest Toyama Station first: the small sizes get the busy central parks
     order = np.argsort(np.hypot(sx - tx, sy - ty), kind="stable")
     at = order[np.arange(n) % len(order)]
@@ -495,7 +499,7 @@ def _bicycle_parks(rng, spec, stations: pl.DataFrame) -> dict:
 
 def _river_lines_xy() -> dict[str, LineString]:
     return {
-        rid: LineString(np.column_stack(to_xy(*np.array(pts).T)))
+        rid: LineString(np.column_stack(local_xy_m(*np.array(pts).T)))
         for rid, _ja, _ro, _src, pts in P.RIVERS
     }
 
@@ -517,9 +521,9 @@ def _rain(rng, spec) -> dict:
     if m > 0:
         # a regular grid over the catchments, inside the city outline
         lon0, lat0, lon1, lat1 = P.CITY_BBOX
-        gx0, gy0 = to_xy(lon0, lat0)
-        gx1, gy1 = to_xy(lon1, lat1)
-        area = float(Polygon(np.column_stack(to_xy(*np.array(P.CITY_OUTLINE).T))).area)
+        gx0, gy0 = local_xy_m(lon0, lat0)
+        gx1, gy1 = local_xy_m(lon1, lat1)
+        area = float(Polygon(np.column_stack(local_xy_m(*np.array(P.CITY_OUTLINE).T))).area)
         step = np.sqrt(area / m) * 0.9
         while True:
             gx, gy = np.meshgrid(np.arange(gx0, gx1, step), np.arange(gy0, gy1, step))
@@ -561,7 +565,7 @@ def _rivers(rng, spec) -> dict:
     rows = []
     for g in ordered[:n]:
         _gid, rid, ja, ro, lon, lat, c, e, d, _src = g
-        x, y = to_xy(lon, lat)
+        x, y = local_xy_m(lon, lat)
         rows.append(
             dict(
                 name_ja=f"{ja} 水位観測所 ({names[rid][0]})",
@@ -595,7 +599,7 @@ def _rivers(rng, spec) -> dict:
             p = pts[k]
             # levels from the official gauge of the same river nearest along the river
             refs = [g for g in P.RIVER_GAUGES if g[1] == rid]
-            along = np.array([line.project(Point(*to_xy(g[4], g[5]))) for g in refs])
+            along = np.array([line.project(Point(*local_xy_m(g[4], g[5]))) for g in refs])
             g = refs[int(np.argmin(np.abs(along - line.project(p))))]
             rows.append(
                 dict(
@@ -653,12 +657,12 @@ def _schools(rng, spec, districts: pl.DataFrame) -> pl.DataFrame:
     if m > 0:
         w = districts["population"].to_numpy().astype(float)
         pick = rng.choice(len(districts), size=m, p=w / w.sum())
-        cx, cy = to_xy(districts["lon"].to_numpy()[pick], districts["lat"].to_numpy()[pick])
+        cx, cy = local_xy_m(districts["lon"].to_numpy()[pick], districts["lat"].to_numpy()[pick])
         rad = np.array([d.radius_km for d in P.DISTRICTS])[pick] * 1000.0
         ang = rng.uniform(0, 2 * np.pi, m)
         r = rad * np.sqrt(rng.uniform(0.15, 1.0, m))
         x, y = _clip_to_outline(cx + r * np.cos(ang), cy + r * np.sin(ang), cx, cy)
-        lon, lat = from_xy(x, y)
+        lon, lat = from_local_xy_m(x, y)
         counts: dict[str, int] = {}
         for k in range(m):
             d = districts.row(int(pick[k]), named=True)
@@ -734,12 +738,12 @@ def _gateways(rng, spec, schools: pl.DataFrame, districts: pl.DataFrame) -> pl.D
     if m > 0:  # fictional community centres (地区センター), spread by population
         w = districts["population"].to_numpy().astype(float) ** 0.5
         pick = rng.choice(len(districts), size=m, p=w / w.sum())
-        cx, cy = to_xy(districts["lon"].to_numpy()[pick], districts["lat"].to_numpy()[pick])
+        cx, cy = local_xy_m(districts["lon"].to_numpy()[pick], districts["lat"].to_numpy()[pick])
         rad = np.array([d.radius_km for d in P.DISTRICTS])[pick] * 1000.0
         ang = rng.uniform(0, 2 * np.pi, m)
         r = rad * np.sqrt(rng.uniform(0.2, 1.2, m))
         x, y = _clip_to_outline(cx + r * np.cos(ang), cy + r * np.sin(ang), cx, cy)
-        lon, lat = from_xy(x, y)
+        lon, lat = from_local_xy_m(x, y)
         for k in range(m):
             d = districts.row(int(pick[k]), named=True)
             rows.append(
@@ -783,9 +787,9 @@ def _children(rng, spec, schools: pl.DataFrame, districts: pl.DataFrame) -> pl.D
     median = np.where(hill, 1500.0, 600.0)
     dist = np.clip(median * np.exp(rng.normal(0.0, 0.5, n)), 150.0, np.where(hill, 4000.0, 2500.0))
     ang = rng.uniform(0.0, 2.0 * np.pi, n)
-    sx, sy = to_xy(schools["lon"].to_numpy()[school], schools["lat"].to_numpy()[school])
+    sx, sy = local_xy_m(schools["lon"].to_numpy()[school], schools["lat"].to_numpy()[school])
     hx, hy = _clip_to_outline(sx + dist * np.cos(ang), sy + dist * np.sin(ang), sx + 200.0, sy)
-    lon, lat = from_xy(hx, hy)
+    lon, lat = from_local_xy_m(hx, hy)
     return pl.DataFrame(
         {
             "child_id": [f"child-{i + 1:05d}" for i in range(n)],
@@ -801,8 +805,8 @@ def _children(rng, spec, schools: pl.DataFrame, districts: pl.DataFrame) -> pl.D
 
 
 def _nearest_gateway(gateways: pl.DataFrame, lon, lat) -> np.ndarray:
-    gx, gy = to_xy(gateways["lon"].to_numpy(), gateways["lat"].to_numpy())
-    px, py = to_xy(lon, lat)
+    gx, gy = local_xy_m(gateways["lon"].to_numpy(), gateways["lat"].to_numpy())
+    px, py = local_xy_m(lon, lat)
     d2 = (px[:, None] - gx[None, :]) ** 2 + (py[:, None] - gy[None, :]) ** 2
     return gateways["gateway_id"].to_numpy()[np.argmin(d2, axis=1)]
 
@@ -844,7 +848,7 @@ def build_city(seed: int = 0, size: str = "class") -> City:
     bike = _bicycle_parks(_rng(seed, size, "bike"), spec, stations)
     rain = _rain(_rng(seed, size, "rain"), spec)
     river = _rivers(_rng(seed, size, "river"), spec)
-    ctr_x, ctr_y = to_xy([c[0].lon for c in P.COUNTERS], [c[0].lat for c in P.COUNTERS])
+    ctr_x, ctr_y = local_xy_m([c[0].lon for c in P.COUNTERS], [c[0].lat for c in P.COUNTERS])
 
     n_ped, n_bike, n_rain, n_riv = (len(ped["x"]), len(bike["x"]), len(rain["x"]), len(river["x"]))
     n_ctr = len(P.COUNTERS)
@@ -867,7 +871,7 @@ def build_city(seed: int = 0, size: str = "class") -> City:
     none = [None]
     x = np.concatenate([ped["x"], bike["x"], ctr_x, rain["x"], river["x"]])
     y = np.concatenate([ped["y"], bike["y"], ctr_y, rain["y"], river["y"]])
-    lon, lat = from_xy(x, y)
+    lon, lat = from_local_xy_m(x, y)
     lon, lat = np.round(lon, 6), np.round(lat, 6)
 
     sensors = pl.DataFrame(

@@ -88,6 +88,8 @@ class Dataset:
 
     Examples
     --------
+    Skipped as a doctest: ``load`` builds (or reads) a dataset folder under the data root.
+
     >>> ds = load("normal-week", size="tiny")        # doctest: +SKIP
     >>> cube = ds.timeseries("pedestrian")           # doctest: +SKIP
     """

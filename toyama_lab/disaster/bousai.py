@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from toyama_lab.city.geo import from_xy, haversine_m, to_xy
+from toyama_lab.geo import from_local_xy_m, haversine_m, local_xy_m
 from toyama_lab.synth import random as cbr
 
 __all__ = [
@@ -236,12 +236,12 @@ def population_points(districts: pl.DataFrame, spacing_m: float = 250.0) -> pl.D
     for did, wkt, pop in districts.select("district_id", "polygon_wkt", "population").iter_rows():
         poly = shapely.from_wkt(wkt)  # one loop per district, not per point
         x0, y0, x1, y1 = poly.bounds
-        (ax, bx), (ay, by) = to_xy([x0, x1], [y0, y1])
+        (ax, bx), (ay, by) = local_xy_m([x0, x1], [y0, y1])
         gx, gy = np.meshgrid(
             np.arange(ax + spacing_m / 2, bx, spacing_m),
             np.arange(ay + spacing_m / 2, by, spacing_m),
         )
-        lon, lat = from_xy(gx.ravel(), gy.ravel())
+        lon, lat = from_local_xy_m(gx.ravel(), gy.ravel())
         inside = shapely.contains_xy(poly, lon, lat)
         lon, lat = lon[inside], lat[inside]
         if lon.size == 0:

@@ -11,7 +11,11 @@ processing steps); this package analyses it as pure functions on polars/numpy:
   (pointwise Erlang C);
 - :mod:`~toyama_lab.gyosei.online`: where automation saves hours, and a before/after
   estimate with a bootstrap interval;
-- :mod:`~toyama_lab.gyosei.figures`: the figures, in Japanese or English.
+- :mod:`~toyama_lab.gyosei.labels`: the words of figures, tables and printed lines;
+- :mod:`~toyama_lab.gyosei.sentences`: every printed number, ja/en;
+- :mod:`~toyama_lab.gyosei.params`: the workbooks' parameter schemas.
+
+The figures are in :mod:`toyama_lab.viz.gyosei`.
 
 Notes
 -----
@@ -21,12 +25,12 @@ work-interval trial (勤務間インターバル試行制度) started in June 20
 of rest for staff of 08:30-17:15 whose previous day ended at 21:30 or later, through
 late-start patterns 遅出A-F, with no overtime on a late-start day; RPA is used e.g. to
 check overtime and draft meeting minutes and saves about 12,000 hours of work a year
-(:data:`RPA_HOURS_PER_YEAR`).
+(:data:`toyama_lab.gyosei.online.RPA_HOURS_PER_YEAR`).
+
+The package imports its submodules and nothing else (the pvlib style, the same in every
+analysis package): call ``toyama_lab.gyosei.<module>.<function>(...)``.
 """
 
-from toyama_lab.gyosei.data import load_applications, load_attendance, load_counter
+from toyama_lab.gyosei import counter_cost, data, interval, labels, online, params, sentences
 
-#: Hours of work saved a year by Toyama Prefecture's RPA (source: module Notes). [h/year]
-RPA_HOURS_PER_YEAR = 12_000
-
-__all__ = ["RPA_HOURS_PER_YEAR", "load_applications", "load_attendance", "load_counter"]
+__all__ = ["counter_cost", "data", "interval", "labels", "online", "params", "sentences"]

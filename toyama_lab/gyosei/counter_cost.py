@@ -2,7 +2,7 @@
 
 When members of the counter section (市民課) start late after a late night, their windows
 open later. This module puts numbers on it with the M/M/c (Erlang C) model of
-:func:`toyama_lab.mobility.counters.mmc_metrics`, applied slot by slot (30 minutes) to
+:func:`toyama_lab.queueing.mmc_metrics`, applied slot by slot (30 minutes) to
 the arrivals of the synthetic counter: the *pointwise stationary approximation*, which
 treats each slot as if its queue had settled (Green & Kolesar 1991), on the typical
 open day of a period. A slot with at least as many arrivals as its windows can serve has
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.mobility.counters import mmc_metrics
+from toyama_lab.queueing import mmc_metrics
 from toyama_lab.synth.attendance import PATTERNS, STANDARD_START_MIN
 from toyama_lab.synth.mobility import SERVICE_MIN
 

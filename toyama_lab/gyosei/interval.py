@@ -41,7 +41,7 @@ def check_log(log: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise ValueError(
             f"the attendance log lacks columns {missing}; expected {list(LOG_COLUMNS)}. "
-            "Load it with toyama_lab.gyosei.load_attendance(...)."
+            "Load it with toyama_lab.gyosei.data.load_attendance(...)."
         )
     return log
 

@@ -27,6 +27,7 @@ from toyama_lab.synth.calendar import day_info
 
 __all__ = [
     "HOURS_PER_DAY",
+    "RPA_HOURS_PER_YEAR",
     "bootstrap_saving",
     "hours_by_step",
     "open_days_per_year",
@@ -37,6 +38,10 @@ __all__ = [
 #: Regular working hours in a day, 08:30-17:15 less a 1-hour break (7 h 45 min), the day of
 #: the staff in Toyama Prefecture's trial (source in :mod:`toyama_lab.synth.attendance`). [h]
 HOURS_PER_DAY = 7.75
+#: Hours of work saved a year by Toyama Prefecture's RPA (source: 台東区議会 企画総務委員会
+#: 「令和５年度 行政視察報告」, study visit of 2023-11-06 to 11-08, seed document 002; see
+#: :mod:`toyama_lab.gyosei`). [h/year]
+RPA_HOURS_PER_YEAR = 12_000
 _CHANNELS = ("paper", "online")
 _LOG_COLUMNS = ("app_id", "date", "procedure", "channel", "step", "minutes", "automatable")
 
@@ -46,7 +51,7 @@ def _check(log: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise ValueError(
             f"the application log lacks columns {missing}; expected {list(_LOG_COLUMNS)}. "
-            "Load it with toyama_lab.gyosei.load_applications(...)."
+            "Load it with toyama_lab.gyosei.data.load_applications(...)."
         )
     return log
 

@@ -11,7 +11,7 @@ import math
 
 import polars as pl
 
-from toyama_lab.gyosei.figures import reason_label
+from toyama_lab.gyosei.labels import reason_label
 from toyama_lab.synth.applications import STEPS
 from toyama_lab.viz.labels import check_lang
 

@@ -4,20 +4,15 @@ Toyama Smart City Square shows the live queue at three counters (本庁舎,
 とやま市民交流館, 婦中行政サービスセンター) from their ticket machines, so that
 citizens can go where it is quiet. This module provides:
 
-- the M/M/c queue in closed form (Erlang C): :func:`erlang_c`, :func:`mmc_metrics`,
-  :func:`staffing_table`, :func:`min_windows` (the staffing what-if);
+- the staffing what-if on the M/M/c queue (:mod:`toyama_lab.queueing`, Erlang C):
+  :func:`staffing_table`, :func:`min_windows`;
 - :func:`hourly_profile`: mean queue, tickets and wait per counter and hour of the
   day, from the counter cube of :func:`toyama_lab.datasets.load`;
 - :func:`where_to_go`: expected wait per counter at a given hour, plus an optional
   travel time, ranked.
 
-References
-----------
-Kleinrock, L. (1975) *Queueing Systems, Volume I: Theory*, Wiley, sec. 3.5
-(M/M/m: the Erlang C formula).
-Gross, D., Shortle, J.F., Thompson, J.M. & Harris, C.M. (2008) *Fundamentals of
-Queueing Theory*, 4th ed., Wiley, sec. 2.3 (M/M/c: ``Wq``, ``Lq``, and the waiting-time
-distribution ``P(Wq > t) = C exp(-(c mu - lam) t)``).
+The queueing formulas and their sources (Erlang 1917; Kleinrock 1975, sec. 3.5;
+Gross et al. 2008, sec. 2.3) are in :mod:`toyama_lab.queueing`.
 """
 
 from __future__ import annotations
@@ -28,120 +23,14 @@ import numpy as np
 import polars as pl
 import xarray as xr
 
+from toyama_lab.queueing import mmc_metrics
+
 __all__ = [
-    "erlang_c",
     "hourly_profile",
     "min_windows",
-    "mmc_metrics",
     "staffing_table",
     "where_to_go",
 ]
-
-
-def _check_rates(lam, mu, c):
-    lam = np.asarray(lam, dtype=np.float64)
-    mu = np.asarray(mu, dtype=np.float64)
-    c = np.asarray(c)
-    if np.any(lam < 0) or np.any(~np.isfinite(lam)):
-        raise ValueError(f"arrival rate lam must be finite and >= 0 [1/time], got {lam!r}.")
-    if np.any(~(mu > 0)) or np.any(~np.isfinite(mu)):
-        raise ValueError(f"service rate mu must be finite and > 0 [1/time], got {mu!r}.")
-    if not np.issubdtype(c.dtype, np.integer) and not np.all(np.mod(c, 1) == 0):
-        raise ValueError(f"windows c must be whole numbers, got {c!r}.")
-    c = c.astype(np.int64)
-    if np.any(c < 1):
-        raise ValueError(f"windows c must be >= 1, got {c!r}.")
-    return np.broadcast_arrays(lam, mu, c)
-
-
-def erlang_c(lam, mu, c) -> np.ndarray:
-    """Probability that an arriving customer has to wait in an M/M/c queue (Erlang C).
-
-    Parameters
-    ----------
-    lam : array_like
-        Arrival rate. [1/min]
-    mu : array_like
-        Service rate of one window (1 / mean service time). [1/min]
-    c : array_like of int
-        Staffed windows (servers), >= 1.
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        ``C(c, a)`` with offered load ``a = lam / mu`` [Erlang]; 1 when the queue is
-        unstable (``a >= c``).
-
-    Notes
-    -----
-    Computed through the Erlang B recursion ``B(0) = 1``,
-    ``B(k) = a B(k-1) / (k + a B(k-1))`` and ``C = c B / (c - a (1 - B))``, which is
-    numerically stable for large ``c`` (no factorials). The loop runs over the
-    number of windows, not over data.
-
-    References
-    ----------
-    Kleinrock (1975), sec. 3.5; Gross et al. (2008), sec. 2.3.
-
-    Examples
-    --------
-    >>> round(float(erlang_c(1.0, 1.0, 2)), 4)   # a = 1 Erlang on 2 windows
-    0.3333
-    """
-    lam, mu, c = _check_rates(lam, mu, c)
-    a = lam / mu
-    b = np.ones_like(a)
-    out = np.ones_like(a)
-    for k in range(1, int(c.max()) + 1 if c.size else 1):
-        b = a * b / (k + a * b)
-        at_c = c == k
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ck = k * b / (k - a * (1.0 - b))
-        out = np.where(at_c, ck, out)
-    return np.where(a >= c, 1.0, np.clip(out, 0.0, 1.0))
-
-
-def mmc_metrics(lam, mu, c, *, within: float = 10.0) -> dict[str, np.ndarray]:
-    """Steady-state measures of an M/M/c queue.
-
-    Parameters
-    ----------
-    lam, mu, c
-        As for :func:`erlang_c`. [1/min], [1/min], [-]
-    within : float
-        Waiting-time limit for the service level. [min]
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        ``rho`` utilisation ``lam / (c mu)`` [-]; ``p_wait`` (Erlang C) [-];
-        ``wq`` mean wait in the queue [min]; ``lq`` mean queue length [persons];
-        ``w`` mean time in the office (wait + service) [min]; ``service_level``
-        ``P(wait <= within)`` [-]. Unstable queues (``rho >= 1``) get ``inf`` waits
-        and a service level of 0.
-
-    References
-    ----------
-    Gross et al. (2008), sec. 2.3: ``Wq = C / (c mu - lam)``, ``Lq = lam Wq``,
-    ``P(Wq > t) = C exp(-(c mu - lam) t)``.
-    """
-    lam, mu, c = _check_rates(lam, mu, c)
-    if not np.isfinite(within) or within < 0:
-        raise ValueError(f"within={within!r} must be a waiting time >= 0 [min].")
-    pw = erlang_c(lam, mu, c)
-    spare = c * mu - lam
-    stable = spare > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wq = np.where(stable, pw / spare, np.inf)
-        level = np.where(stable, 1.0 - pw * np.exp(-np.where(stable, spare, 0.0) * within), 0.0)
-    return {
-        "rho": lam / (c * mu),
-        "p_wait": pw,
-        "wq": wq,
-        "lq": np.where(stable, lam * wq, np.inf),
-        "w": wq + 1.0 / mu,
-        "service_level": level,
-    }
 
 
 def staffing_table(lam: float, mu: float, windows, *, within: float = 10.0) -> pl.DataFrame:

@@ -12,6 +12,8 @@ The package takes readings (arrays and frames), never a dataset folder, and neve
 imports :mod:`toyama_lab.datasets`: running the network over a generated dataset is
 :func:`toyama_lab.datasets.network.simulate_from_dataset`.
 
+Skipped as a doctest: it needs a city and a day of readings and writes a dataset folder.
+
 >>> from toyama_lab.network import simulate_network, write_network  # doctest: +SKIP
 >>> ds = toyama_lab.datasets.load("normal-week", "tiny")             # doctest: +SKIP
 >>> res = simulate_network(ds.city, ds.readings(), seed=0, scenario="normal-week",

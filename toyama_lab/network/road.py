@@ -73,6 +73,7 @@ import numpy as np
 import polars as pl
 
 from toyama_lab._ragged import items
+from toyama_lab.geo import local_xy_m
 from toyama_lab.network.config import AS923_JP_CHANNELS_HZ, RadioConfig
 from toyama_lab.radio import fading
 from toyama_lab.radio.adr import assign_sf
@@ -89,7 +90,6 @@ from toyama_lab.radio.collisions import (
     sir_threshold_matrix,
 )
 from toyama_lab.radio.link import (
-    local_xy_m,
     noise_floor_dbm,
     okumura_hata_terms,
     sensitivity_dbm,

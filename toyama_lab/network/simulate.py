@@ -425,7 +425,7 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
     y = links.dev_y[device].copy()
     mobile = ~up["lon"].is_null().to_numpy()
     if mobile.any():
-        from toyama_lab.radio.link import local_xy_m
+        from toyama_lab.geo import local_xy_m
 
         mx, my = local_xy_m(
             up["lon"].to_numpy()[mobile], up["lat"].to_numpy()[mobile], links.lon0, links.lat0

@@ -6,47 +6,11 @@
   drift; flagging and filling.
 - :mod:`~toyama_lab.quality.score`: precision/recall per fault kind against the truth
   flags, and the error of cleaned values against the clean truth.
+
+The package imports its submodules and nothing else (the pvlib style, the same in every
+analysis package): call ``toyama_lab.quality.<module>.<function>(...)``.
 """
 
-from toyama_lab.quality.clean import (
-    RULE_BITS,
-    clean,
-    detect_drift,
-    detect_gaps,
-    detect_spikes,
-    detect_stuck,
-    fill_short_gaps,
-    flag_all,
-)
-from toyama_lab.quality.loss import (
-    completeness,
-    copies_per_frame,
-    duplicate_summary,
-    fcnt_loss,
-    final_attempts,
-    gap_mask,
-    loss_reasons,
-    loss_vs_truth,
-)
-from toyama_lab.quality.score import error_table, score_flags
+from toyama_lab.quality import clean, loss, score, text
 
-__all__ = [
-    "RULE_BITS",
-    "clean",
-    "completeness",
-    "copies_per_frame",
-    "detect_drift",
-    "detect_gaps",
-    "detect_spikes",
-    "detect_stuck",
-    "duplicate_summary",
-    "error_table",
-    "fcnt_loss",
-    "fill_short_gaps",
-    "final_attempts",
-    "flag_all",
-    "gap_mask",
-    "loss_reasons",
-    "loss_vs_truth",
-    "score_flags",
-]
+__all__ = ["clean", "loss", "score", "text"]

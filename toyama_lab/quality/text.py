@@ -14,12 +14,12 @@ __all__ = ["score_sentence"]
 
 
 def score_sentence(scores: pl.DataFrame, fault: str, *, lang: str = "ja") -> str:
-    """Describe one row of :func:`toyama_lab.quality.score_flags`.
+    """Describe one row of :func:`toyama_lab.quality.score.score_flags`.
 
     Parameters
     ----------
     scores : polars.DataFrame
-        The table of ``quality.score_flags``: columns ``fault``, ``truth`` (true faulty
+        The table of ``quality.score.score_flags``: columns ``fault``, ``truth`` (true faulty
         values), ``flagged``, ``tp``, ``precision`` and ``recall`` [-].
     fault : str
         The row to describe, e.g. ``"spike"``.

@@ -6,55 +6,11 @@ receptions with collisions, capture, inter-SF interference and gateway demodulat
 (:mod:`~toyama_lab.radio.collisions`), SF choice by link margin
 (:mod:`~toyama_lab.radio.adr`) and the LoRaSim 0.2.1 parity mode
 (:mod:`~toyama_lab.radio.lorasim`, see ``docs/lorasim-parity.md``).
+
+The package imports its submodules and nothing else (the pvlib style, the same in every
+analysis package): call ``toyama_lab.radio.<module>.<function>(...)``.
 """
 
-from toyama_lab.radio.adr import assign_sf, sf_to_dr
-from toyama_lab.radio.airtime import symbol_time, time_on_air
-from toyama_lab.radio.collisions import REASONS, Receptions, receive, sir_threshold_matrix
-from toyama_lab.radio.link import (
-    distance_m,
-    local_xy_m,
-    log_distance_path_loss,
-    noise_floor_dbm,
-    okumura_hata_path_loss,
-    okumura_hata_terms,
-    received_power_dbm,
-    sensitivity_dbm,
-    shadowing_db,
-    snr_floor_db,
-)
-from toyama_lab.radio.regional import (
-    ARIB_T108,
-    AS923_DWELL,
-    REGIONAL_REASONS,
-    RegionalOutcome,
-    RegionalRules,
-    apply_regional_rules,
-)
+from toyama_lab.radio import adr, airtime, collisions, fading, link, lorasim, regional
 
-__all__ = [
-    "ARIB_T108",
-    "AS923_DWELL",
-    "REASONS",
-    "REGIONAL_REASONS",
-    "Receptions",
-    "RegionalOutcome",
-    "RegionalRules",
-    "apply_regional_rules",
-    "assign_sf",
-    "distance_m",
-    "local_xy_m",
-    "log_distance_path_loss",
-    "noise_floor_dbm",
-    "okumura_hata_path_loss",
-    "okumura_hata_terms",
-    "receive",
-    "received_power_dbm",
-    "sensitivity_dbm",
-    "sf_to_dr",
-    "shadowing_db",
-    "sir_threshold_matrix",
-    "snr_floor_db",
-    "symbol_time",
-    "time_on_air",
-]
+__all__ = ["adr", "airtime", "collisions", "fading", "link", "lorasim", "regional"]

@@ -583,7 +583,7 @@ def receive(
     start_s : array_like, shape (n_tx,)
         Start of each transmission. [s]
     duration_s : array_like, shape (n_tx,)
-        Time on air (:func:`toyama_lab.radio.time_on_air`). [s]
+        Time on air (:func:`toyama_lab.radio.airtime.time_on_air`). [s]
     freq_hz : array_like, shape (n_tx,)
         Centre frequency. [Hz]
     sf : array_like of int, shape (n_tx,)

@@ -33,7 +33,6 @@ __all__ = [
     "SX1276_SENSITIVITY_DBM",
     "THERMAL_NOISE_DBM_HZ",
     "distance_m",
-    "local_xy_m",
     "log_distance_path_loss",
     "noise_floor_dbm",
     "okumura_hata_path_loss",
@@ -93,7 +92,6 @@ LOG_DISTANCE_LORASIM = {"d0_m": 40.0, "pl_d0_db": 127.41, "gamma": 2.08, "sigma_
 HATA_ENVIRONMENTS = ("urban", "suburban", "open")
 
 _BW_INDEX = {125_000: 0, 250_000: 1, 500_000: 2}
-_EARTH_RADIUS_M = 6_371_008.8  # IUGG mean Earth radius [m] (Moritz, Geodetic Reference System 1980)
 
 
 def _valid_sf(sf_a: np.ndarray) -> bool:
@@ -118,37 +116,6 @@ def _positive(name: str, value) -> np.ndarray:
     if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be finite and > 0; got {np.ravel(arr)[:5].tolist()}.")
     return arr
-
-
-def local_xy_m(lon, lat, lon0: float, lat0: float):
-    """Project WGS84 coordinates to a local plane around ``(lon0, lat0)``.
-
-    Equirectangular projection; adequate (error < 0.1 %) within a city of ~20 km.
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        Longitude and latitude. [degree]
-    lon0, lat0 : float
-        Origin of the local plane. [degree]
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(x, y)`` east and north of the origin. [m]
-
-    Examples
-    --------
-    >>> x, y = local_xy_m(137.2137, 36.7019, 137.2137, 36.6953)
-    >>> round(float(y))
-    734
-    """
-    lon = np.asarray(lon, dtype=np.float64)
-    lat = np.asarray(lat, dtype=np.float64)
-    k = np.pi / 180.0 * _EARTH_RADIUS_M
-    x = (lon - lon0) * k * np.cos(np.deg2rad(lat0))
-    y = (lat - lat0) * k
-    return x, y
 
 
 def distance_m(tx_xy, gw_xy, *, tx_height_m=0.0, gw_height_m=0.0):

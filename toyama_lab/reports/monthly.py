@@ -187,7 +187,7 @@ def river_kpis(cube: xr.Dataset) -> dict:
 
 
 def dark_days(values) -> np.ndarray:
-    """Whole days without one reading, per sensor (gaps as in :func:`quality.gap_mask`).
+    """Whole days without one reading, per sensor (gaps as in :func:`quality.loss.gap_mask`).
 
     Parameters
     ----------

@@ -467,9 +467,13 @@ def validate(
 
     Examples
     --------
-    >>> validate({"size": "huge"}, schema("size"))  # doctest: +SKIP
-    ParameterError: parameter 'size' = 'huge' (str) is not valid: not allowed; expected
-    one of 'tiny', 'class', 'city'. Fix: papermill ... -p size tiny
+    >>> validate({"size": "tiny"}, schema("size"))
+    {'size': 'tiny'}
+    >>> validate({"size": "huge"}, schema("size"))
+    Traceback (most recent call last):
+    ...
+    toyama_lab.reports.params.ParameterError: parameter 'size' = 'huge' (str) is not valid:
+    not allowed; expected one of 'tiny', 'class', 'city'. Fix: papermill ... -p size tiny
     """
     unknown = [n for n in params if n not in schema]
     if unknown:

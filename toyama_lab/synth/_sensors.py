@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.synth.variables import KINDS
+from toyama_lab.city.build import KINDS
 
 __all__ = ["check_sensors", "column", "str_column"]
 

@@ -61,7 +61,7 @@ from collections.abc import Collection
 import numpy as np
 import polars as pl
 
-from toyama_lab.city.geo import from_xy, to_xy
+from toyama_lab.geo import from_local_xy_m, local_xy_m
 from toyama_lab.privacy import HOME_EXCLUSION_RADIUS_M, exclude_near_homes
 from toyama_lab.synth import random as cbr
 from toyama_lab.synth.calendar import as_date, day_info
@@ -243,11 +243,11 @@ def simulate_tracks(
     dayn = np.array([(d - _EPOCH_DAY).days for d in days])[None, :]
     hx, hy = (
         np.broadcast_to(a[:, None], (n_c, n_d))
-        for a in to_xy(sch["home_lon"].to_numpy(), sch["home_lat"].to_numpy())
+        for a in local_xy_m(sch["home_lon"].to_numpy(), sch["home_lat"].to_numpy())
     )
     sx, sy = (
         np.broadcast_to(a[:, None], (n_c, n_d))
-        for a in to_xy(sch["s_lon"].to_numpy(), sch["s_lat"].to_numpy())
+        for a in local_xy_m(sch["s_lon"].to_numpy(), sch["s_lat"].to_numpy())
     )
     if sch["s_lon"].null_count():
         bad = sch.filter(pl.col("s_lon").is_null())["school_id"].unique().head(3).to_list()
@@ -336,7 +336,7 @@ def simulate_tracks(
     tsec = dayn[0, di].astype(np.int64) * 86400 + t_abs  # seconds since 2000-01-01 JST
     xy[:, 0] += _GPS_SIGMA_M * cbr.normal(s, "children-gps-x", cidx[ci, 0], tsec)
     xy[:, 1] += _GPS_SIGMA_M * cbr.normal(s, "children-gps-y", cidx[ci, 0], tsec)
-    lon, lat = from_xy(xy[:, 0], xy[:, 1])
+    lon, lat = from_local_xy_m(xy[:, 0], xy[:, 1])
 
     # battery: charged overnight, drains with time and with every fix sent that day
     pair = ci * n_d + di

@@ -32,7 +32,6 @@ __all__ = [
     "SERVICE_MIN",
     "bicycle_park",
     "counter",
-    "erlang_c_wait",
     "event_lift",
     "mmc_queue",
     "moving_season_factor",
@@ -576,7 +575,8 @@ def mmc_queue(
     minute's arrivals join. ``N`` counts customers in the office (waiting or at
     a window), the queue is ``max(0, N - c)``. For constant rates the
     stationary mean queue is within about 10 % of Erlang C
-    (:func:`erlang_c_wait`; Gross, Shortle, Thompson & Harris 2008, sec. 2.3).
+    (:func:`toyama_lab.queueing.mmc_metrics`; Gross, Shortle, Thompson & Harris 2008,
+    sec. 2.3).
     Customers still in the office at midnight are dropped (this needs loads
     far above any in the scenarios).
 
@@ -621,34 +621,6 @@ def mmc_queue(
         if t > last_arrival and not n_in.any():
             break
     return queue, present
-
-
-def erlang_c_wait(lam, mu, c) -> np.ndarray:
-    """Mean waiting time in queue of an M/M/c queue (Erlang C). [same time unit as 1/mu]
-
-    ``Wq = C(c, a) / (c mu - lam)`` with ``a = lam / mu`` and the Erlang C
-    probability of waiting ``C = (a^c / c!) (c / (c - a)) / (sum_{k<c} a^k / k!
-    + (a^c / c!) (c / (c - a)))`` (Gross, Shortle, Thompson & Harris 2008,
-    *Fundamentals of Queueing Theory*, 4th ed., sec. 2.3; Kleinrock 1975).
-    Infinite when ``lam >= c mu``. Vectorised; ``c`` up to ~50.
-    """
-    lam, mu, c = np.broadcast_arrays(
-        np.asarray(lam, float), np.asarray(mu, float), np.asarray(c, np.int64)
-    )
-    a = lam / mu
-    cmax = int(c.max()) if c.size else 0
-    term = np.ones_like(a)
-    partial = np.zeros_like(a)
-    ac_fact = np.ones_like(a)
-    for k in range(cmax + 1):  # loop over servers, not readings
-        partial += np.where(k < c, term, 0.0)
-        ac_fact = np.where(k == c, term, ac_fact)
-        term = term * a / (k + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        top = ac_fact * c / (c - a)
-        pw = top / (partial + top)
-        wq = np.where(lam < c * mu, pw / (c * mu - lam), np.inf)
-    return wq
 
 
 def counter(sensors: pl.DataFrame, minutes: np.ndarray, *, seed: int, scenario: Scenario):

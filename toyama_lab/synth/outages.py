@@ -27,13 +27,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.city.geo import central_angle
+from toyama_lab.geo import haversine_m
 from toyama_lab.synth import random as rnd
 from toyama_lab.synth._sensors import column
 from toyama_lab.synth.calendar import EPOCH
 from toyama_lab.synth.scenario import Scenario, get_scenario
 
-__all__ = ["SUSCEPTIBILITY", "haversine_km", "outage_mask", "outages", "site_outages"]
+__all__ = ["SUSCEPTIBILITY", "outage_mask", "outages", "site_outages"]
 
 #: Chance factor that a power cut reaches the device, per kind (synthetic).
 SUSCEPTIBILITY = {
@@ -44,12 +44,11 @@ SUSCEPTIBILITY = {
     "river": 0.3,
     "gateway": 1.0,
 }
-_EARTH_R_KM = 6371.0
 
 
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance on a sphere of radius 6371 km. [km]"""
-    return _EARTH_R_KM * central_angle(lon1, lat1, lon2, lat2)
+def _distance_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance on the sphere of :data:`toyama_lab.geo.EARTH_RADIUS_M`. [km]"""
+    return haversine_m(lon1, lat1, lon2, lat2) / 1000.0
 
 
 def site_outages(kind: str, ids, lon, lat, scenario: Scenario, seed: int):
@@ -77,7 +76,7 @@ def site_outages(kind: str, ids, lon, lat, scenario: Scenario, seed: int):
     q = scenario.quake
     if q is None:
         return none, none.copy()
-    d = haversine_km(lon, lat, q.lon, q.lat)
+    d = _distance_km(lon, lat, q.lon, q.lat)
     p = SUSCEPTIBILITY[kind] * 0.9 * np.exp(-d / 15.0)
     out = rnd.uniform(seed, f"outage-{kind}", ids, 0) < p
     hours = (
@@ -157,7 +156,7 @@ def outages(city, scenario: str | Scenario, seed: int) -> pl.DataFrame:
                 "target_id": gw["gateway_id"],
                 "kind": "gateway",
                 "sensor_kind": None,
-                "distance_km": haversine_km(lon, lat, scen.quake.lon, scen.quake.lat),
+                "distance_km": _distance_km(lon, lat, scen.quake.lon, scen.quake.lat),
                 "start": s,
                 "end": e,
             },
@@ -175,7 +174,7 @@ def outages(city, scenario: str | Scenario, seed: int) -> pl.DataFrame:
                     "target_id": sub["sensor_id"],
                     "kind": "sensor",
                     "sensor_kind": kind,
-                    "distance_km": haversine_km(lon, lat, scen.quake.lon, scen.quake.lat),
+                    "distance_km": _distance_km(lon, lat, scen.quake.lon, scen.quake.lat),
                     "start": s,
                     "end": e,
                 }

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FAULT_BITS", "KINDS", "MAIN", "VARIABLES", "Variable", "variable"]
+from toyama_lab.city.build import KINDS
 
-#: Sensor kinds of the city (``city.sensors["kind"]``).
-KINDS = ("pedestrian", "bicycle_park", "counter", "rain", "river")
+__all__ = ["FAULT_BITS", "KINDS", "MAIN", "VARIABLES", "Variable", "variable"]
 
 #: Fault bits of the ``fault`` variable (uint8 bit mask).
 FAULT_BITS: dict[str, int] = {

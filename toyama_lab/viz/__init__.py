@@ -28,6 +28,16 @@ Outside a Jupyter kernel (scripts, tests) :func:`setup` leaves the renderer alon
 
 Figures with controls go through :func:`show_or_interact`; whether the controls are live
 is decided by :func:`toyama_lab.viz.live.resolve_interactive` (see :mod:`toyama_lab.viz.live`).
+
+Every figure builder of the package lives here. The shared pieces are
+:mod:`~toyama_lab.viz.basemap`, :mod:`~toyama_lab.viz.maps`, :mod:`~toyama_lab.viz.series`,
+:mod:`~toyama_lab.viz.frames`, :mod:`~toyama_lab.viz.airtime`, :mod:`~toyama_lab.viz.labels`
+and :mod:`~toyama_lab.viz.colours`; each workbook theme has one module of figures built on
+its analysis package: :mod:`~toyama_lab.viz.mobility`, :mod:`~toyama_lab.viz.childsafety`,
+:mod:`~toyama_lab.viz.disaster`, :mod:`~toyama_lab.viz.gyosei`,
+:mod:`~toyama_lab.viz.quality` and :mod:`~toyama_lab.viz.capacity`. The theme modules are
+not imported here (they import their analysis package, which imports
+:mod:`~toyama_lab.viz.labels`): ``from toyama_lab.viz import mobility``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Figures of LoRa time on air: how long a frame occupies the channel, and what it costs.
 
-The numbers come from :func:`toyama_lab.radio.time_on_air` and the Japanese rules in
+The numbers come from :func:`toyama_lab.radio.airtime.time_on_air` and the Japanese rules in
 :mod:`toyama_lab.radio.regional`; this module only arranges and draws them.
 """
 
@@ -50,7 +50,7 @@ def airtime_table(
         Columns ``sf`` (int8), ``payload_bytes``, ``phy_bytes`` (int32) and
         ``time_on_air_ms`` (float64) [ms], one row per combination.
     """
-    from toyama_lab.radio import time_on_air
+    from toyama_lab.radio.airtime import time_on_air
 
     app = np.asarray(payload_bytes, dtype=np.int32)
     sf = np.asarray(sfs, dtype=np.int32)
@@ -226,7 +226,7 @@ def staircase(sf: int, bw_hz: int = 125_000) -> dict[str, float]:
     The payload part of a LoRa frame is sent in blocks of ``CR`` symbols (5 at coding rate
     4/5), each carrying ``4 (SF - 2 DE)`` payload bits (SX1276 datasheet rev. 7, section
     4.1.1.7); one more byte either fits in the last block or costs a whole block. This
-    function reads the step off :func:`toyama_lab.radio.time_on_air` itself.
+    function reads the step off :func:`toyama_lab.radio.airtime.time_on_air` itself.
 
     Parameters
     ----------
@@ -246,7 +246,7 @@ def staircase(sf: int, bw_hz: int = 125_000) -> dict[str, float]:
     >>> staircase(10)
     {'step_ms': 40.96, 'step_symbols': 5.0, 'bytes_per_step': 5.0}
     """
-    from toyama_lab.radio import symbol_time, time_on_air
+    from toyama_lab.radio.airtime import symbol_time, time_on_air
 
     phy = np.arange(0, 256)
     toa_ms = np.asarray(time_on_air(phy, sf, bw_hz=bw_hz)) * 1e3

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from toyama_lab.city import build_city
-from toyama_lab.mobility import crowd, figures, kpi
+from toyama_lab.mobility import crowd, kpi
+from toyama_lab.viz import mobility as figures
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 

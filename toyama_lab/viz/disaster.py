@@ -371,7 +371,7 @@ def gain_curve_figure(
     Parameters
     ----------
     picks : polars.DataFrame
-        ``step`` and ``share`` (0-1), e.g. from ``greedy_max_coverage``.
+        ``step`` and ``share`` (0-1), e.g. from :func:`toyama_lab.maxcover.greedy_max_coverage`.
     other : polars.DataFrame, optional
         A second curve to compare (same columns).
     lang : {"ja", "en"}

@@ -1,16 +1,32 @@
-"""Small geodesy helpers: distances and a local metric projection around Toyama.
+"""Small geodesy helpers: distances and the one local metric projection around Toyama.
+
+Every package that needs metres from WGS84 degrees (the city builder, the synthetic
+children, the radio network, the analyses) calls :func:`local_xy_m` and
+:func:`from_local_xy_m` here, with the one Earth radius :data:`EARTH_RADIUS_M`.
 
 Notes
 -----
 The mean Earth radius R = 6,371,008.8 m is the IUGG mean radius R1 (Moritz, 2000,
-"Geodetic Reference System 1980", Journal of Geodesy 74). Over the size of the city
-(< 50 km) the equirectangular projection about ``REF_LAT`` differs from the haversine
-distance by well under 0.5 %, which is plenty for placing synthetic sensors and homes.
+"Geodetic Reference System 1980", Journal of Geodesy 74(1), 128-133). Over the size of
+the city (< 50 km) the equirectangular projection about ``REF_LAT`` differs from the
+haversine distance by well under 0.5 %, which is plenty for placing synthetic sensors and
+homes and for radio path lengths.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "REF_LAT",
+    "REF_LON",
+    "central_angle",
+    "equirectangular_m",
+    "from_local_xy_m",
+    "haversine_m",
+    "local_xy_m",
+]
 
 #: Mean Earth radius [m] (IUGG R1, Moritz 2000).
 EARTH_RADIUS_M = 6_371_008.8
@@ -19,7 +35,6 @@ REF_LON = 137.2137
 REF_LAT = 36.6959
 
 _M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
-_M_PER_DEG_LON = _M_PER_DEG_LAT * np.cos(np.radians(REF_LAT))
 
 
 def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -99,37 +114,62 @@ def equirectangular_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.hypot(dx, dy)
 
 
-def to_xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS84 to local metres east/north of (``REF_LON``, ``REF_LAT``).
+def local_xy_m(lon, lat, lon0: float = REF_LON, lat0: float = REF_LAT):
+    """Project WGS84 to local metres east/north of an origin (equirectangular).
 
     Parameters
     ----------
     lon, lat : array_like
         WGS84 position. [deg]
+    lon0, lat0 : float
+        Origin of the local plane; default the city reference point (``REF_LON``,
+        ``REF_LAT``, near 富山市役所). [deg]
 
     Returns
     -------
     x, y : numpy.ndarray
-        Easting and northing from the reference point. [m]
+        Easting and northing from the origin. [m]
+
+    Notes
+    -----
+    ``x = (lon - lon0) * (pi R / 180) cos(lat0)``, ``y = (lat - lat0) * pi R / 180`` with
+    ``R`` = :data:`EARTH_RADIUS_M`; the error against :func:`haversine_m` stays under
+    0.1 % within ~20 km of the origin.
+
+    Examples
+    --------
+    >>> x, y = local_xy_m(137.2137, 36.7019, 137.2137, 36.6953)
+    >>> round(float(x)), round(float(y))
+    (0, 734)
     """
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
-    return (lon - REF_LON) * _M_PER_DEG_LON, (lat - REF_LAT) * _M_PER_DEG_LAT
+    m_per_deg_lon = _M_PER_DEG_LAT * np.cos(np.radians(lat0))
+    return (lon - lon0) * m_per_deg_lon, (lat - lat0) * _M_PER_DEG_LAT
 
 
-def from_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`to_xy`.
+def from_local_xy_m(x, y, lon0: float = REF_LON, lat0: float = REF_LAT):
+    """Inverse of :func:`local_xy_m`.
 
     Parameters
     ----------
     x, y : array_like
-        Easting and northing from the reference point. [m]
+        Easting and northing from the origin. [m]
+    lon0, lat0 : float
+        Origin of the local plane, as given to :func:`local_xy_m`. [deg]
 
     Returns
     -------
     lon, lat : numpy.ndarray
         WGS84 position. [deg]
+
+    Examples
+    --------
+    >>> lon, lat = from_local_xy_m(*local_xy_m(137.25, 36.70))
+    >>> round(float(lon), 9), round(float(lat), 9)
+    (137.25, 36.7)
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    return REF_LON + x / _M_PER_DEG_LON, REF_LAT + y / _M_PER_DEG_LAT
+    m_per_deg_lon = _M_PER_DEG_LAT * np.cos(np.radians(lat0))
+    return lon0 + x / m_per_deg_lon, lat0 + y / _M_PER_DEG_LAT
