@@ -14,8 +14,9 @@ imports :mod:`toyama_lab.datasets`: running the network over a generated dataset
 
 Skipped as a doctest: it needs a city and a day of readings and writes a dataset folder.
 
+>>> from toyama_lab.datasets import load                             # doctest: +SKIP
 >>> from toyama_lab.network import simulate_network, write_network  # doctest: +SKIP
->>> ds = toyama_lab.datasets.load("normal-week", "tiny")             # doctest: +SKIP
+>>> ds = load("normal-week", "tiny")                                 # doctest: +SKIP
 >>> res = simulate_network(ds.city, ds.readings(), seed=0, scenario="normal-week",
 ...                        start=ds.params.start)                    # doctest: +SKIP
 >>> write_network(res, ds.path)                                      # doctest: +SKIP
