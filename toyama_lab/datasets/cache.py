@@ -26,6 +26,7 @@ import polars as pl
 import xarray as xr
 
 from toyama_lab import __version__
+from toyama_lab._fingerprint import DATASET_PARTS
 from toyama_lab.datasets.params import Params, resolve_params
 from toyama_lab.lorawan.keys import KeyStore
 from toyama_lab.network.config import RadioConfig
@@ -423,7 +424,8 @@ def manifest_stale_reason(manifest: dict[str, Any], params: Params) -> str | Non
     if software.get("toyama-lab") != __version__:
         return f"it was made by toyama-lab {software.get('toyama-lab')}, this is {__version__}"
     if software.get("toyama-lab-source-sha256") != source_fingerprint():
-        return "it was made by other code of toyama_lab.city/synth/datasets (same version)"
+        parts = "/".join(DATASET_PARTS)
+        return f"it was made by other code of toyama_lab {parts} (same version)"
     return None
 
 
