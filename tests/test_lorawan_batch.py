@@ -11,7 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toyama_lab.lorawan import frames
-from toyama_lab.lorawan._columns import (
+from toyama_lab.lorawan.batch import STATUSES, decode_batch, encode_batch, status_counts
+from toyama_lab.lorawan.codecs import RAIN
+from toyama_lab.lorawan.columnar.aes import CipherCache, cmac, ecb_by_group
+from toyama_lab.lorawan.columnar.columns import (
     binary_from_flat,
     binary_from_padded,
     binary_from_spans,
@@ -20,9 +23,6 @@ from toyama_lab.lorawan._columns import (
     gather_padded,
     ragged_index,
 )
-from toyama_lab.lorawan._vector_crypto import CipherCache, cmac, ecb_by_group
-from toyama_lab.lorawan.batch import STATUSES, decode_batch, encode_batch, status_counts
-from toyama_lab.lorawan.codecs import RAIN
 from toyama_lab.lorawan.errors import UnknownDeviceError
 from toyama_lab.lorawan.keys import KeyStore
 
@@ -473,7 +473,7 @@ def test_payload_sizes_that_differ_a_lot(keys):
 @pytest.mark.parametrize("history", [False, True])
 @pytest.mark.parametrize("kind", ["increasing", "with_replays", "with_gaps", "rollover"])
 def test_fcnt_fast_path_matches_core_reconstruction(history, kind):
-    from toyama_lab.lorawan._frame_crypto import rebuild_fcnt32
+    from toyama_lab.lorawan.columnar.frame_crypto import rebuild_fcnt32
     from toyama_lab.lorawan.fcnt import reconstruct_fcnt
 
     rng = np.random.default_rng(len(kind) + history)
@@ -494,7 +494,7 @@ def test_fcnt_fast_path_matches_core_reconstruction(history, kind):
 
 
 def test_key_table_is_kept_per_keystore(keys):
-    from toyama_lab.lorawan._frame_crypto import key_table
+    from toyama_lab.lorawan.columnar.frame_crypto import key_table
 
     table = key_table(keys)
     assert key_table(keys) is table and table.n == len(keys)
@@ -506,10 +506,12 @@ def test_key_table_is_kept_per_keystore(keys):
 def test_docstring_examples():
     import doctest
 
-    import toyama_lab.lorawan.batch as batch_module
+    import toyama_lab.lorawan.batch as public
+    import toyama_lab.lorawan.columnar.decode as stages
 
-    result = doctest.testmod(batch_module)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (public, stages):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 # --------------------------------------------------------------------------- MAC commands
@@ -554,7 +556,7 @@ def test_mac_commands_only_for_verified_frames(keys):
     out = decode_batch(rx([good, bytes(bad), one(keys, fcnt32=[3])]), keys)
     assert out["status"].to_list() == ["ok", "bad_mic", "ok"]
     assert out["mac_commands"].to_list() == [["LinkCheckReq"], None, None]
-    from toyama_lab.lorawan._mac_batch import MAC_NAME_DTYPE
+    from toyama_lab.lorawan.columnar.mac_commands import MAC_NAME_DTYPE
 
     assert out.schema["mac_commands"] == pl.List(MAC_NAME_DTYPE)
     assert out.filter(pl.col("mac_commands").list.contains("LinkCheckReq")).height == 1
@@ -562,7 +564,7 @@ def test_mac_commands_only_for_verified_frames(keys):
 
 @pytest.mark.parametrize("uplink", [True, False])
 def test_split_mac_commands_agrees_with_lenient_parser(uplink):
-    from toyama_lab.lorawan._mac_batch import MAC_NAMES, split_mac_commands
+    from toyama_lab.lorawan.columnar.mac_commands import MAC_NAMES, split_mac_commands
     from toyama_lab.lorawan.mac import parse_mac_commands
 
     rng = np.random.default_rng(17 + uplink)

@@ -278,6 +278,7 @@ def test_to_polars_schema_and_values():
             "app_s_key": pl.Binary,
             "dev_eui": pl.Binary,
             "app_key": pl.Binary,
+            "codec": pl.String,
         }
     )
     assert df["dev_addr"].to_list() == [0x26011BDA, 0x260B0001]

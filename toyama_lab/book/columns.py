@@ -116,6 +116,12 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "payload": ("アプリケーションペイロード", "application payload", ""),
     "phy_payload": ("PHYPayload (無線フレーム全体)", "PHYPayload (whole radio frame)", ""),
     "payload_error": ("ペイロード解読のエラー", "payload decoding error", ""),
+    "codec": ("ペイロードのコーデック", "payload codec used", ""),
+    "cayenne": (
+        "Cayenne LPP の項目 (チャネル・型・値)",
+        "Cayenne LPP items (channel, type, value)",
+        "",
+    ),
     "n_receptions": ("受信したゲートウェイ数", "gateway receptions", ""),
     "gateways": ("受信したゲートウェイ", "gateways that heard it", ""),
     # radio

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import polars as pl
-
 from toyama_lab.book.columns import COLUMNS
 
 __all__ = [
@@ -79,11 +77,12 @@ def _table_section(
 
 
 def _decoded_schema() -> dict[str, Any]:
-    from toyama_lab import lorawan
-    from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
+    from toyama_lab.lorawan.batch import DECODED_SCHEMA
+    from toyama_lab.lorawan.codecs import FIXED_CODECS
 
-    empty = pl.DataFrame(schema=RECEPTION_SCHEMA)
-    return dict(lorawan.decode_batch(empty, lorawan.KeyStore([])).schema)
+    # the fixed codecs' columns have their own table (payload_fields) below
+    fields = {c for codec in FIXED_CODECS.values() for c in codec.decoded_schema()}
+    return {c: t for c, t in DECODED_SCHEMA.items() if c not in fields}
 
 
 def data_dictionary(lang: str = "ja") -> str:

@@ -13,10 +13,12 @@ over-the-air activation (OTAA, §6.2) derives them from the root ``AppKey``
 (see :func:`toyama_lab.lorawan.join.otaa_session`).
 
 Key files are CSV (header line) or JSON lines with the columns
-``dev_addr, nwk_s_key, app_s_key`` and optional ``dev_eui, app_key``, all as
-hexadecimal text. ``dev_addr`` and ``dev_eui`` are written big-endian as
-people and network servers print them (``26011BDA``); keys are written in the
-byte order they are used in AES (as printed by every network server console).
+``dev_addr, nwk_s_key, app_s_key`` and optional ``dev_eui, app_key`` (hexadecimal
+text) and ``codec`` (the device profile's payload codec, a name of
+:data:`toyama_lab.lorawan.codecs.CODEC_NAMES`; empty for the FPort registry).
+``dev_addr`` and ``dev_eui`` are written big-endian as people and network
+servers print them (``26011BDA``); keys are written in the byte order they are
+used in AES (as printed by every network server console).
 
 Problems in a key file raise :class:`~toyama_lab.lorawan.errors.KeyStoreError`
 (a :class:`ValueError`, sibling of ``FrameError``) naming the file, the line and
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "KeyStore", "SessionKeys"]
 
 #: Columns of a key file, in the order :meth:`KeyStore.save` writes them.
-COLUMNS = ("dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key")
+COLUMNS = ("dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key", "codec")
 _REQUIRED = ("dev_addr", "nwk_s_key", "app_s_key")
 _KEY_LEN = 16  # AES-128 key [bytes], LoRaWAN 1.0.4 §6.1
 _EUI_LEN = 8  # EUI-64 [bytes], LoRaWAN 1.0.4 §6.2
@@ -81,6 +83,10 @@ class SessionKeys:
         Device EUI-64, 8 bytes big-endian as printed (§6.2), when known.
     app_key : bytes or None
         OTAA root key, 16 bytes (§6.2), when known.
+    codec : str or None
+        Payload codec of the device profile (a name of
+        :data:`toyama_lab.lorawan.codecs.CODEC_NAMES`), used by the batch decoder
+        for every application FPort of this device; None to choose by FPort.
 
     Notes
     -----
@@ -99,6 +105,7 @@ class SessionKeys:
     app_s_key: bytes
     dev_eui: bytes | None = None
     app_key: bytes | None = None
+    codec: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.dev_addr, bool) or not isinstance(self.dev_addr, int):
@@ -114,16 +121,31 @@ class SessionKeys:
             object.__setattr__(
                 self, name, _check_bytes(name, getattr(self, name), length, optional=optional)
             )
+        if self.codec is not None:
+            _check_codec(self.codec)
 
     def __repr__(self) -> str:
         eui = "None" if self.dev_eui is None else self.dev_eui.hex().upper()
         app_key = "None" if self.app_key is None else "<redacted>"
+        codec = "" if self.codec is None else f", codec={self.codec!r}"
         return (
             f"SessionKeys(dev_addr=0x{self.dev_addr:08X}, nwk_s_key=<redacted>, "
-            f"app_s_key=<redacted>, dev_eui={eui}, app_key={app_key})"
+            f"app_s_key=<redacted>, dev_eui={eui}, app_key={app_key}{codec})"
         )
 
     __str__ = __repr__
+
+
+def _check_codec(name: Any) -> None:
+    """Raise ValueError unless ``name`` is a known payload codec name."""
+    # The codecs pull in numpy and polars: imported only when a device names a codec.
+    from toyama_lab.lorawan.codecs import CODEC_NAMES
+
+    if name not in CODEC_NAMES:
+        raise ValueError(
+            f"codec {name!r} is not a payload codec; expected one of {list(CODEC_NAMES)} "
+            "or empty for the FPort registry"
+        )
 
 
 def _parse_hex(text: Any, *, column: str, length: int, where: str, secret: bool) -> bytes:
@@ -178,6 +200,14 @@ def _record_to_keys(record: Mapping[str, Any], where: str) -> SessionKeys:
             optional[column] = _parse_hex(
                 value, column=column, length=length, where=where, secret=secret
             )
+    codec = record.get("codec")
+    if isinstance(codec, str):
+        codec = codec.strip() or None
+    if codec is not None:
+        try:
+            _check_codec(codec)
+        except ValueError as exc:
+            raise KeyStoreError(f"{where}, column 'codec': {exc}") from None
     return SessionKeys(
         dev_addr=dev_addr,
         nwk_s_key=_parse_hex(
@@ -188,6 +218,7 @@ def _record_to_keys(record: Mapping[str, Any], where: str) -> SessionKeys:
         ),
         dev_eui=optional["dev_eui"],
         app_key=optional["app_key"],
+        codec=codec,
     )
 
 
@@ -255,7 +286,8 @@ class KeyStore:
         records : iterable of mapping
             Keys ``dev_addr``, ``nwk_s_key``, ``app_s_key`` (required) and
             ``dev_eui``, ``app_key`` (optional, may be ``None`` or empty).
-            ``dev_addr`` may also be an ``int``.
+            ``dev_addr`` may also be an ``int``; optional ``codec`` names the
+            device profile's payload codec.
         source : str, optional
             Name used in error messages.
 
@@ -398,6 +430,7 @@ class KeyStore:
                 "app_s_key": k.app_s_key.hex().upper(),
                 "dev_eui": "" if k.dev_eui is None else k.dev_eui.hex().upper(),
                 "app_key": "" if k.app_key is None else k.app_key.hex().upper(),
+                "codec": k.codec or "",
             }
             for k in self
         ]
@@ -449,7 +482,8 @@ class KeyStore:
         polars.DataFrame
             Columns ``dev_addr`` (UInt32), ``nwk_s_key``, ``app_s_key``
             (Binary, 16 bytes), ``dev_eui`` and ``app_key`` (Binary, null when
-            unknown); one row per device, in insertion order.
+            unknown), ``codec`` (str, null for the FPort registry); one row per
+            device, in insertion order.
 
         Notes
         -----
@@ -465,6 +499,7 @@ class KeyStore:
                 "app_s_key": [k.app_s_key for k in keys],
                 "dev_eui": [k.dev_eui for k in keys],
                 "app_key": [k.app_key for k in keys],
+                "codec": [k.codec for k in keys],
             },
             schema={
                 "dev_addr": pl.UInt32,
@@ -472,5 +507,6 @@ class KeyStore:
                 "app_s_key": pl.Binary,
                 "dev_eui": pl.Binary,
                 "app_key": pl.Binary,
+                "codec": pl.String,
             },
         )

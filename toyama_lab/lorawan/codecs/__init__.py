@@ -20,6 +20,13 @@ FPort   codec             payload
 15      ``gps``           child-watch GPS fix, battery, fix age
 ======  ================  ==========================================
 
+A device may name its own codec instead (``codec`` in its key-store entry,
+:class:`~toyama_lab.lorawan.keys.SessionKeys`), as ChirpStack binds a codec to
+a device profile and The Things Stack to an end device or application; the
+FPort registry is the default. :func:`decode_by_fport` gives the old wide
+table (one column per Cayenne item that occurs); the decoder uses
+``decode_columns`` of each codec, whose columns never depend on the bytes.
+
 FPort 0 carries MAC commands and 224-255 are reserved (LoRaWAN 1.0.4
 §4.3.2); the ports above are the project's own choice in 1..223.
 """
@@ -47,6 +54,7 @@ from toyama_lab.lorawan.codecs.toyama import (
 __all__ = [
     "BICYCLE_PARK",
     "CAYENNE",
+    "CODEC_NAMES",
     "COUNTER",
     "FIXED_CODECS",
     "GPS_TRACKER",
@@ -81,11 +89,18 @@ class Codec(Protocol):
 
     def layout_table(self) -> pl.DataFrame: ...
 
+    def decoded_schema(self) -> dict[str, pl.DataType]: ...
 
-#: Codec by FPort.
+    def decode_columns(self, payloads: pl.Series) -> pl.DataFrame: ...
+
+
+#: Codec by FPort (the default choice when a device names no codec of its own).
 REGISTRY: dict[int, Codec] = {
     c.fport: c for c in (CAYENNE, BICYCLE_PARK, PEDESTRIAN, COUNTER, RAIN, RIVER, GPS_TRACKER)
 }
+
+#: Names of the codecs a device profile may name (``SessionKeys.codec``), in registry order.
+CODEC_NAMES: tuple[str, ...] = tuple(c.name for c in REGISTRY.values())
 
 
 def codec_for_fport(fport: int) -> Codec | None:

@@ -43,12 +43,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan._columns import (
-    as_binary_series,
-    binary_from_spans,
-    binary_to_flat,
-    gather_padded,
-)
 from toyama_lab.lorawan.codecs._base import (
     INT_KINDS,
     CodecError,
@@ -57,8 +51,14 @@ from toyama_lab.lorawan.codecs._base import (
     pack_int,
     unpack_int,
 )
+from toyama_lab.lorawan.columnar.columns import (
+    as_binary_series,
+    binary_from_spans,
+    binary_to_flat,
+    gather_padded,
+)
 
-__all__ = ["CAYENNE", "LPP_TYPES", "CayenneLPP", "LppType"]
+__all__ = ["CAYENNE", "ITEMS_DTYPE", "ITEM_FIELDS", "LPP_TYPES", "CayenneLPP", "LppType"]
 
 
 @dataclass(frozen=True)
@@ -182,14 +182,18 @@ for _t in LPP_TYPES.values():
 _COLUMN = re.compile(r"^(?P<type>[a-z_]+?)_(?P<ch>\d{1,3})(?:_(?P<comp>[a-z]+))?$")
 
 
-_LONG_SCHEMA = {
-    "row": pl.UInt32,
+#: Fields of one Cayenne item in the decoded table (a multi-axis item gives one per component).
+ITEM_FIELDS: dict[str, pl.DataType] = {
     "channel": pl.UInt8,
     "type_id": pl.UInt8,
     "type": pl.String,
     "component": pl.String,
     "value": pl.Float64,
 }
+#: dtype of the ``cayenne`` column of the decoded table: the items of each payload.
+ITEMS_DTYPE = pl.List(pl.Struct(ITEM_FIELDS))
+
+_LONG_SCHEMA = {"row": pl.UInt32, **ITEM_FIELDS}
 
 
 class _Items:
@@ -276,6 +280,29 @@ def _walk(payloads: pl.Series | list[bytes]) -> _Items:
         cat(starts, np.int64),
         cat(err_rows, np.int64),
         err_msgs,
+    )
+
+
+def _long_table(items: _Items) -> pl.DataFrame:
+    """One row per item component, in payload order (the long form)."""
+    parts = list(items.components())
+    if not parts:
+        return pl.DataFrame(schema=_LONG_SCHEMA)
+    row = np.concatenate([items.row[sel] for _, sel, _, _, _ in parts])
+    # Items in payload order; the components of one item in wire order.
+    key = np.concatenate([items.start[sel] * 4 + i for _, sel, i, _, _ in parts])
+    order = np.lexsort((key, row))
+    which = np.repeat(np.arange(len(parts)), [len(v) for *_, v in parts])[order]
+    return pl.DataFrame(
+        {
+            "row": row[order].astype(np.uint32),
+            "channel": np.concatenate([items.chan[sel] for _, sel, _, _, _ in parts])[order],
+            "type_id": pl.Series([t.type_id for t, *_ in parts], dtype=pl.UInt8).gather(which),
+            "type": pl.Series([t.name for t, *_ in parts], dtype=pl.String).gather(which),
+            "component": pl.Series([c for *_, c, _ in parts], dtype=pl.String).gather(which),
+            "value": np.concatenate([v for *_, v in parts])[order],
+        },
+        schema=_LONG_SCHEMA,
     )
 
 
@@ -366,25 +393,46 @@ class CayenneLPP:
         """
         items = _walk(payloads)
         items.raise_first(strict)
-        parts = list(items.components())
-        if not parts:
-            return pl.DataFrame(schema=_LONG_SCHEMA)
-        row = np.concatenate([items.row[sel] for _, sel, _, _, _ in parts])
-        # Items in payload order; the components of one item in wire order.
-        key = np.concatenate([items.start[sel] * 4 + i for _, sel, i, _, _ in parts])
-        order = np.lexsort((key, row))
-        which = np.repeat(np.arange(len(parts)), [len(v) for *_, v in parts])[order]
-        return pl.DataFrame(
-            {
-                "row": row[order].astype(np.uint32),
-                "channel": np.concatenate([items.chan[sel] for _, sel, _, _, _ in parts])[order],
-                "type_id": pl.Series([t.type_id for t, *_ in parts], dtype=pl.UInt8).gather(which),
-                "type": pl.Series([t.name for t, *_ in parts], dtype=pl.String).gather(which),
-                "component": pl.Series([c for *_, c, _ in parts], dtype=pl.String).gather(which),
-                "value": np.concatenate([v for *_, v in parts])[order],
-            },
-            schema=_LONG_SCHEMA,
+        return _long_table(items)
+
+    def decoded_schema(self) -> dict[str, pl.DataType]:
+        """Columns of :meth:`decode_columns`: one list-of-struct column ``cayenne``.
+
+        The column set never depends on the payloads (unlike the wide form of
+        :meth:`decode`, whose columns are the items that occur).
+        """
+        return {self.name: ITEMS_DTYPE}
+
+    def decode_columns(self, payloads: pl.Series) -> pl.DataFrame:
+        """Decode for the decoded table: column ``cayenne`` (items) and ``payload_error``.
+
+        Each payload becomes a list of items ``{channel, type_id, type,
+        component, value}`` in payload order (a multi-axis item gives one entry
+        per component); an empty payload gives an empty list. A payload that
+        cannot be walked keeps the items read before the problem and gets a
+        message in ``payload_error``. Never raises on a bad payload.
+
+        Examples
+        --------
+        >>> p = CAYENNE.encode({"temperature_3": np.array([27.2])})
+        >>> CAYENNE.decode_columns(p)["cayenne"].to_list()
+        [[{'channel': 3, 'type_id': 103, 'type': 'temperature', 'component': '', 'value': 27.2}]]
+        """
+        items = _walk(payloads)
+        long = _long_table(items)
+        n = items.n
+        lists = long.group_by("row", maintain_order=True).agg(
+            pl.struct(list(ITEM_FIELDS)).alias(self.name)
         )
+        # rows without items point at one appended empty list
+        pool = pl.concat([lists[self.name], pl.Series([[]], dtype=ITEMS_DTYPE)])
+        pos = np.full(n, len(lists), dtype=np.int64)
+        pos[lists["row"].to_numpy()] = np.arange(len(lists))
+        err = pl.repeat(None, n, dtype=pl.String, eager=True)
+        if len(items.err_row):
+            msgs = pl.Series([f"cayenne: {m}" for m in items.err_msg], dtype=pl.String)
+            err = err.scatter(items.err_row, msgs)
+        return pl.DataFrame([pool.gather(pos).alias(self.name), err.alias("payload_error")])
 
     def decode(self, payloads: pl.Series | list[bytes], *, strict: bool = True) -> pl.DataFrame:
         """Decode into one row per payload and one Float64 column per item (wide form).

@@ -42,12 +42,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan._columns import (
-    as_binary_series,
-    binary_from_padded,
-    binary_to_flat,
-    gather_padded,
-)
 from toyama_lab.lorawan.codecs._base import (
     INT_KINDS,
     CodecError,
@@ -55,6 +49,12 @@ from toyama_lab.lorawan.codecs._base import (
     as_columns,
     pack_int,
     unpack_int,
+)
+from toyama_lab.lorawan.columnar.columns import (
+    as_binary_series,
+    binary_from_padded,
+    binary_to_flat,
+    gather_padded,
 )
 
 __all__ = [
@@ -168,19 +168,44 @@ class FixedCodec:
             )
         mat = gather_padded(flat, offsets[:-1], np.where(ok, lengths, 0), self.length)
         data = {}
-        valid = pl.Series(ok)
         for f, off in zip(self.fields, self.offsets, strict=True):
             values = f.from_raw(unpack_int(mat[:, off : off + f.size], INT_KINDS[f.kind][1]))
-            dtype = _polars_dtype(f)
-            col = pl.Series(f.name, values).cast(dtype)
-            data[f.name] = col if ok.all() else pl.select(pl.when(valid).then(col)).to_series()
-        out = pl.DataFrame(data)
+            data[f.name] = pl.Series(f.name, values).cast(_polars_dtype(f))
+        if ok.all() and strict:
+            return pl.DataFrame(data)
+        # one pass: null fields where the length is wrong, and the message
+        msg = f"{self.name}: expected {self.length} bytes"
+        exprs = [pl.when(pl.col("_ok")).then(pl.col(c)).alias(c) for c in data]
         if not strict:
-            msg = f"{self.name}: expected {self.length} bytes"
-            out = out.with_columns(
-                pl.when(valid).then(None).otherwise(pl.lit(msg)).cast(pl.String).alias("_error")
+            exprs.append(
+                pl.when(pl.col("_ok"))
+                .then(None)
+                .otherwise(pl.lit(msg))
+                .cast(pl.String)
+                .alias("_error")
             )
-        return out
+        return pl.DataFrame({**data, "_ok": ok}).select(exprs)
+
+    def decoded_schema(self) -> dict[str, pl.DataType]:
+        """Columns of :meth:`decode_columns`: ``<codec>_<field>`` and their dtypes.
+
+        Examples
+        --------
+        >>> RAIN.decoded_schema()
+        {'rain_rain_mm': Float64}
+        """
+        return {f"{self.name}_{f.name}": _polars_dtype(f) for f in self.fields}
+
+    def decode_columns(self, payloads: pl.Series) -> pl.DataFrame:
+        """Decode for the decoded table: :meth:`decoded_schema` columns plus ``payload_error``.
+
+        Never raises on a bad payload: a payload of the wrong length gets nulls
+        and a message in ``payload_error``.
+        """
+        dec = self.decode(payloads, strict=False)
+        return dec.rename(
+            {f.name: f"{self.name}_{f.name}" for f in self.fields} | {"_error": "payload_error"}
+        )
 
     def layout_table(self) -> pl.DataFrame:
         """The byte layout: one row per field (offset, size, type, resolution, unit, range)."""

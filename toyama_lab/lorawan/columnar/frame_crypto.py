@@ -1,7 +1,8 @@
-"""Frame cryptography and counters for whole columns (used by :mod:`.batch`).
+"""Frame cryptography and counters for whole columns (used by the decoder and encoder).
 
 * :class:`KeyTable` - the session keys of a :class:`~toyama_lab.lorawan.keys.KeyStore`
-  as arrays plus one AES encryptor per key, kept as long as the KeyStore lives;
+  as arrays plus one AES encryptor per key, kept as long as the KeyStore lives, and
+  the codec each device profile names;
 * :func:`frame_mic` - MICs of many frames (B0 | frame, AES-CMAC in lock-step);
 * :func:`crypt_payload` - FRMPayload encryption/decryption (AES counter blocks);
 * :func:`rebuild_fcnt32` - 32-bit frame counters, the common case in one cumulative sum.
@@ -19,8 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toyama_lab.lorawan._columns import gather_padded
-from toyama_lab.lorawan._vector_crypto import CipherCache, cmac, ecb_by_group
+from toyama_lab.lorawan.codecs import CODEC_NAMES
+from toyama_lab.lorawan.columnar.aes import (
+    CipherCache,
+    block_major,
+    cmac_blocks,
+    ecb_by_group,
+)
+from toyama_lab.lorawan.columnar.columns import gather_padded
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
 
 if TYPE_CHECKING:
@@ -51,8 +58,13 @@ class KeyTable:
     def __init__(self, keys: KeyStore) -> None:
         entries = sorted(keys, key=lambda k: k.dev_addr)
         self.n = len(entries)
-        self.signature = tuple((k.dev_addr, k.nwk_s_key, k.app_s_key) for k in entries)
+        self.signature = _signature(keys)
         self.addrs = np.array([k.dev_addr for k in entries], dtype=np.uint32)
+        #: codec number (index into CODEC_NAMES) of each device's profile, -1 for none
+        self.codec = np.array(
+            [-1 if k.codec is None else CODEC_NAMES.index(k.codec) for k in entries],
+            dtype=np.int64,
+        )
         self.ciphers = CipherCache([k.app_s_key for k in entries] + [k.nwk_s_key for k in entries])
 
     def lookup(self, dev_addr: np.ndarray) -> np.ndarray:
@@ -66,11 +78,16 @@ class KeyTable:
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def key_table(keys: KeyStore) -> KeyTable:
-    """The :class:`KeyTable` of a KeyStore, rebuilt only when its keys changed."""
-    signature = tuple(
-        (k.dev_addr, k.nwk_s_key, k.app_s_key) for k in sorted(keys, key=lambda k: k.dev_addr)
+def _signature(keys: KeyStore) -> tuple:
+    return tuple(
+        (k.dev_addr, k.nwk_s_key, k.app_s_key, k.codec)
+        for k in sorted(keys, key=lambda k: k.dev_addr)
     )
+
+
+def key_table(keys: KeyStore) -> KeyTable:
+    """The :class:`KeyTable` of a KeyStore, rebuilt only when its keys or codecs changed."""
+    signature = _signature(keys)
     try:
         table = _TABLES.get(keys)
     except TypeError:  # not weak-referenceable: no cache
@@ -125,14 +142,17 @@ def frame_mic(
 
     The frame of row ``i`` (without MIC) is ``buf[starts[i]:starts[i] + body_len[i]]``;
     ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
-    the longest one (see :func:`padded_buffer`).
+    the longest one (see :func:`padded_buffer`), so every window read is in it.
     """
     # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
     # then the frame, then zeros.
-    width = (int(body_len.max(initial=0)) // 16 + 2) * 16
-    msg = gather_padded(buf, starts - 16, 16 + body_len, width, padded=True)
+    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
+    # then the frame (what follows it is never read into the tag).
+    width = (int(body_len.max(initial=0)) + 15) // 16 * 16 + 16
+    msg = gather_padded(buf, starts - 16, 16 + body_len, width, zero_tail=False, padded=True)
     msg[:, :16] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
-    return cmac(table.ciphers, msg, 16 + body_len, dev + table.n, clean=True)[:, :4]
+    blocks = block_major(msg)
+    return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4]
 
 
 def padded_buffer(flat: np.ndarray, longest: int) -> np.ndarray:
@@ -151,44 +171,59 @@ def crypt_payload(
     fcnt32: np.ndarray,
     payload: np.ndarray,
     lengths: np.ndarray,
+    order: np.ndarray | None = None,
+    *,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Encrypt or decrypt FRMPayloads (the same XOR with the AES keystream).
 
     FPort 0 uses NwkSKey, other ports AppSKey (LoRaWAN 1.0.4 §4.3.3).
     ``payload`` is a zero-padded ``(n, w)`` matrix, ``w`` a multiple of 16 of at
     least the longest payload; the result has the same shape (bytes after
-    ``lengths[i]`` are meaningless). One OpenSSL call per key enciphers all
-    counter blocks ``A_1..A_k`` of all rows of that key; when payload sizes
-    differ a lot, rows are processed in groups of equal block count so that
-    no block is enciphered for nothing.
+    ``lengths[i]`` are meaningless). Only the counter blocks ``A_1..A_k`` a
+    payload needs are built (a ragged list, rows grouped by key), and one
+    OpenSSL ECB call per key enciphers all of them. ``order`` (optional) lists
+    the rows sorted by device, as the MIC stage has them; it saves a sort when
+    it also groups the keys (no FPort 0 rows among several devices).
+    ``overwrite``: ``payload`` (C-contiguous uint8) may be modified in place.
     """
-    n = len(dev)
-    out = payload.copy()
-    n_blocks = (lengths + 15) // 16
-    group = np.where(fport == 0, dev + table.n, dev)
-    k_max = int(n_blocks.max(initial=0))
-    if k_max == 0:
+    n, w = payload.shape
+    out = payload if overwrite else np.array(payload, dtype=np.uint8, order="C", copy=True)
+    n_blocks = (np.asarray(lengths, dtype=np.int64) + 15) // 16
+    total = int(n_blocks.sum())
+    if total == 0:
         return out
-    if n * k_max <= 1.5 * int(n_blocks.sum()) + 16:
-        batches = [(np.arange(n), k_max)]
-    else:
-        batches = [(np.flatnonzero(n_blocks == k), k) for k in np.unique(n_blocks[n_blocks > 0])]
-    for rows, k in batches:
-        k = int(k)
+    group = np.where(fport == 0, dev + table.n, dev)
+    rows = np.arange(n) if order is None else np.asarray(order)
+    g = group[rows]
+    if np.any(g[1:] < g[:-1]):
+        rows = np.argsort(radix_key(group, 2 * table.n), kind="stable")
         g = group[rows]
-        if np.any(g[1:] < g[:-1]):
-            sort = np.argsort(radix_key(g, 2 * table.n), kind="stable")
-            rows, g = rows[sort], g[sort]
-        base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
-        a = np.repeat(base[:, None, :], k, axis=1)
-        a[:, :, 15] = np.arange(1, k + 1, dtype=np.uint8)
-        stream = ecb_by_group(table.ciphers, a.reshape(-1, 16), np.repeat(g, k))
-        stream = stream.reshape(len(rows), 16 * k)
-        if len(rows) == n and np.array_equal(rows, np.arange(n)):
-            out[:, : 16 * k] ^= stream
-        else:
-            out[rows, : 16 * k] ^= stream
+    nb = n_blocks[rows]
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nb, out=first[1:])
+    base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
+    a = np.repeat(base.view(np.complex128).reshape(-1), nb).view(np.uint8).reshape(total, 16)
+    small = np.int32 if total < 2**31 else np.int64  # half the memory traffic when it fits
+    counter = np.arange(total, dtype=small) - np.repeat(first[:-1].astype(small), nb)
+    a[:, 15] = counter + 1
+    starts, stops = _spans(g)
+    keep = first[stops] > first[starts]  # keys with at least one block
+    spans = (first[starts[keep]], first[stops[keep]])
+    stream = ecb_by_group(table.ciphers, a, np.repeat(g, nb), spans)
+    # XOR block by block into the payload matrix (16-byte blocks moved as complex128)
+    at = np.repeat(rows * (w // 16), nb) + counter  # block k of row r, as a complex128 index
+    blocks = out.view(np.complex128).reshape(-1)
+    mixed = blocks[at].view(np.uint8).reshape(total, 16)
+    mixed ^= stream
+    blocks[at] = mixed.view(np.complex128).reshape(-1)
     return out
+
+
+def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop rows of the runs of equal values in a sorted array."""
+    change = np.flatnonzero(group[1:] != group[:-1]) + 1
+    return np.concatenate([[0], change]), np.concatenate([change, [len(group)]])
 
 
 def rebuild_fcnt32(

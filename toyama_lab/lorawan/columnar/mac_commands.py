@@ -1,4 +1,4 @@
-"""MAC command names for whole columns (used by :mod:`.batch`).
+"""MAC command names for whole columns (a stage of the decoder).
 
 MAC commands are a CID byte followed by a payload whose length depends on the
 CID and the direction (LoRaWAN 1.0.4 §5), so a buffer can only be split from
@@ -24,7 +24,13 @@ import polars as pl
 
 from toyama_lab.lorawan.mac import COMMANDS
 
-__all__ = ["MAC_NAMES", "MAC_NAME_DTYPE", "mac_command_lists", "split_mac_commands"]
+__all__ = [
+    "MAC_NAMES",
+    "MAC_NAME_DTYPE",
+    "mac_command_column",
+    "mac_command_lists",
+    "split_mac_commands",
+]
 
 _UNKNOWN, _TRUNCATED = "Unknown", "Truncated"
 
@@ -112,3 +118,43 @@ def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarr
     pos[np.asarray(where, dtype=np.int64)[lists["r"].to_numpy()]] = np.arange(len(lists))
     index = pl.Series(pos).set(pl.Series(pos < 0), None)
     return lists["m"].gather(index)
+
+
+def mac_command_column(
+    header: np.ndarray,
+    fopts_rows: np.ndarray,
+    fopts_len: np.ndarray,
+    plain: np.ndarray,
+    has_plain: np.ndarray,
+    fport: np.ndarray,
+    pay_len: np.ndarray,
+    direction: np.ndarray,
+) -> pl.Series:
+    """Column ``mac_commands``: names of the MAC commands in FOpts or an FPort 0 payload.
+
+    Parameters
+    ----------
+    header : numpy.ndarray of uint8, shape (n, 24)
+        The header matrix (FOpts are bytes 8..22).
+    fopts_rows : numpy.ndarray of bool
+        Frames whose FOpts are read (well-formed data frames with a good MIC).
+    fopts_len : numpy.ndarray of int
+    plain, has_plain : numpy.ndarray
+        Decrypted payloads (:func:`toyama_lab.lorawan.columnar.decrypt.decrypt_payloads`).
+    fport, pay_len, direction : numpy.ndarray of int
+
+    Only those rows are touched, all in lock-step; rows without commands are null.
+    """
+    n = len(fport)
+    fo = np.flatnonzero(fopts_rows & (fopts_len > 0))
+    p0 = np.flatnonzero(has_plain & (fport == 0) & (pay_len > 0))
+    up = direction == 0
+    r1, n1, _ = split_mac_commands(header[fo, 8:24], fopts_len[fo], up[fo])
+    r2, n2, _ = split_mac_commands(plain[p0], pay_len[p0], up[p0])
+    col = mac_command_lists(
+        n,
+        np.concatenate([r1, r2 + len(fo)]),
+        np.concatenate([n1, n2]),
+        np.concatenate([fo, p0]),
+    )
+    return col.alias("mac_commands")

@@ -9,6 +9,7 @@ directions run inside polars/numpy; there is no Python loop over rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -21,7 +22,10 @@ __all__ = [
     "binary_to_flat",
     "flat_to_padded",
     "gather_padded",
+    "hex_rows",
+    "null_columns",
     "ragged_index",
+    "sparse_column",
 ]
 
 
@@ -239,3 +243,44 @@ def _tail_masks(width: int) -> np.ndarray:
         table = (keep.astype(np.uint8) * 0xFF).view(np.uint64)
         _TAIL_MASKS[width] = table
     return table
+
+
+def sparse_column(n: int, rows: np.ndarray, values: Any, dtype: pl.DataType) -> pl.Series:
+    """A length-``n`` column of ``dtype``, null except at ``rows`` (cheap when ``rows`` is empty).
+
+    Examples
+    --------
+    >>> sparse_column(3, np.array([1]), [7], pl.UInt8).to_list()
+    [None, 7, None]
+    """
+    out = pl.repeat(None, n, dtype=dtype, eager=True)
+    if len(rows):
+        vals = values if isinstance(values, pl.Series) else pl.Series(values, dtype=dtype)
+        out = out.scatter(rows, vals.cast(dtype))
+    return out
+
+
+def hex_rows(rows_of_bytes: np.ndarray) -> pl.Series:
+    """Upper-case hex text of each row of a ``(n, k)`` byte matrix.
+
+    Examples
+    --------
+    >>> hex_rows(np.array([[0x26, 0x01, 0x1B, 0xDA]], dtype=np.uint8)).to_list()
+    ['26011BDA']
+    """
+    return binary_from_padded(rows_of_bytes).bin.encode("hex").str.to_uppercase()
+
+
+def null_columns(n: int, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``n`` rows of typed nulls with the columns of ``schema`` (one broadcast).
+
+    Examples
+    --------
+    >>> null_columns(2, {"a": pl.UInt8, "b": pl.String}).rows()
+    [(None, None), (None, None)]
+    """
+    return (
+        pl.DataFrame({"_": np.zeros(n, dtype=np.bool_)})
+        .with_columns(pl.lit(None, dtype=t).alias(c) for c, t in schema.items())
+        .drop("_")
+    )

@@ -1,0 +1,380 @@
+"""Tests for the stages of toyama_lab.lorawan.columnar and the fixed decoded schema.
+
+Expected values come from the single-frame code (``toyama_lab.lorawan.frames``) and
+from the ``cryptography`` primitives, never from the batch code under test.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import polars as pl
+import pytest
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.cmac import CMAC
+
+from toyama_lab.lorawan import frames
+from toyama_lab.lorawan.batch import DECODED_SCHEMA, FRAME_SCHEMA, decode_batch, encode_batch
+from toyama_lab.lorawan.codecs import CAYENNE, CODEC_NAMES, RAIN, RIVER
+from toyama_lab.lorawan.columnar.aes import CipherCache, block_major, cmac_blocks
+from toyama_lab.lorawan.columnar.columns import hex_rows, sparse_column
+from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
+from toyama_lab.lorawan.columnar.frame_crypto import key_table
+from toyama_lab.lorawan.columnar.header import read_headers, structural_status
+from toyama_lab.lorawan.columnar.joins import JOIN_SCHEMA, decode_joins
+from toyama_lab.lorawan.columnar.mac_commands import mac_command_column
+from toyama_lab.lorawan.columnar.payloads import (
+    CODECS,
+    PAYLOAD_SCHEMA,
+    choose_codecs,
+    decode_payload_columns,
+)
+from toyama_lab.lorawan.columnar.receptions import COLLAPSED_SCHEMA, check_receptions, collapse
+from toyama_lab.lorawan.columnar.status import STATUSES, code, status_counts
+from toyama_lab.lorawan.columnar.verify import lookup_devices, verify_data_frames
+from toyama_lab.lorawan.errors import KeyStoreError
+from toyama_lab.lorawan.keys import KeyStore, SessionKeys
+
+BASE = 0x26030000
+MODULES = [
+    "aes",
+    "columns",
+    "decode",
+    "decrypt",
+    "encode",
+    "frame_crypto",
+    "header",
+    "joins",
+    "mac_commands",
+    "payloads",
+    "receptions",
+    "schema",
+    "status",
+    "verify",
+]
+
+
+def make_keys(n: int, codecs: dict[int, str] | None = None, seed: int = 11) -> KeyStore:
+    rng = np.random.default_rng(seed)
+    codecs = codecs or {}
+    return KeyStore(
+        [SessionKeys(BASE + i, rng.bytes(16), rng.bytes(16), codec=codecs.get(i)) for i in range(n)]
+    )
+
+
+@pytest.fixture(scope="module")
+def keys() -> KeyStore:
+    return make_keys(8)
+
+
+def rx(phy) -> pl.DataFrame:
+    return pl.DataFrame({"phy_payload": pl.Series(list(phy), dtype=pl.Binary)})
+
+
+def random_frames(keys: KeyStore, n: int, seed: int, ports=(1, 224)) -> pl.Series:
+    """Uplinks with random FPorts and random payload bytes (what an unknown sensor sends)."""
+    rng = np.random.default_rng(seed)
+    dev = rng.integers(0, len(keys), n)
+    fcnt = np.zeros(n, dtype=np.int64)
+    for d in range(len(keys)):
+        fcnt[dev == d] = np.arange(int((dev == d).sum())) + 1
+    payload = [rng.bytes(int(k)) for k in rng.integers(0, 60, n)]
+    return encode_batch(BASE + dev, fcnt, rng.integers(*ports, n), payload, keys)
+
+
+# --------------------------------------------------------------------------- every module
+@pytest.mark.parametrize("name", MODULES)
+def test_module_docstring_examples(name):
+    module = importlib.import_module(f"toyama_lab.lorawan.columnar.{name}")
+    assert module.__doc__
+    result = doctest.testmod(module)
+    assert result.failed == 0
+
+
+# --------------------------------------------------------------------------- stage 1
+def test_check_receptions_types_every_column():
+    out = check_receptions(
+        pl.DataFrame({"phy_payload": [b"\x01"], "rssi_dbm": [-80.5], "gateway_id": [7]})
+    )
+    assert out.schema["rssi_dbm"] == pl.Float32 and out["gateway_id"].to_list() == ["7"]
+    assert out["snr_db"].to_list() == [None] and out.schema["time"] == COLLAPSED_SCHEMA["time"]
+
+
+def test_check_receptions_refuses_what_cannot_be_cast():
+    bad = pl.DataFrame({"phy_payload": [b"\x01"], "time": ["not a time"]})
+    with pytest.raises(TypeError, match="time"):
+        check_receptions(bad)
+
+
+def test_collapse_keeps_first_and_counts():
+    rx_ = check_receptions(
+        pl.DataFrame(
+            {
+                "phy_payload": [b"a", b"b", b"a", None, None],
+                "gateway_id": ["g1", "g1", "g2", "g3", "g3"],
+                "snr_db": pl.Series([1.0, 2.0, 5.0, 0.0, 0.0], dtype=pl.Float32),
+            }
+        )
+    )
+    out = collapse(rx_)
+    assert out["n_receptions"].to_list() == [2, 1, 1, 1]
+    assert out["gateways"].to_list() == [["g1", "g2"], ["g1"], ["g3"], ["g3"]]
+    assert out["snr_db"].to_list() == [5.0, 2.0, 0.0, 0.0]
+    assert out.drop("phy_payload", "_first").schema == pl.Schema(COLLAPSED_SCHEMA)
+
+
+# --------------------------------------------------------------------------- stage 2
+def test_read_headers_agrees_with_parse(keys):
+    phy = encode_batch(
+        [BASE, BASE + 1], [3, 70000], [5, -1], [b"abc", b""], keys, fopts=[b"\x02", b""]
+    )
+    h = read_headers(phy)
+    for i, p in enumerate(phy.to_list()):
+        ref = frames.parse(p)
+        assert int(h.dev_addr[i]) == ref.fhdr.dev_addr
+        assert int(h.fcnt16[i]) == ref.fhdr.fcnt
+        assert int(h.fopts_len[i]) == len(ref.fhdr.fopts)
+        assert int(h.fport[i]) == (-1 if ref.fport is None else ref.fport)
+        assert int(h.pay_len[i]) == len(ref.frm_payload or b"")
+
+
+def test_structural_status_sets_aside_what_is_not_a_data_frame():
+    h = read_headers(pl.Series([None, b"", b"\xe0\x01", b"\x40" + bytes(11)], dtype=pl.Binary))
+    status, decided = structural_status(h)
+    assert [STATUSES[s] for s in status] == [
+        "missing_payload",
+        "malformed:empty",
+        "proprietary",
+        "ok",
+    ]
+    assert decided.tolist() == [True, True, True, False]
+
+
+# --------------------------------------------------------------------------- stages 3-4
+def test_verify_and_decrypt_agree_with_the_single_frame_decoder(keys):
+    phy = random_frames(keys, 120, seed=1).to_list()
+    tampered = bytearray(phy[5])
+    tampered[-2] ^= 0x40
+    phy[5] = bytes(tampered)
+    phy = pl.Series(phy, dtype=pl.Binary)
+    h = read_headers(phy)
+    status, decided = structural_status(h)
+    table = key_table(keys)
+    dev, _, _ = lookup_devices(h, table)
+    v = verify_data_frames(h, status, decided, dev, table)
+    plain, has_plain = decrypt_payloads(h, v, dev, table)
+    assert STATUSES[status[5]] == "bad_mic" and not has_plain[5]
+    for i, p in enumerate(phy.to_list()):
+        if i == 5:
+            continue
+        ref = frames.decode(p, keys, fcnt_msb=int(v.fcnt32[i]) >> 16)
+        assert ref.mic_ok and v.mic_ok[i] and int(v.fcnt32[i]) == ref.fcnt32
+        assert plain[i, : h.pay_len[i]].tobytes() == (ref.payload or b"")
+
+
+def test_cmac_blocks_match_cryptography():
+    rng = np.random.default_rng(4)
+    keys_ = [rng.bytes(16) for _ in range(3)]
+    group = np.sort(rng.integers(0, 3, 50))
+    lengths = rng.integers(0, 60, 50)
+    msgs = rng.integers(0, 256, (50, 64), dtype=np.uint8)
+    tags = cmac_blocks(CipherCache(keys_), block_major(msgs), lengths, group)
+    for i in range(50):
+        ref = CMAC(algorithms.AES(keys_[group[i]]))
+        ref.update(msgs[i, : lengths[i]].tobytes())
+        assert tags[i].tobytes() == ref.finalize()
+    with pytest.raises(ValueError, match="rounds"):
+        cmac_blocks(CipherCache(keys_), block_major(msgs[:, :16]), lengths, group)
+
+
+# --------------------------------------------------------------------------- stage 5
+def test_join_columns_are_typed_nulls_without_joins(keys):
+    h = read_headers(random_frames(keys, 3, seed=2))
+    status, _ = structural_status(h)
+    joins = decode_joins(keys, h, status)
+    assert (
+        joins.columns.schema == pl.Schema(JOIN_SCHEMA)
+        and joins.columns.null_count().row(0) == (3,) * 9
+    )
+
+
+def test_mac_command_column_reads_fopts_and_port_zero():
+    header = np.zeros((3, 24), dtype=np.uint8)
+    header[0, 8:10] = [0x02, 0x0D]  # LinkCheckReq, DeviceTimeReq in FOpts
+    plain = np.zeros((3, 16), dtype=np.uint8)
+    plain[1, 0] = 0x02  # LinkCheckReq in an FPort 0 payload
+    col = mac_command_column(
+        header,
+        np.array([True, False, False]),
+        np.array([2, 0, 0]),
+        plain,
+        np.array([True, True, True]),
+        np.array([1, 0, 1]),
+        np.array([0, 1, 0]),
+        np.zeros(3, dtype=np.uint8),
+    )
+    assert col.to_list() == [["LinkCheckReq", "DeviceTimeReq"], ["LinkCheckReq"], None]
+
+
+# --------------------------------------------------------------------------- stage 6
+def test_choose_codecs_prefers_the_device_profile():
+    rain, cayenne = CODEC_NAMES.index("rain"), CODEC_NAMES.index("cayenne")
+    got = choose_codecs(
+        np.array([13, 13, 99, 0, 224, 13, -1]),
+        np.array([True, True, True, True, True, False, True]),
+        np.array([-1, cayenne, rain, rain, rain, -1, rain]),
+    )
+    assert got.tolist() == [rain, cayenne, rain, -1, -1, -1, -1]
+
+
+@pytest.mark.parametrize(
+    "codec_rows",
+    [[-1, -1, -1], [0, -1, 0], [CODEC_NAMES.index("rain"), 0, -1]],
+)
+def test_payload_columns_are_fixed(codec_rows):
+    payloads = pl.Series([b"\x03\x67\x01\x10", b"\x00\x05", b""], dtype=pl.Binary)
+    out = decode_payload_columns(payloads, np.array(codec_rows))
+    assert out.schema == pl.Schema(PAYLOAD_SCHEMA) and len(out) == 3
+    names = [None if k < 0 else CODECS[k].name for k in codec_rows]
+    assert out["codec"].to_list() == names
+
+
+def test_cayenne_items_are_one_list_column():
+    payloads = CAYENNE.encode(
+        {"temperature_3": np.array([27.2, np.nan]), "humidity_5": np.array([64.5, 50.0])}
+    )
+    out = CAYENNE.decode_columns(pl.concat([payloads, pl.Series([b"", b"\x01\x99"])]))
+    items = out["cayenne"].to_list()
+    assert [(i["type"], i["channel"], i["value"]) for i in items[0]] == [
+        ("temperature", 3, 27.2),
+        ("humidity", 5, 64.5),
+    ]
+    assert items[1] == [
+        {"channel": 5, "type_id": 104, "type": "humidity", "component": "", "value": 50.0}
+    ]
+    assert items[2] == [] and items[3] == []
+    assert out["payload_error"].to_list()[:3] == [None, None, None]
+    assert "unknown LPP type" in out["payload_error"][3]
+
+
+def test_fixed_codec_decode_columns_report_bad_lengths():
+    out = RIVER.decode_columns(pl.Series([b"\x00\x7b", b"\x01"], dtype=pl.Binary))
+    assert out.schema == pl.Schema({**RIVER.decoded_schema(), "payload_error": pl.String})
+    assert out["river_level_cm"].to_list() == [123, None]
+    assert out["payload_error"].to_list() == [None, "river: expected 2 bytes"]
+
+
+# --------------------------------------------------------------------------- schema
+def test_two_batches_with_different_payloads_have_one_schema(keys, tmp_path):
+    cayenne = CAYENNE.encode(
+        {
+            "temperature_3": np.array([21.5]),
+            "gps_1_lat": np.array([36.7]),
+            "gps_1_lon": np.array([137.2]),
+            "gps_1_alt": np.array([10.0]),
+        }
+    )
+    first = decode_batch(rx(random_frames(keys, 200, seed=3)), keys)
+    second = decode_batch(
+        pl.DataFrame(
+            {
+                "phy_payload": encode_batch([BASE], [900], [1], cayenne, keys),
+                "gateway_id": ["gw-7"],
+                "rssi_dbm": pl.Series([-99.0], dtype=pl.Float32),
+            }
+        ),
+        keys,
+    )
+    empty = decode_batch(rx([]), keys)
+    assert first.schema == second.schema == empty.schema == pl.Schema(DECODED_SCHEMA)
+    assert (first["codec"] == "cayenne").any()  # random bytes on FPort 1 add no column
+    assert [i["type"] for i in second["cayenne"][0]] == ["temperature", "gps", "gps", "gps"]
+    first.write_parquet(tmp_path / "part-0.parquet")
+    second.write_parquet(tmp_path / "part-1.parquet")
+    both = pl.read_parquet(tmp_path / "part-*.parquet")
+    assert len(both) == len(first) + 1 and both.schema == first.schema
+
+
+def test_frame_schema_without_payloads(keys):
+    out = decode_batch(rx(random_frames(keys, 5, seed=4)), keys, decode_payloads=False)
+    assert out.schema == pl.Schema(FRAME_SCHEMA)
+    assert not set(PAYLOAD_SCHEMA) & set(out.columns)
+
+
+# --------------------------------------------------------------------------- per device
+def test_codec_of_the_device_profile_wins_over_the_port():
+    keys = make_keys(3, codecs={1: "rain"})
+    payload = RAIN.encode({"rain_mm": np.array([1.2, 1.2, 1.2])})
+    phy = encode_batch([BASE, BASE + 1, BASE + 2], [1, 1, 1], [13, 99, 99], payload, keys)
+    out = decode_batch(rx(phy), keys)
+    assert out["codec"].to_list() == ["rain", "rain", None]
+    assert out["rain_rain_mm"].to_list() == [1.2, 1.2, None]
+
+
+def test_key_file_carries_the_codec(tmp_path):
+    keys = make_keys(2, codecs={0: "river"})
+    for suffix in (".csv", ".jsonl"):
+        back = KeyStore.load(keys.save(tmp_path / f"keys{suffix}"))
+        assert [k.codec for k in back] == ["river", None]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "dev_addr,nwk_s_key,app_s_key,codec\n26011BDA," + "00" * 16 + "," + "11" * 16 + ",bogus\n"
+    )
+    with pytest.raises(KeyStoreError, match=r"line 2, column 'codec'.*bogus"):
+        KeyStore.load(bad)
+    with pytest.raises(ValueError, match="not a payload codec"):
+        SessionKeys(1, bytes(16), bytes(16), codec="bogus")
+
+
+def test_changing_a_codec_rebuilds_the_key_table():
+    keys = make_keys(2)
+    assert key_table(keys).codec.tolist() == [-1, -1]
+    other = make_keys(2, codecs={1: "gps"})
+    assert key_table(other).codec.tolist() == [-1, CODEC_NAMES.index("gps")]
+
+
+# --------------------------------------------------------------------------- helpers
+def test_status_codes_and_counts():
+    assert STATUSES[code("fcnt_gap")] == "fcnt_gap"
+    out = pl.DataFrame({"status": ["ok", "ok", "bad_mic"], "n_receptions": [3, 1, 1]})
+    assert status_counts(out).rows() == [("duplicate", 2), ("ok", 2), ("bad_mic", 1)]
+
+
+def test_sparse_column_and_hex_rows():
+    assert sparse_column(3, np.array([], dtype=np.int64), [], pl.String).to_list() == [None] * 3
+    assert sparse_column(2, np.array([0]), ["x"], pl.String).to_list() == ["x", None]
+    cf = pl.Series([b"\x01\x02", b"\xff" * 16])
+    assert sparse_column(3, np.array([0, 2]), cf, pl.Binary).to_list() == [
+        b"\x01\x02",
+        None,
+        b"\xff" * 16,
+    ]
+    assert hex_rows(np.array([[0, 255], [1, 2]], dtype=np.uint8)).to_list() == ["00FF", "0102"]
+
+
+def test_doc_lists_every_decoded_column():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "decoded-schema.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:3] for line in doc.splitlines() if line.startswith("| `")]
+    listed = {cell.strip().strip("`"): kind.strip() for cell, kind in rows}
+    assert list(listed) == list(DECODED_SCHEMA)
+    for column, dtype in DECODED_SCHEMA.items():  # the type's name, before any parameters
+        assert listed[column].split("(")[0] == str(dtype).split("(")[0], column
+
+
+def test_long_table_recipe_of_the_doc(keys):
+    payload = CAYENNE.encode({"temperature_3": np.array([21.5]), "humidity_5": np.array([60.0])})
+    part = decode_batch(rx(encode_batch([BASE], [1], [1], payload, keys)), keys)
+    items = (
+        part.select("dev_addr", "fcnt", "time", "cayenne")
+        .explode("cayenne")
+        .unnest("cayenne")
+        .drop_nulls("channel")
+    )
+    assert items.select("channel", "type", "value").rows() == [
+        (3, "temperature", 21.5),
+        (5, "humidity", 60.0),
+    ]
