@@ -48,8 +48,9 @@ import psutil
 
 from toyama_lab.city import build_city
 from toyama_lab.geo import local_xy_m
+from toyama_lab.network.config import RadioConfig
 from toyama_lab.network.registry import build_registry
-from toyama_lab.network.road import RadioConfig, build_links, simulate_air
+from toyama_lab.network.road import build_links, simulate_air
 from toyama_lab.network.uplinks import tracker_uplinks
 from toyama_lab.synth import random as rnd
 

@@ -2,7 +2,7 @@
 
 Generates one dataset once (``--size city --days 2`` by default, kept in ``bench/_work/road``;
 made in a child process so that its memory does not count), then runs
-:func:`toyama_lab.network.simulate_from_dataset` on it in this process, with the time
+:func:`toyama_lab.datasets.network.simulate_from_dataset` on it in this process, with the time
 spent inside :func:`toyama_lab.network.road.simulate_air` (the radio: channel access, link
 budget, receptions, collisions) summed over every call of the run. That radio time is
 the baseline: the rest of the road (readings into payloads, frames, FCnt, the gateway
@@ -162,7 +162,11 @@ def main() -> None:
     import toyama_lab.datasets  # noqa: F401
     import toyama_lab.lorawan.batch as batch
     import toyama_lab.network.simulate as simulate
-    from toyama_lab.network import simulate_from_dataset
+
+    try:
+        from toyama_lab.datasets.network import simulate_from_dataset
+    except ImportError:  # older code of the road (another commit on PYTHONPATH)
+        from toyama_lab.network import simulate_from_dataset
 
     # label: (module, names): the first name the module has is timed (older code of the
     # road, e.g. another commit on PYTHONPATH, names some stages otherwise)

@@ -79,7 +79,7 @@ def test_same_dataset_again_is_kept_and_summarised(tmp_path, monkeypatch):
     monkeypatch.undo()
     other_seed = run([*TINY, "--seed", "9", "--out", str(out)])
     assert other_seed.exit_code == 1
-    assert "exists already" in other_seed.output
+    assert "holds another dataset" in other_seed.output and "--overwrite" in other_seed.output
 
 
 @pytest.mark.parametrize(
@@ -342,37 +342,39 @@ def test_default_radio_options_give_the_same_files(tmp_path):
     assert network_params(plain) | radio_params(None) == network_params(plain)
 
 
-def test_kept_dataset_with_other_radio_settings_is_refused(tmp_path):
+def test_kept_dataset_with_other_radio_settings_gets_its_network_again(tmp_path):
+    """As load does (one policy): only network/ is simulated again, saying why."""
     out = tmp_path / "nw"
     assert run([*TINY, "--out", str(out), "--network", "--quiet"]).exit_code == 0
     before = file_snapshot(out)
-
-    other = run([*TINY, "--out", str(out), *RADIO])
-    assert other.exit_code == 1, other.output
-    assert "confirmed_share=0.0, max_retransmissions=0" in other.output  # recorded
-    assert "confirmed_share=1.0, max_retransmissions=3" in other.output  # asked
-    assert "--overwrite" in other.output
-    assert file_snapshot(out) == before
-    assert leftovers(tmp_path) == ["nw"]
 
     same = run([*TINY, "--out", str(out), "--network", "--confirmed-share", "0"])
     assert same.exit_code == 0, same.output
     assert "already up to date" in same.output
     assert file_snapshot(out) == before
 
-    replaced = run([*TINY, "--out", str(out), *RADIO, "--overwrite", "--quiet"])
-    assert replaced.exit_code == 0, replaced.output
+    other = run([*TINY, "--out", str(out), *RADIO])
+    assert other.exit_code == 0, other.output
+    assert "rebuilding" in other.output
+    assert "confirmed_share=0.0, max_retransmissions=0" in other.output  # recorded
+    assert "confirmed_share=1.0, max_retransmissions=3" in other.output  # asked
+    assert "network/ simulated again" in other.output
+    assert "network: confirmed share 1, up to 3 retransmissions" in other.output
     assert network_params(out)["max_retransmissions"] == 3
     after = file_snapshot(out)
+    outside = {k for k in before if not k.startswith("network/") and k != "manifest.json"}
+    assert outside and all(after[k] == before[k] for k in outside)  # bytes and mtime
+    assert leftovers(tmp_path) == ["nw"]
+
     kept = run([*TINY, "--out", str(out), *RADIO])
     assert kept.exit_code == 0, kept.output
     assert "already up to date" in kept.output
-    assert "network: confirmed share 1, up to 3 retransmissions" in kept.output
     assert file_snapshot(out) == after
     back = run([*TINY, "--out", str(out), "--network"])
-    assert back.exit_code == 1
+    assert back.exit_code == 0, back.output
     assert "not the asked confirmed_share=0.0, max_retransmissions=0" in back.output
-    assert file_snapshot(out) == after
+    tx = "network/transmissions.parquet"
+    assert file_snapshot(out)[tx][0] == before[tx][0]  # the default network's bytes again
 
 
 def test_radio_options_on_a_kept_dataset_without_network(tmp_path):

@@ -85,7 +85,7 @@ def test_sensor_blocks_do_not_change_bytes(tmp_path):
     from toyama_lab.city import build_city
     from toyama_lab.datasets.build import compute_writes, timeseries_dataset, write_timeseries
     from toyama_lab.datasets.params import resolve_params
-    from toyama_lab.datasets.store import file_table
+    from toyama_lab.store import file_table
 
     sensors = build_city(0, "city").sensors
     params = resolve_params("normal-week", "city", 0, "2025-10-11", 1)

@@ -1,8 +1,9 @@
 """Keep-or-rebuild of existing dataset folders (datasets.policy) and the store's checks.
 
 Each test starts from a copy of one tiny one-day dataset, damages or changes it the way
-issue 9 found, and checks what ``load`` (rebuild) and ``toyama-lab generate`` (refuse
-unless --overwrite) then do.
+issue 9 found, and checks what ``load`` and ``toyama-lab generate`` then do: the same
+thing, since issue 14 (one policy: ours and the same parameters -> made again, saying
+why; anything else that is not the asked dataset -> refused).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from toyama_lab import store
 from toyama_lab._fingerprint import DATASET_PARTS, NETWORK_PARTS, source_fingerprint
 from toyama_lab.cli import main
-from toyama_lab.datasets import DatasetError, load, open_dataset, resolve_params, store
+from toyama_lab.datasets import DatasetError, load, open_dataset, resolve_params
 from toyama_lab.datasets.cache import dataset_dirname
 from toyama_lab.datasets.policy import ensure_dataset, inspect_folder
 
@@ -76,20 +78,20 @@ def test_a_deleted_chunk_is_found_on_open_and_rebuilt_by_load(root):
     assert (folder / rel).is_file()
 
 
-def test_a_resized_file_is_refused_by_the_command_line(root):
+def test_a_resized_file_is_made_again_by_the_command_line_too(root):
     folder = root / NAME
     parquet = folder / "events" / "gateways.parquet"
     parquet.write_bytes(parquet.read_bytes()[:-10])
     result = cli("--out", str(folder))
-    assert result.exit_code == 1
-    assert "resized: events/gateways.parquet" in result.output and "--overwrite" in result.output
-    assert cli("--out", str(folder), "--overwrite", "--quiet").exit_code == 0
+    assert result.exit_code == 0, result.output
+    assert "regenerating" in result.output
+    assert "resized: events/gateways.parquet" in result.output
     open_dataset(folder, verify=True)
 
 
 @pytest.mark.parametrize("text", ["[]", "{}", "null", '{"format": "toyama-lab-dataset/1"}', "{bad"])
 def test_a_manifest_of_the_wrong_shape_is_damaged(root, text):
-    """Issue 9.5: never an AttributeError; load rebuilds, the command line refuses."""
+    """Issue 9.5: never an AttributeError; refused by both (cannot tell it is ours)."""
     folder = root / NAME
     (folder / store.MANIFEST_NAME).write_text(text)
     with pytest.raises(DatasetError, match="damaged"):
@@ -98,8 +100,10 @@ def test_a_manifest_of_the_wrong_shape_is_damaged(root, text):
     refused = cli("--out", str(folder), "--overwrite")
     assert refused.exit_code == 1 and "damaged" in refused.output
     assert "not replaced, even with --overwrite" in refused.output
-    with pytest.warns(UserWarning, match="regenerating .*damaged"):
-        cached(root).verify()
+    for rebuild in (False, True):
+        with pytest.raises(store.OutputExistsError, match=r"damaged.*not replaced"):
+            cached(root, rebuild=rebuild)
+    assert (folder / store.MANIFEST_NAME).read_text() == text
 
 
 def test_manifest_entries_must_be_relative_paths_with_hash_and_size(tmp_path):
@@ -120,10 +124,10 @@ def test_an_unlisted_network_folder_is_damaged_not_up_to_date(root):
     manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("net")}
     (folder / store.MANIFEST_NAME).write_text(json.dumps(manifest))
     assert store.quick_check(folder, manifest) == ["unlisted: network/"]
-    plain = cli("--out", str(folder))
-    assert plain.exit_code == 1 and "unlisted: network/" in plain.output
+    assert inspect_folder(folder, PARAMS).state == "broken"  # without network asked
     repaired = cli("--out", str(folder), "--network")
     assert repaired.exit_code == 0, repaired.output
+    assert "rebuilding" in repaired.output and "unlisted: network/" in repaired.output
     assert "network/ simulated again" in repaired.output
     open_dataset(folder, verify=True)
 
@@ -154,8 +158,12 @@ def test_a_network_made_by_other_code_is_simulated_again(root):
     meta["software"]["toyama-lab-network-source-sha256"] = "0" * 64
     store.write_json(meta, meta_path)
     store.replace_files(folder, "network/", store.file_table(folder / "network", "network/"))
-    refused = cli("--out", str(folder), "--network")
-    assert refused.exit_code == 1 and "other code of toyama_lab.network" in refused.output
+    again = cli("--out", str(folder), "--network")
+    assert again.exit_code == 0, again.output
+    assert "rebuilding" in again.output and "other code of toyama_lab.network" in again.output
+    assert json.loads(meta_path.read_text()) != meta
+    store.write_json(meta, meta_path)
+    store.replace_files(folder, "network/", store.file_table(folder / "network", "network/"))
     with pytest.warns(UserWarning, match="rebuilding .*other code of toyama_lab.network"):
         cached(root, network=True)
     assert json.loads(meta_path.read_text()) != meta
@@ -248,7 +256,7 @@ def test_the_same_dataset_is_kept_without_a_write(root, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert ensure_dataset(folder, PARAMS, network=True).action == "kept"
-        assert ensure_dataset(folder, PARAMS, on_stale="refuse").action == "kept"
+        assert ensure_dataset(folder, PARAMS).action == "kept"
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before
 
 
@@ -265,13 +273,18 @@ def test_an_up_to_date_folder_is_used_without_the_lock(root, monkeypatch):
         cached(root)
 
 
-def test_other_parameters_rebuild_in_load_and_refuse_on_the_command_line(root):
+def test_other_parameters_are_refused_unless_overwrite(root):
     folder = root / NAME
     other = resolve_params("normal-week", "tiny", 5, START, 1)
-    with pytest.raises(store.OutputExistsError, match=r"is not this dataset.*seed"):
-        ensure_dataset(folder, other, on_stale="refuse")
-    with pytest.warns(UserWarning, match="regenerating"):
-        assert ensure_dataset(folder, other).action == "rebuilt"
+    assert inspect_folder(folder, other).state == "other"
+    with pytest.raises(store.OutputExistsError, match=r"holds another dataset.*seed.*rebuild=True"):
+        ensure_dataset(folder, other)
+    refused = cli("--out", str(folder), "--seed", "5")
+    assert refused.exit_code == 1 and "holds another dataset" in refused.output
+    assert open_dataset(folder).params == PARAMS  # nothing changed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # asked for: no warning
+        assert ensure_dataset(folder, other, overwrite=True).action == "rebuilt"
     assert open_dataset(folder).params == other
 
 
@@ -318,9 +331,7 @@ def test_the_folder_lock_is_reentrant(tmp_path):
 
 def test_the_crash_hook_ends_the_process_after_the_kth_write(tmp_path):
     code = (
-        "from toyama_lab.datasets import store\n"
-        "for i in range(5):\n"
-        "    store.write_text(f'{i}.txt', 'x')\n"
+        "from toyama_lab import store\nfor i in range(5):\n    store.write_text(f'{i}.txt', 'x')\n"
     )
     env = {**os.environ, store.CRASH_ENV: "3"}
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, timeout=120)

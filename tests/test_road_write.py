@@ -122,7 +122,7 @@ def test_row_groups_cut_exactly(sizes, size, want):
 
 
 def test_sink_bytes_do_not_depend_on_the_cut(small, tmp_path, monkeypatch):
-    from toyama_lab.datasets import store
+    from toyama_lab import store
 
     _, res = small
     monkeypatch.setitem(store.PARQUET_OPTIONS, "row_group_size", 700)

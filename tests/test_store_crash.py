@@ -26,7 +26,7 @@ import pytest
 from toyama_lab.datasets import open_dataset, resolve_params
 from toyama_lab.datasets.cache import dataset_dirname
 from toyama_lab.datasets.policy import inspect_folder
-from toyama_lab.datasets.store import CRASH_ENV, CRASH_EXIT, MANIFEST_NAME, file_table
+from toyama_lab.store import CRASH_ENV, CRASH_EXIT, MANIFEST_NAME, file_table
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 A crash, an error or Ctrl-C part-way leaves either the old file or none, never
 half a file, because :func:`os.replace` within one folder is atomic on POSIX and
 Windows. Used by every module that writes a single file; whole folders are built
-the same way by :func:`toyama_lab.datasets.store.atomic_folder`.
+the same way by :func:`toyama_lab.store.atomic_folder`.
 """
 
 from __future__ import annotations

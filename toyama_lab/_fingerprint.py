@@ -15,11 +15,11 @@ from pathlib import Path
 __all__ = ["DATASET_PARTS", "NETWORK_PARTS", "source_fingerprint"]
 
 #: Modules (folders or files of ``toyama_lab``) whose code decides a dataset's time
-#: series, events, city and manifest layout.
-DATASET_PARTS = ("city", "synth", "datasets", "geo.py", "privacy.py", "_atomic.py")
+#: series, events, city and manifest layout (``store.py``: Parquet settings, manifest).
+DATASET_PARTS = ("city", "synth", "datasets", "geo.py", "privacy.py", "_atomic.py", "store.py")
 #: Modules whose code decides a dataset's ``network/``: the road, the radio model and the
 #: LoRaWAN frames and keys, and the local projection of device positions (its readings are
-#: covered by :data:`DATASET_PARTS`).
+#: covered by :data:`DATASET_PARTS`; its Parquet settings by ``store.py``, there too).
 NETWORK_PARTS = ("network", "radio", "lorawan", "geo.py")
 
 _PACKAGE = Path(__file__).resolve().parent

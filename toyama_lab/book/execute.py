@@ -132,7 +132,7 @@ def _dataset_wanted(job: Job) -> dict[str, Any] | None:
     take attendance scenarios such as ``budget-season``) opens no dataset.
     """
     from toyama_lab.datasets.params import resolve_params
-    from toyama_lab.datasets.store import DatasetError
+    from toyama_lab.store import DatasetError
 
     values = _defaults(job)
     keys = ("scenario", "size", "seed", "start", "days")

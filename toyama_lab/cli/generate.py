@@ -9,17 +9,19 @@ uplinks: click's usage error); 1 when the output cannot be written (exists witho
 interrupted.
 
 What happens to an existing ``--out`` is decided by
-:func:`toyama_lab.datasets.policy.ensure_dataset` (``on_stale="refuse"``), the policy
-``datasets.load`` uses too: the same dataset made by the same package version and source
-code is kept (exit 0, summary printed), so ``make data`` can be run again, and so can two
-identical runs at once (the second waits for the first's lock, then keeps its folder). A
-folder this tool did not make (no readable manifest) is never replaced, not even with
-``--overwrite``; the message lists what it holds. With ``--network`` a kept folder without
-``network/`` gets one; a kept ``network/`` must have been simulated with the asked radio
-settings by the same code (recorded in ``network/network.json``), else exit 1 and nothing
-changes (``--overwrite`` generates the whole folder again). In every failing case nothing
-is left behind: the dataset is built in ``DIR.tmp-<host>-<pid>-<random>`` and only renamed
-to ``DIR`` when complete; such a folder left by a killed run is removed by the next run.
+:func:`toyama_lab.datasets.policy.ensure_dataset`, the one policy ``datasets.load`` uses
+too (the table is in that module): the same dataset made by the same package version and
+source code is kept (exit 0, summary printed), so ``make data`` can be run again, and so
+can two identical runs at once (the second waits for the first's lock, then keeps its
+folder). The same parameters made by other code, or with damaged files, are generated
+again (the reason is printed first). A folder holding other parameters is refused (exit 1)
+unless ``--overwrite``. A folder this tool did not make (no readable manifest) is never
+replaced, not even with ``--overwrite``; the message lists what it holds. With
+``--network`` a kept folder without ``network/`` gets one, and a ``network/`` made with
+other radio settings or other code is simulated again (the rest is kept). In every
+failing case nothing is left behind: the dataset is built in
+``DIR.tmp-<host>-<pid>-<random>`` and only renamed to ``DIR`` when complete; such a folder
+left by a killed run is removed by the next run.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import click
 from toyama_lab.city import SIZES
 from toyama_lab.cli import main
 from toyama_lab.datasets.params import MAX_DAYS, parse_date
-from toyama_lab.datasets.store import DatasetError
-from toyama_lab.network.road import MAX_RETRANSMISSIONS
+from toyama_lab.network.config import MAX_RETRANSMISSIONS, RadioConfig, RadioConfigError
+from toyama_lab.store import DatasetError
 from toyama_lab.synth.scenario import SCENARIOS
 
 
@@ -147,9 +149,10 @@ def generate_command(
 
     合成データセットを作る. The same options give byte-identical files whatever
     --workers is. An existing --out is refused unless --overwrite, except when it
-    already holds this very dataset (then it is kept; with --network its network/
-    must have the asked radio settings). Exit status 2: bad option value; 1: output
-    not writable, or exists with other content.
+    already holds this very dataset (kept; with --network its network/ is simulated
+    again if it has other radio settings) or this dataset made by other code (made
+    again). Exit status 2: bad option value; 1: output not writable, or holds other
+    content.
     """
     from toyama_lab.datasets import data_root, dataset_dirname, resolve_params
     from toyama_lab.datasets.policy import ensure_dataset
@@ -165,7 +168,8 @@ def generate_command(
     try:
         outcome = ensure_dataset(
             target, params, network=network, radio=radio, overwrite=overwrite,
-            on_stale="refuse", workers=workers, progress=not quiet and sys.stderr.isatty(),
+            notify=lambda message: click.echo(message, err=True),
+            workers=workers, progress=not quiet and sys.stderr.isatty(),
         )  # fmt: skip
     except DatasetError as exc:
         raise click.ClickException(str(exc)) from None
@@ -179,7 +183,7 @@ def generate_command(
 _KEPT = {
     "kept": "kept.",
     "network-added": "kept, network/ added.",
-    "network-rebuilt": "kept, network/ simulated again (its files were damaged).",
+    "network-rebuilt": "kept, network/ simulated again.",
 }
 
 
@@ -221,19 +225,20 @@ def _radio(network: bool, confirmed_share: float | None, max_retransmissions: in
             "uplinks are retransmitted (再送は確認付きアップリンクのみ); e.g. add "
             "--confirmed-share 0.5."
         )
-    from toyama_lab.network import RadioConfig
-
-    return RadioConfig(confirmed_share=share, max_retransmissions=k)
+    try:
+        return RadioConfig(confirmed_share=share, max_retransmissions=k)
+    except RadioConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _report(path: Path, params, quiet: bool) -> None:
     """Print the folder (quiet) or the summary table of what it holds.
 
     The table is followed by a line on the confirmed uplinks of ``network/`` when its
-    network sent any (:func:`toyama_lab.network.dataset.confirmed_summary`).
+    network sent any (:func:`toyama_lab.datasets.network.confirmed_summary`).
     """
     from toyama_lab.datasets import format_summary, summarize
-    from toyama_lab.network.dataset import confirmed_summary
+    from toyama_lab.datasets.network import confirmed_summary
 
     if quiet:
         click.echo(str(path))

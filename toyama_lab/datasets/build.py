@@ -34,8 +34,10 @@ from toyama_lab import __version__
 from toyama_lab._fingerprint import DATASET_PARTS
 from toyama_lab._fingerprint import source_fingerprint as _fingerprint
 from toyama_lab.datasets._blocks import block_arrays
+from toyama_lab.datasets.network import add_network, check_radio
 from toyama_lab.datasets.params import Params, resolve_params
-from toyama_lab.datasets.store import (
+from toyama_lab.network.config import RadioConfig
+from toyama_lab.store import (
     FORMAT,
     DatasetError,
     OutputExistsError,
@@ -58,7 +60,6 @@ __all__ = [
     "STORAGE_MINUTES",
     "STORAGE_SENSORS",
     "build_folder",
-    "check_radio",
     "compute_writes",
     "generate",
     "kinds_of",
@@ -425,31 +426,6 @@ def _event_tables(city: Any, params: Params) -> Iterator[tuple[str, pl.DataFrame
     yield "event_days", synth.event_days(params.start, params.days)
 
 
-def check_radio(radio: Any, network: bool) -> None:
-    """Refuse radio settings of the wrong type, or without a network to apply them to.
-
-    Raises
-    ------
-    DatasetError
-        If ``radio`` is neither None nor a :class:`toyama_lab.network.RadioConfig`, or is
-        given while ``network`` is false.
-    """
-    if radio is None:
-        return
-    from toyama_lab.network.road import RadioConfig
-
-    if not isinstance(radio, RadioConfig):
-        raise DatasetError(
-            f"radio={radio!r} must be a toyama_lab.network.RadioConfig, e.g. "
-            "RadioConfig(confirmed_share=0.3, max_retransmissions=3), or None."
-        )
-    if not network:
-        raise DatasetError(
-            "radio= sets the simulated LoRaWAN network, which is only built with "
-            "network=True; pass network=True as well, or leave radio out."
-        )
-
-
 def _progress_default(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
@@ -469,7 +445,7 @@ def generate(
     chunk_days: int = DEFAULT_CHUNK_DAYS,
     progress: bool | None = None,
     network: bool = False,
-    radio: Any = None,
+    radio: RadioConfig | None = None,
 ) -> Path:
     """Generate one dataset folder: Zarr time series, Parquet events, GeoJSON, README, manifest.
 
@@ -495,7 +471,7 @@ def generate(
     network : bool
         Also carry every reading over the simulated LoRaWAN network and write
         ``network/`` (device registry and synthetic keys, gateway log, transmission
-        truth; see :func:`toyama_lab.network.simulate_from_dataset`), inside the same
+        truth; see :func:`toyama_lab.datasets.network.simulate_from_dataset`), inside the same
         atomic build.
     radio : toyama_lab.network.RadioConfig, optional
         Radio settings of that network, e.g. ``RadioConfig(confirmed_share=0.3,
@@ -509,14 +485,16 @@ def generate(
 
     Raises
     ------
+    RadioConfigError
+        (a ``ValueError``) If ``radio`` is not a
+        :class:`~toyama_lab.network.config.RadioConfig`.
     DatasetError
-        For bad parameters (including ``radio`` without ``network=True`` or not a
-        ``RadioConfig``), an existing ``out`` without ``overwrite``, or one that is not
-        empty and not a dataset this tool made (readable manifest), even with
-        ``overwrite`` (:class:`~toyama_lab.datasets.store.OutputExistsError`), or an output
-        folder that cannot be written
-        (:class:`~toyama_lab.datasets.store.OutputNotWritableError`); all are
-        raised before any generation work.
+        For bad parameters (including ``radio`` without ``network=True``), an existing
+        ``out`` without ``overwrite``, or one that is not empty and not a dataset this
+        tool made (readable manifest), even with ``overwrite``
+        (:class:`~toyama_lab.store.OutputExistsError`), or an output folder that cannot
+        be written (:class:`~toyama_lab.store.OutputNotWritableError`); all are raised
+        before any generation work.
     """
     params = resolve_params(scenario, size, seed, start, days)
     if out is None:
@@ -547,11 +525,11 @@ def build_folder(
     chunk_days: int = DEFAULT_CHUNK_DAYS,
     progress: bool | None = None,
     network: bool = False,
-    radio: Any = None,
+    radio: RadioConfig | None = None,
 ) -> Path:
     """Build the dataset ``params`` into ``final`` atomically (the work of :func:`generate`).
 
-    The caller holds :func:`~toyama_lab.datasets.store.folder_lock` of ``final`` and has
+    The caller holds :func:`~toyama_lab.store.folder_lock` of ``final`` and has
     decided that an existing ``final`` may be replaced (``overwrite``); options are as
     for :func:`generate`.
 
@@ -593,8 +571,6 @@ def build_folder(
         write_text(tmp / "README.md", render_readme(header, cubes, tables))
         write_manifest(tmp, header)
         if network:
-            from toyama_lab.network.dataset import add_network
-
             add_network(tmp, config=radio)
     return final
 

@@ -16,21 +16,31 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import xarray as xr
 
 from toyama_lab import __version__
+from toyama_lab._fingerprint import DATASET_PARTS
 from toyama_lab.datasets.params import Params, resolve_params
-from toyama_lab.datasets.store import (
+from toyama_lab.lorawan.keys import KeyStore
+from toyama_lab.network.config import RadioConfig
+from toyama_lab.network.log import reception_rows
+from toyama_lab.network.simulate import FIX_NUMBER, TRACKER_KEY
+from toyama_lab.network.write import FILES as NETWORK_FILES
+from toyama_lab.network.write import SUBFOLDER as NETWORK_SUBFOLDER
+from toyama_lab.store import (
     DatasetError,
     file_table,
     quick_check,
     read_manifest,
 )
+from toyama_lab.synth.calendar import as_date
 
 __all__ = [
     "ENV_VAR",
@@ -112,8 +122,16 @@ class Dataset:
         """Names of the event tables."""
         return sorted(p.stem for p in (self.path / "events").glob("*.parquet"))
 
-    def timeseries(self, kind: str) -> xr.Dataset:
+    def timeseries(self, kind: str, *, raw: bool = False) -> xr.Dataset:
         """Open the sensor x time cube of one kind lazily (dask arrays, one chunk per day).
+
+        Parameters
+        ----------
+        kind : str
+            One of :attr:`kinds`.
+        raw : bool
+            Keep the stored integers (gaps as their fill value, e.g. 65535, no scaling),
+            as the sensors would send them; default decode to floats with NaN gaps.
 
         Raises
         ------
@@ -126,10 +144,10 @@ class Dataset:
                 f"no time series of kind {kind!r} in {str(self.path)!r}; "
                 f"expected one of: {', '.join(self.kinds)}."
             )
-        return xr.open_zarr(store, consolidated=False)
+        return xr.open_zarr(store, consolidated=False, mask_and_scale=not raw)
 
-    def events(self, name: str) -> pl.DataFrame:
-        """Read one event table.
+    def event_path(self, name: str) -> Path:
+        """The Parquet file of one event table (for a lazy ``polars.scan_parquet``).
 
         Raises
         ------
@@ -142,7 +160,171 @@ class Dataset:
                 f"no event table {name!r} in {str(self.path)!r}; "
                 f"expected one of: {', '.join(self.event_names)}."
             )
-        return pl.read_parquet(path)
+        return path
+
+    def events(self, name: str) -> pl.DataFrame:
+        """Read one event table.
+
+        Raises
+        ------
+        DatasetError
+            If there is no such table (the message lists the tables).
+        """
+        return pl.read_parquet(self.event_path(name))
+
+    @functools.cached_property
+    def _raw_cubes(self) -> dict[str, tuple[xr.Dataset, np.ndarray]]:
+        """Per kind: the raw cube, opened once, and the order that sorts its sensors."""
+        cubes = {}
+        for kind in self.kinds:
+            ds = self.timeseries(kind, raw=True)
+            cubes[kind] = (ds, np.argsort(ds["sensor_index"].values, kind="stable"))
+        return cubes
+
+    def readings(self, first_day: int = 0, days: int | None = None) -> dict:
+        """Raw readings of every sensor kind (gaps kept as 65535 / NaN), as the network takes them.
+
+        The input of :func:`toyama_lab.network.simulate_network` (whole window) and of
+        :func:`toyama_lab.network.simulate_network_blocks` (a block of days).
+
+        Parameters
+        ----------
+        first_day : int
+            First day of the window, counted from the dataset's start (0 = first day).
+        days : int, optional
+            Number of days; default to the end of the dataset.
+
+        Returns
+        -------
+        dict
+            ``{kind: {variable: (n_sensor, n_minute) numpy array}}`` in ``sensor_index``
+            order, plus ``"gps_tracker"``
+            (:data:`toyama_lab.network.simulate.TRACKER_KEY`): the children's fixes of the
+            window, with a ``fix_number`` column (their row number in the whole fix table),
+            when the dataset has any.
+
+        Raises
+        ------
+        DatasetError
+            If the window is not inside the dataset's days.
+        """
+        total = self.params.days
+        n = total - first_day if days is None else days
+        if not (0 <= first_day and n >= 1 and first_day + n <= total):
+            raise DatasetError(
+                f"days {first_day} to {first_day + n - 1} are not inside this dataset's "
+                f"{total} day(s); give 0 <= first_day and first_day + days <= {total}."
+            )
+        out: dict = {}
+        window = slice(first_day * 1440, (first_day + n) * 1440)
+        for kind, (ds, order) in self._raw_cubes.items():
+            blk = ds.isel(time=window)
+            out[kind] = {name: np.asarray(blk[name].values)[order] for name in blk.data_vars}
+        if "children_fixes" in self.event_names:
+            day0 = dt.datetime.combine(as_date(self.params.start), dt.time())
+            lo = day0 + dt.timedelta(days=first_day)
+            hi = day0 + dt.timedelta(days=first_day + n)
+            fixes = (
+                pl.scan_parquet(self.event_path("children_fixes"))
+                .with_row_index(FIX_NUMBER)
+                .filter((pl.col("time") >= lo) & (pl.col("time") < hi))
+                .collect()
+            )
+            if fixes.height:
+                out[TRACKER_KEY] = fixes.with_columns(pl.col(FIX_NUMBER).cast(pl.Int64))
+        return out
+
+    @property
+    def has_network(self) -> bool:
+        """Whether the folder holds a simulated network (``network/``)."""
+        return (self.path / NETWORK_SUBFOLDER / NETWORK_FILES["params"]).is_file()
+
+    def network_path(self, role: str) -> Path:
+        """The file of one part of ``network/``: ``"gateway_log"``, ``"transmissions"``,
+        ``"registry"``, ``"keys"`` or ``"params"`` (:data:`toyama_lab.network.write.FILES`).
+
+        Raises
+        ------
+        DatasetError
+            If ``role`` is unknown, or the dataset has no ``network/`` (the message says
+            how to add one).
+        """
+        if role not in NETWORK_FILES:
+            raise DatasetError(
+                f"no network file {role!r}; expected one of: {', '.join(NETWORK_FILES)}."
+            )
+        path = self.path / NETWORK_SUBFOLDER / NETWORK_FILES[role]
+        if not path.is_file():
+            raise DatasetError(
+                f"dataset {str(self.path)!r} has no simulated network ({NETWORK_SUBFOLDER}/"
+                f"{NETWORK_FILES[role]} is missing); load it with load(..., network=True) or "
+                "make it with `toyama-lab generate --network`."
+            )
+        return path
+
+    def _network_table(self, role: str, lazy: bool):
+        path = self.network_path(role)
+        return pl.scan_parquet(path) if lazy else pl.read_parquet(path)
+
+    def gateway_log(self, *, lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
+        """The receptions the gateways reported (``network/gateway_log.parquet``).
+
+        One row per (frame, gateway) reception in
+        :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`, in time order: the input of
+        :func:`toyama_lab.lorawan.decode_batch` (the file's compact stored form, read
+        back with :func:`toyama_lab.network.log.reception_rows`). ``lazy=True`` gives a
+        ``polars.LazyFrame`` (``scan_parquet``) for large datasets.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return reception_rows(self._network_table("gateway_log", lazy))  # the stored form back
+
+    def transmissions(self, *, lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
+        """The truth of every transmission (``network/transmissions.parquet``).
+
+        One row per attempt in :data:`toyama_lab.network.log.TRANSMISSION_SCHEMA`:
+        delivered, or the reason it was lost. ``lazy=True`` gives a ``polars.LazyFrame``.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return self._network_table("transmissions", lazy)
+
+    def registry(self) -> pl.DataFrame:
+        """The network's devices (``network/registry.parquet``, SYNTHETIC identifiers).
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return self._network_table("registry", False)
+
+    def keys(self) -> KeyStore:
+        """The devices' SYNTHETIC session keys (``network/keys.csv``) as a key store.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return KeyStore.load(self.network_path("keys"))
+
+    def network_meta(self) -> dict[str, Any]:
+        """``network/network.json``: parameters (seed, scenario, every radio setting),
+        the software that made it and counts of devices, transmissions and loss reasons.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return json.loads(self.network_path("params").read_text(encoding="utf-8"))
 
     @functools.cached_property
     def city(self) -> Any:
@@ -156,7 +338,7 @@ class Dataset:
         """Cheap check against the manifest: every listed file present with its size.
 
         Also the SHA-256 of every listed JSON metadata file
-        (:func:`~toyama_lab.datasets.store.quick_check`); data chunks are not read
+        (:func:`~toyama_lab.store.quick_check`); data chunks are not read
         (:meth:`verify` reads them). Done by :func:`open_dataset` and :func:`load`.
 
         Raises
@@ -244,7 +426,8 @@ def manifest_stale_reason(manifest: dict[str, Any], params: Params) -> str | Non
     if software.get("toyama-lab") != __version__:
         return f"it was made by toyama-lab {software.get('toyama-lab')}, this is {__version__}"
     if software.get("toyama-lab-source-sha256") != source_fingerprint():
-        return "it was made by other code of toyama_lab.city/synth/datasets (same version)"
+        parts = "/".join(DATASET_PARTS)
+        return f"it was made by other code of toyama_lab {parts} (same version)"
     return None
 
 
@@ -269,7 +452,7 @@ def load(
     verify: bool = False,
     rebuild: bool = False,
     network: bool = False,
-    radio: Any = None,
+    radio: RadioConfig | None = None,
     **generate_options: Any,
 ) -> Dataset:
     """Load a dataset, generating it once into the data root if it is not there yet.
@@ -306,26 +489,29 @@ def load(
     ------
     DatasetError
         (a ``ValueError``) for bad parameters, or ``radio`` without ``network=True``
-        (:func:`~toyama_lab.datasets.build.check_radio`).
+        (:func:`~toyama_lab.datasets.network.check_radio`);
+        :class:`~toyama_lab.store.OutputExistsError` for a folder that is not this
+        dataset and is not replaced (see Notes).
+    toyama_lab.network.config.RadioConfigError
+        (a ``ValueError``) if ``radio`` is not a ``RadioConfig``.
 
     Notes
     -----
     What happens to an existing folder is decided by
-    :func:`toyama_lab.datasets.policy.ensure_dataset` (the same policy as ``toyama-lab
-    generate``, with ``on_stale="rebuild"``): a folder of ours that is damaged (files
-    missing or resized, an unreadable manifest) or records other parameters, another
-    package version or other source code is generated again, with a warning; a folder
-    that is not a dataset (no manifest) is refused. Concurrent callers wait for each
-    other (a lock beside the folder) and all return the same folder.
+    :func:`toyama_lab.datasets.policy.ensure_dataset`, exactly as for ``toyama-lab
+    generate``: a folder of ours holding these parameters whose files are damaged or that
+    was made by another package version or other source code is generated again, with a
+    warning; a folder that is not a dataset (no manifest, or a damaged one) is refused,
+    and so is one holding other parameters (unless ``rebuild=True``). Concurrent callers
+    wait for each other (a lock beside the folder) and all return the same folder.
     """
-    from toyama_lab.datasets.build import check_radio
+    from toyama_lab.datasets.network import check_radio
     from toyama_lab.datasets.policy import ensure_dataset
 
     params = resolve_params(scenario, size, seed, start, days)
     check_radio(radio, network)
     path = data_root(root) / dataset_dirname(params)
     ensure_dataset(
-        path, params, network=network, radio=radio, overwrite=rebuild, on_stale="rebuild",
-        **generate_options,
-    )  # fmt: skip
+        path, params, network=network, radio=radio, overwrite=rebuild, **generate_options
+    )
     return open_dataset(path, verify=verify)

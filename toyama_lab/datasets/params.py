@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from toyama_lab.datasets.store import DatasetError
+from toyama_lab.store import DatasetError
 
 __all__ = ["Params", "allowed_scenarios", "allowed_sizes", "parse_date", "resolve_params"]
 

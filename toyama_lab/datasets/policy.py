@@ -1,39 +1,54 @@
-"""Keep or rebuild an existing dataset folder: the one policy ``load`` and the CLI share.
+"""Keep or rebuild an existing dataset folder: one policy for ``load`` and ``toyama-lab generate``.
 
 :func:`inspect_folder` says what a folder is, compared with the dataset asked for;
 :func:`ensure_dataset` acts on it, holding the folder's lock
-(:func:`~toyama_lab.datasets.store.folder_lock`) from the look to the last write, so
+(:func:`~toyama_lab.store.folder_lock`) from the look to the last write, so
 concurrent callers asking for the same dataset build it once: the others wait, then
 find it up to date. A folder already up to date (and no stale temporary folder beside
 it) is returned without taking the lock, so read-only data roots work.
 
-=====================  ===============================  ==================================
-what ``DIR`` is         ``load`` (``on_stale="rebuild"``)  CLI (``on_stale="refuse"``)
-=====================  ===============================  ==================================
-absent or empty         build                            build
-not ours (no manifest)  refuse, listing what is there    refuse, even with ``--overwrite``
-damaged manifest        rebuild, with a warning          refuse, even with ``--overwrite``
-files missing/resized   rebuild, with a warning          refuse; ``--overwrite`` rebuilds
-other parameters/code   rebuild, with a warning          refuse; ``--overwrite`` rebuilds
-this dataset            keep                             keep; ``--overwrite`` rebuilds
-=====================  ===============================  ==================================
+``datasets.load`` and ``toyama-lab generate`` call :func:`ensure_dataset` the same way and
+so behave the same (``overwrite`` is ``load(..., rebuild=True)`` and ``--overwrite``).
+The rule: a folder is made again on its own only when it is provably ours *and* holds the
+dataset asked for (same parameters) in a form this code would not write (files damaged,
+other package version or source code); it is then built again, saying why. Anything else
+that is not the asked dataset is refused with what to do, and nothing changes:
 
-With ``network=True`` a kept folder without ``network/`` gets one, and one whose
-``network/`` files do not match the manifest (a crash while it was added) gets it again,
-with a warning; a ``network/`` made with other radio settings or other code is simulated
-again (``load``, with a warning) or refused (CLI, unless ``--overwrite``). The rest of the
-folder is kept.
+=========================  ==========================  ==============================
+what ``DIR`` is            default                     ``overwrite``
+=========================  ==========================  ==============================
+absent or empty            build                       build
+not ours (no manifest)     refuse, listing its files   refuse
+damaged manifest           refuse (cannot tell)        refuse
+files missing or resized   rebuild, saying why         rebuild
+other code or version      rebuild, saying why         rebuild
+other parameters           refuse                      rebuild
+this dataset               keep                        rebuild
+=========================  ==========================  ==============================
+
+With ``network=True`` a kept folder without ``network/`` gets one; a ``network/`` whose
+files do not match the manifest (a crash while it was added), that was made by other code,
+or with other radio settings (which are not part of the folder's name or parameters) is
+simulated again, saying why. The rest of the folder is kept.
+
+Why this rule: ``load``'s folder name holds the parameters, so a cache made by older code
+is refreshed without asking (as a notebook needs), and ``make data`` after a code change
+refreshes too; a folder with other parameters can only come from a hand-chosen ``--out``,
+probably a typo, so it is refused rather than replaced.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from toyama_lab.datasets.network import add_network, network_stale_reason
 from toyama_lab.datasets.params import Params
-from toyama_lab.datasets.store import (
+from toyama_lab.network.config import RadioConfig
+from toyama_lab.store import (
     MANIFEST_NAME,
     DatasetError,
     OutputExistsError,
@@ -59,7 +74,8 @@ class Verdict:
     state : str
         ``"absent"`` (missing or empty), ``"foreign"`` (no manifest: not ours),
         ``"damaged"`` (unreadable manifest), ``"broken"`` (files missing, resized or
-        changed), ``"stale"`` (other parameters, version or code) or ``"current"``.
+        changed), ``"other"`` (other parameters), ``"stale"`` (same parameters, other
+        version or code) or ``"current"``.
     reason : str or None
         Why, for every state but ``absent`` and ``current``.
     network : str or None
@@ -86,10 +102,14 @@ class Outcome:
         The dataset folder.
     action : str
         ``"built"``, ``"rebuilt"``, ``"kept"``, ``"network-added"`` or ``"network-rebuilt"``.
+    reason : str or None
+        Why a folder or its ``network/`` was made again (``"rebuilt"``,
+        ``"network-rebuilt"``); None otherwise.
     """
 
     path: Path
     action: str
+    reason: str | None = None
 
 
 def _shown(problems: list[str]) -> str:
@@ -98,12 +118,12 @@ def _shown(problems: list[str]) -> str:
 
 
 def inspect_folder(
-    path: str | Path, params: Params, *, network: bool = False, radio: Any = None
+    path: str | Path, params: Params, *, network: bool = False, radio: RadioConfig | None = None
 ) -> Verdict:
     """Compare an existing folder with the dataset ``params`` (no change is made).
 
     The comparison is cheap: the manifest, a ``stat`` of every listed file and the
-    SHA-256 of the JSON metadata (:func:`~toyama_lab.datasets.store.quick_check`).
+    SHA-256 of the JSON metadata (:func:`~toyama_lab.store.quick_check`).
 
     Parameters
     ----------
@@ -135,6 +155,8 @@ def inspect_folder(
     outside = [p for p in problems if not p.split(": ", 1)[1].startswith(_NETWORK)]
     if outside or (problems and not network):
         return Verdict("broken", f"its files do not match its manifest ({_shown(problems)})")
+    if manifest.get("parameters") != params.as_dict():
+        return Verdict("other", manifest_stale_reason(manifest, params))
     stale = manifest_stale_reason(manifest, params)
     if stale is not None:
         return Verdict("stale", stale)
@@ -145,11 +167,13 @@ def inspect_folder(
         return Verdict("current", network="damaged", network_reason=reason)
     if not (path / "network").is_dir():
         return Verdict("current", network="absent")
-    from toyama_lab.network.dataset import network_stale_reason
-
     reason = network_stale_reason(path, radio)
     state = "current" if reason is None else "stale"
     return Verdict("current", network=state, network_reason=reason)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=4)
 
 
 def ensure_dataset(
@@ -157,9 +181,9 @@ def ensure_dataset(
     params: Params,
     *,
     network: bool = False,
-    radio: Any = None,
+    radio: RadioConfig | None = None,
     overwrite: bool = False,
-    on_stale: Literal["rebuild", "refuse"] = "rebuild",
+    notify: Callable[[str], None] = _warn,
     **build_options: Any,
 ) -> Outcome:
     """Make ``path`` hold the dataset ``params``: keep it, build it, or refuse (see the module).
@@ -175,10 +199,11 @@ def ensure_dataset(
     radio : toyama_lab.network.RadioConfig, optional
         Its radio settings (checked by the caller).
     overwrite : bool
-        Build again even if the folder is up to date (only a folder this tool made).
-    on_stale : {"rebuild", "refuse"}
-        What to do with a folder of ours that is not the dataset asked for: build it again
-        with a warning (``load``), or refuse (the command line).
+        Build again even if the folder is up to date or holds other parameters (only a
+        folder this tool made).
+    notify : callable, optional
+        Called with a sentence before a folder or its ``network/`` is made again, saying
+        why; default a ``UserWarning`` (``load``); the command line prints it.
     **build_options
         Passed to :func:`~toyama_lab.datasets.build.build_folder` (``workers``,
         ``client``, ``chunk_sensors``, ``chunk_days``, ``progress``).
@@ -190,10 +215,9 @@ def ensure_dataset(
     Raises
     ------
     OutputExistsError
-        For a folder that is not ours, or (``on_stale="refuse"``) ours but not this
-        dataset; the message says why and what to do.
-    DatasetError
-        (``on_stale="refuse"``) For a kept folder whose ``network/`` is not the asked one.
+        For a folder that is not ours or has a damaged manifest (even with
+        ``overwrite``), or one of ours that holds other parameters (without
+        ``overwrite``); the message says why and what to do. Nothing is changed.
     """
     from toyama_lab.datasets.build import build_folder
 
@@ -218,37 +242,25 @@ def ensure_dataset(
                     raise
                 return Outcome(final, "kept")
             return Outcome(final, "built")
-        if v.state == "foreign":
-            raise OutputExistsError(f"{v.reason}.")
-        if v.state == "damaged" and on_stale == "refuse":
+        if v.state in ("foreign", "damaged"):
             raise OutputExistsError(f"{replace_refusal(final)}.")
+        if v.state == "other" and not overwrite:
+            raise OutputExistsError(
+                f"folder {str(final)!r} holds another dataset ({v.reason}); it is not "
+                "replaced unless asked: pass --overwrite (load(..., rebuild=True)) to "
+                "replace it, or choose another folder."
+            )
         if overwrite or v.state != "current":
+            reason = "asked to overwrite" if overwrite else v.reason
             if not overwrite:
-                if on_stale == "refuse":
-                    raise OutputExistsError(
-                        f"output folder {str(final)!r} exists already and is not this dataset "
-                        f"({v.reason}); pass --overwrite to replace it, or choose another "
-                        "--out folder."
-                    )
-                warnings.warn(f"regenerating {str(final)!r}: {v.reason}", stacklevel=3)
+                notify(f"regenerating {str(final)!r}: {reason}")
             build_folder(params, final, overwrite=True, **build)
-            return Outcome(final, "rebuilt")
+            return Outcome(final, "rebuilt", reason)
         if not network or v.network == "current":
             return Outcome(final, "kept")
-        from toyama_lab.network.dataset import add_network
-
         if v.network == "absent":
             add_network(final, config=radio)
             return Outcome(final, "network-added")
-        if v.network == "stale" and on_stale == "refuse":
-            raise DatasetError(
-                f"output folder {str(final)!r} holds this dataset, but {v.network_reason}; "
-                "pass --overwrite to generate the whole folder again with the asked "
-                "settings, or choose another --out folder."
-            )
-        if on_stale == "rebuild":
-            warnings.warn(
-                f"rebuilding {str(final / 'network')!r}: {v.network_reason}", stacklevel=3
-            )
+        notify(f"rebuilding {str(final / 'network')!r}: {v.network_reason}")
         add_network(final, overwrite=True, config=radio)
-        return Outcome(final, "network-rebuilt")
+        return Outcome(final, "network-rebuilt", v.network_reason)

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import xarray as xr
 
-from toyama_lab.datasets.store import read_manifest
+from toyama_lab.store import read_manifest
 
 __all__ = ["format_summary", "summarize"]
 

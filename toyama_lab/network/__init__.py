@@ -5,23 +5,30 @@ its own counter and SYNTHETIC keys (:mod:`.registry`), a transmission on the air
 or more gateway receptions with RSSI and SNR (:mod:`.road`), exactly as a network server
 would see them (:mod:`.log`); the truth of every transmission (delivered, or one loss
 reason) stays beside it. :mod:`.write` puts it all in a dataset's ``network/`` folder.
+:mod:`.config` owns the radio settings (:class:`RadioConfig`, their recorded form and
+their comparison).
+
+The package takes readings (arrays and frames), never a dataset folder, and never
+imports :mod:`toyama_lab.datasets`: running the network over a generated dataset is
+:func:`toyama_lab.datasets.network.simulate_from_dataset`.
 
 Skipped as a doctest: it needs a city and a day of readings and writes a dataset folder.
 
+>>> from toyama_lab.datasets import load                             # doctest: +SKIP
 >>> from toyama_lab.network import simulate_network, write_network  # doctest: +SKIP
->>> res = simulate_network(city, readings, seed=0, scenario="normal-week",
-...                        start="2025-10-06")                       # doctest: +SKIP
->>> write_network(res, "data/synthetic/normal-week-tiny-0")          # doctest: +SKIP
+>>> ds = load("normal-week", "tiny")                                 # doctest: +SKIP
+>>> res = simulate_network(ds.city, ds.readings(), seed=0, scenario="normal-week",
+...                        start=ds.params.start)                    # doctest: +SKIP
+>>> write_network(res, ds.path)                                      # doctest: +SKIP
 """
 
-from toyama_lab.network.dataset import radio_mismatch, simulate_from_dataset
+from toyama_lab.network.config import RadioConfig, RadioConfigError, radio_params
 from toyama_lab.network.log import TRANSMISSION_SCHEMA
 from toyama_lab.network.registry import REGISTRY_SCHEMA, build_registry
-from toyama_lab.network.road import LOSS_REASONS, RadioConfig
+from toyama_lab.network.road import LOSS_REASONS
 from toyama_lab.network.simulate import (
     TRACKER_KEY,
     NetworkResult,
-    radio_params,
     simulate_network,
     simulate_network_blocks,
 )
@@ -36,10 +43,9 @@ __all__ = [
     "TRANSMISSION_SCHEMA",
     "NetworkResult",
     "RadioConfig",
+    "RadioConfigError",
     "build_registry",
-    "radio_mismatch",
     "radio_params",
-    "simulate_from_dataset",
     "simulate_network",
     "simulate_network_blocks",
     "write_network",

@@ -46,8 +46,8 @@ Link model (every figure that is not a standard is marked *assumption*)
   installation margin (:func:`toyama_lab.radio.adr.assign_sf`, Semtech's recommended ADR);
   with no such SF it stays at SF12. The SF does not follow outages (ADR backs off only
   after ADR_ACK_LIMIT = 64 silent uplinks, about 11 h at 10 min). Trackers are mobile and
-  run without ADR at :attr:`RadioConfig.tracker_sf` (LoRa Alliance advice: ADR for
-  static devices only).
+  run without ADR at :attr:`~toyama_lab.network.config.RadioConfig.tracker_sf` (LoRa
+  Alliance advice: ADR for static devices only).
 * **Channels**: the eight uplink channels of the AS923 Japan plan used by The Things
   Network (``AS_920_923_TTN_JP_1``: 922.0-923.4 MHz, 125 kHz), one chosen at random per
   uplink as LoRaMAC does.
@@ -74,6 +74,7 @@ import polars as pl
 
 from toyama_lab._ragged import items
 from toyama_lab.geo import local_xy_m
+from toyama_lab.network.config import AS923_JP_CHANNELS_HZ, RadioConfig
 from toyama_lab.radio import fading
 from toyama_lab.radio.adr import assign_sf
 from toyama_lab.radio.airtime import time_on_air
@@ -94,45 +95,28 @@ from toyama_lab.radio.link import (
     sensitivity_dbm,
 )
 from toyama_lab.radio.regional import (
-    ARIB_T108,
     DELAYED_CS,
     DROPPED_BUDGET,
     DROPPED_CS,
     DROPPED_MAX_TX,
-    JAPAN_MAX_EIRP_DBM,
-    RegionalRules,
     apply_regional_rules,
 )
 from toyama_lab.synth import random as rnd
 
 __all__ = [
-    "AS923_JP_CHANNELS_HZ",
     "CUTOFF_DBM",
     "DETAILS",
     "DEVICE_HEIGHT_M",
     "LOSS_REASONS",
     "MARGIN_SIGMA",
-    "MAX_RETRANSMISSIONS",
     "URBAN_RADIUS_M",
     "Air",
     "Links",
-    "RadioConfig",
     "build_links",
     "pair_cutoff_dbm",
     "simulate_air",
 ]
 
-#: Uplink channels of the AS923 Japan plan of The Things Network (AS_920_923_TTN_JP_1). [Hz]
-AS923_JP_CHANNELS_HZ = (
-    923_200_000,
-    923_400_000,
-    922_800_000,
-    923_000_000,
-    922_600_000,
-    922_000_000,
-    922_200_000,
-    922_400_000,
-)
 #: Antenna height above ground per device kind [m] (assumptions: pole-mounted counters,
 #: gauge boxes, an indoor ticket machine, a tracker in a school bag).
 DEVICE_HEIGHT_M = {
@@ -188,85 +172,10 @@ DETAILS = (
     "power_outage",
     "no_reading",
 )
-#: Most retransmissions of one confirmed frame: 7, i.e. at most 8 transmissions, as
-#: Semtech's reference stack LoRaMac-node allows a confirmed uplink (its
-#: ``MAX_ACK_RETRIES`` = 8 transmissions).
-MAX_RETRANSMISSIONS = 7
 _TRACKER_BLOCK = 8192  # tracker fixes per (fix x gateway) block
 _PAIR_BLOCK = 1 << 16  # candidate pairs per block of the fixed devices' expansion
 _PAIR_GW_DOWN = 5  # pair reason code beyond toyama_lab.radio.collisions.REASONS
 _SHADOW_TRK_STREAM = "net-shadow-trk"  # per-fix shadowing of the trackers
-
-
-@dataclass(frozen=True)
-class RadioConfig:
-    """Parameters of the radio road (defaults: see the module notes for sources).
-
-    Attributes
-    ----------
-    rules : RegionalRules
-        Channel-access rules.
-    channels_hz : tuple of int
-        Uplink channels. [Hz]
-    eirp_dbm : float
-        Device EIRP. [dBm]
-    gw_gain_dbi : float
-        Gateway antenna gain net of cable loss. [dBi]
-    shadowing_db, fading_db : float
-        Standard deviations of shadowing and per-frame fading. [dB]
-    adr_margin_db : float
-        ADR installation margin. [dB]
-    tracker_sf : int
-        Fixed SF of the children's trackers.
-    n_demodulators : int
-        LoRa demodulation paths per gateway.
-    co_sf_db : float
-        Co-SF capture threshold. [dB]
-    bw_hz : int
-        Channel bandwidth. [Hz]
-    confirmed_share : float
-        Share of the devices (drawn per device from the seed) that send confirmed data
-        up (MType 100) instead of unconfirmed; 0 (the default) sends none.
-    max_retransmissions : int
-        How many times a confirmed frame that no gateway received is sent again (0 to
-        :data:`MAX_RETRANSMISSIONS`; see :mod:`toyama_lab.network.simulate`).
-    """
-
-    rules: RegionalRules = ARIB_T108
-    channels_hz: tuple[int, ...] = AS923_JP_CHANNELS_HZ
-    eirp_dbm: float = JAPAN_MAX_EIRP_DBM
-    gw_gain_dbi: float = 2.0
-    shadowing_db: float = 6.0
-    fading_db: float = 2.0
-    adr_margin_db: float = 10.0
-    tracker_sf: int = 9
-    n_demodulators: int = 8
-    co_sf_db: float = 6.0
-    bw_hz: int = 125_000
-    confirmed_share: float = 0.0
-    max_retransmissions: int = 0
-
-    def __post_init__(self):
-        share = self.confirmed_share
-        if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)):
-            raise ValueError(
-                f"confirmed_share={share!r} must be a number in [0, 1] (the share of devices "
-                "sending confirmed uplinks), e.g. 0.0 or 0.5."
-            )
-        if not 0.0 <= float(share) <= 1.0:
-            raise ValueError(
-                f"confirmed_share={share!r} is outside [0, 1]; give a share, e.g. 0.5."
-            )
-        k = self.max_retransmissions
-        if (
-            isinstance(k, bool)
-            or not isinstance(k, (int, np.integer))
-            or not 0 <= k <= MAX_RETRANSMISSIONS
-        ):
-            raise ValueError(
-                f"max_retransmissions={k!r} must be an integer from 0 to {MAX_RETRANSMISSIONS}, "
-                "e.g. 3."
-            )
 
 
 @dataclass(frozen=True)

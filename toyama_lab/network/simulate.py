@@ -12,8 +12,8 @@ else is the same whatever the window, because every random draw is a function of
 read per block, FCntUp carried per device, uplinks planned past the block's last
 midnight handed to the next block, receptions ending past it held back so that the
 gateway log stays in time order); its blocks put end to end are the rows of the one-shot
-run, so :func:`toyama_lab.network.simulate_from_dataset` writes the same files whatever
-the block size, with memory bounded by one block.
+run, so :func:`toyama_lab.datasets.network.simulate_from_dataset` writes the same files
+whatever the block size, with memory bounded by one block.
 
 Confirmed uplinks and retransmissions
 -------------------------------------
@@ -47,7 +47,6 @@ recovered shows a lost row and a delivered row with the same FCnt.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -55,6 +54,7 @@ import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.keys import KeyStore
+from toyama_lab.network.config import RadioConfig, as_radio_config, radio_params
 from toyama_lab.network.log import stored_gateway_log, transmission_table
 from toyama_lab.network.registry import build_registry
 from toyama_lab.network.road import (
@@ -62,7 +62,6 @@ from toyama_lab.network.road import (
     DETAILS,
     L_SENSOR_DOWN,
     Links,
-    RadioConfig,
     build_links,
     simulate_air,
 )
@@ -73,11 +72,9 @@ __all__ = [
     "ACK_TIMEOUT_S",
     "FIX_NUMBER",
     "MAX_ROUNDS",
-    "RADIO_KEYS",
     "RECEIVE_DELAY2_S",
     "TRACKER_KEY",
     "NetworkResult",
-    "radio_params",
     "simulate_network",
     "simulate_network_blocks",
 ]
@@ -242,7 +239,7 @@ def simulate_network(
         Reporting interval per sensor kind [min], e.g. ``{"pedestrian": 1}`` to load
         the network (default :data:`toyama_lab.network.uplinks.REPORT_INTERVAL_MIN`).
     config : RadioConfig, optional
-        Radio settings (default :class:`toyama_lab.network.road.RadioConfig`).
+        Radio settings (default :class:`toyama_lab.network.config.RadioConfig`).
 
     Returns
     -------
@@ -305,7 +302,7 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
         raise ValueError(f"seed={seed!r} must be a non-negative integer, e.g. seed=0.")
     seed = int(seed)
     scen = get_scenario(scenario)
-    cfg = RadioConfig() if config is None else config
+    cfg = as_radio_config(config, name="config")
     registry, keys = build_registry(city, seed)
     links = build_links(city, registry, seed, cfg)
     out_table = outages(city, scen, seed)
@@ -317,53 +314,6 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
         confirmed = rnd.uniform(seed, "net-confirmed", dev, 0) < float(cfg.confirmed_share)
     return _Road(city, seed, scen, start, intervals, cfg, registry, keys, links, out_table,
                  gw_down, confirmed)  # fmt: skip
-
-
-#: Keys :func:`radio_params` writes (the radio part of ``NetworkResult.params``): every
-#: field of :class:`~toyama_lab.network.RadioConfig`.
-RADIO_KEYS = tuple(f.name for f in dataclasses.fields(RadioConfig))
-
-
-def _json_value(value):
-    """A settings value as the JSON type ``network.json`` reads back."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    return value
-
-
-def radio_params(cfg: RadioConfig | None) -> dict:
-    """The radio settings a run records in ``NetworkResult.params`` (and ``network.json``).
-
-    Parameters
-    ----------
-    cfg : RadioConfig or None
-        The radio settings; None means ``RadioConfig()``.
-
-    Returns
-    -------
-    dict
-        Every field of :class:`RadioConfig` (:data:`RADIO_KEYS`) as JSON types, as
-        ``network.json`` reads back: ``rules`` as an object of all its fields,
-        ``channels_hz`` as a list, numbers as int or float. A kept ``network/`` is
-        compared with the asked settings on all of them
-        (:func:`toyama_lab.network.dataset.radio_mismatch`).
-
-    Examples
-    --------
-    >>> p = radio_params(None)
-    >>> p["rules"]["max_deferrals"], p["tracker_sf"], p["confirmed_share"]
-    (3, 9, 0.0)
-    """
-    cfg = RadioConfig() if cfg is None else cfg
-    return {name: _json_value(getattr(cfg, name)) for name in RADIO_KEYS}
 
 
 def _params(road: _Road) -> dict:

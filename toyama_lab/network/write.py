@@ -27,7 +27,7 @@ its file the same way. The bytes depend only on the rows, never on the blocks, a
 run block by block give the same files.
 
 The subfolder is built as ``DIR.network.tmp-...`` beside the dataset folder ``DIR``
-(:func:`toyama_lab.datasets.store.subfolder_stage`) and renamed into place, so a crash
+(:func:`toyama_lab.store.subfolder_stage`) and renamed into place, so a crash
 never leaves half a folder, nor anything unlisted inside ``DIR``; an existing
 ``network/`` is replaced only with ``overwrite=True``.
 """
@@ -81,7 +81,7 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
                 "" if k.app_key is None else k.app_key.hex().upper(),
             ]
         )
-    from toyama_lab.datasets.store import write_text
+    from toyama_lab.store import write_text
 
     p = Path(path)
     write_text(p, buf.getvalue(), mode=0o600)
@@ -120,7 +120,7 @@ def _network_folder(out_dir) -> Path:
 
 
 #: zstd level of ``gateway_log.parquet`` (the store's other tables keep
-#: :data:`toyama_lab.datasets.store.PARQUET_OPTIONS`): level 1 writes the log about a
+#: :data:`toyama_lab.store.PARQUET_OPTIONS`): level 1 writes the log about a
 #: third faster than level 3 for 5 % more bytes (``bench/road.py``, docs/benchmarks.md).
 LOG_COMPRESSION_LEVEL = 1
 
@@ -134,7 +134,7 @@ TRANSMISSION_ROW_GROUP = 262_144
 def parquet_options(table: str) -> dict:
     """Settings of the polars Parquet writer for ``table`` (a key of :data:`FILES`).
 
-    Those of the store (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`, read at call
+    Those of the store (:data:`toyama_lab.store.PARQUET_OPTIONS`, read at call
     time), with :data:`LOG_COMPRESSION_LEVEL` for the gateway log and row groups of at
     most :data:`TRANSMISSION_ROW_GROUP` rows for the transmission truth.
 
@@ -145,7 +145,7 @@ def parquet_options(table: str) -> dict:
     >>> parquet_options("transmissions")["row_group_size"]
     262144
     """
-    from toyama_lab.datasets.store import PARQUET_OPTIONS
+    from toyama_lab.store import PARQUET_OPTIONS
 
     opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
     if table == "gateway_log":
@@ -219,7 +219,7 @@ def sink_frames(frames, path: str | os.PathLike[str], schema: dict, options: dic
     from polars.io.plugins import register_io_source
 
     from toyama_lab._atomic import write_atomic
-    from toyama_lab.datasets.store import FILE_MODE, note_write
+    from toyama_lab.store import FILE_MODE, note_write
 
     failed: list[BaseException] = []
     rows = [0]
@@ -299,7 +299,7 @@ def write_network_blocks(
     -------
     dict of str to pathlib.Path
         As :func:`write_network`; for a window whose tables fit in one row group
-        (:data:`toyama_lab.datasets.store.PARQUET_OPTIONS`) the files are byte-identical to
+        (:data:`toyama_lab.store.PARQUET_OPTIONS`) the files are byte-identical to
         those :func:`write_network` writes for :func:`toyama_lab.network.simulate_network`.
 
     Raises
@@ -310,9 +310,9 @@ def write_network_blocks(
         If ``blocks`` is empty.
     """
     from toyama_lab._heap import release_free_heap
-    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
     from toyama_lab.network.road import LOSS_REASONS
+    from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     blocks = iter(blocks)
     final = _network_folder(out_dir)
@@ -381,8 +381,8 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     FileNotFoundError
         If ``out_dir`` is not an existing folder.
     """
-    from toyama_lab.datasets.store import atomic_folder, subfolder_stage, write_parquet, write_text
     from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
+    from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     gateways = _gateways(result)
     final = _network_folder(out_dir)

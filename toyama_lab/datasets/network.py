@@ -1,20 +1,57 @@
-"""Simulate the network of a generated dataset folder and write its ``network/`` subfolder."""
+"""A dataset folder's ``network/``: simulate it from the folder's readings, record it, check it.
+
+The glue between :mod:`toyama_lab.datasets` (the folder layout, the manifest, the lock) and
+:mod:`toyama_lab.network` (which takes readings and returns frames, receptions and truth,
+and never reads a dataset folder):
+
+* :func:`simulate_from_dataset` / :func:`add_network` feed
+  :func:`toyama_lab.network.simulate_network_blocks` a dataset's readings a block of days
+  at a time (:meth:`Dataset.readings`), write ``<dataset>/network/`` and record it in the
+  manifest;
+* :func:`recorded_network`, :func:`recorded_radio`, :func:`network_radio_mismatch` and
+  :func:`network_stale_reason` tell whether a kept ``network/`` is the one asked for
+  (the comparison itself is :func:`toyama_lab.network.config.radio_mismatch`);
+* :func:`check_radio` refuses radio settings without ``network=True``;
+  :func:`confirmed_summary` is the line ``toyama-lab generate`` prints.
+
+The readers of the files themselves are methods of :class:`~toyama_lab.datasets.Dataset`
+(``readings``, ``gateway_log``, ``transmissions``, ``registry``, ``keys``).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-import numpy as np
+from toyama_lab import __version__
+from toyama_lab._fingerprint import NETWORK_PARTS, source_fingerprint
+from toyama_lab.datasets.cache import open_dataset
+from toyama_lab.network.config import (
+    RADIO_KEYS,
+    RadioConfig,
+    as_radio_config,
+    describe_confirmed,
+    radio_mismatch,
+)
+from toyama_lab.network.simulate import simulate_network_blocks
+from toyama_lab.network.write import FILES, SUBFOLDER, write_network_blocks
+from toyama_lab.store import (
+    DatasetError,
+    file_table,
+    folder_lock,
+    read_manifest,
+    replace_files,
+    write_json,
+)
 
 __all__ = [
     "BLOCK_DAYS",
     "add_network",
+    "check_radio",
     "confirmed_summary",
-    "describe_radio",
+    "network_radio_mismatch",
     "network_stale_reason",
-    "radio_mismatch",
-    "read_readings",
     "recorded_network",
     "recorded_radio",
     "simulate_from_dataset",
@@ -22,74 +59,6 @@ __all__ = [
 
 #: Days simulated at a time by :func:`simulate_from_dataset` (memory: one block).
 BLOCK_DAYS = 1
-
-
-def read_readings(dataset) -> dict:
-    """Readings of every sensor kind of a dataset, raw (gaps kept as 65535 / NaN).
-
-    Parameters
-    ----------
-    dataset : toyama_lab.datasets.Dataset
-
-    Returns
-    -------
-    dict
-        ``{kind: {variable: (n_sensor, n_minute) numpy array}}`` in ``sensor_index`` order,
-        plus ``"gps_tracker"``: the children's fixes when the dataset has them.
-    """
-    import xarray as xr
-
-    out: dict = {}
-    for kind in dataset.kinds:
-        store = Path(dataset.path) / "timeseries" / f"{kind}.zarr"
-        ds = xr.open_zarr(store, consolidated=False, mask_and_scale=False)
-        order = np.argsort(ds["sensor_index"].values, kind="stable")
-        out[kind] = {name: np.asarray(ds[name].values)[order] for name in ds.data_vars}
-    if "children_fixes" in dataset.event_names:
-        fixes = dataset.events("children_fixes")
-        if fixes.height:
-            out["gps_tracker"] = fixes
-    return out
-
-
-def _block_reader(dataset):
-    """``read_block(first_day, n)`` over a dataset's Zarr cubes and fix table."""
-    import datetime as dt
-
-    import polars as pl
-    import xarray as xr
-
-    from toyama_lab.network.simulate import FIX_NUMBER, TRACKER_KEY
-    from toyama_lab.synth.calendar import as_date
-
-    cubes = {}
-    for kind in dataset.kinds:
-        store = Path(dataset.path) / "timeseries" / f"{kind}.zarr"
-        ds = xr.open_zarr(store, consolidated=False, mask_and_scale=False)
-        cubes[kind] = (ds, np.argsort(ds["sensor_index"].values, kind="stable"))
-    fix_path = Path(dataset.path) / "events" / "children_fixes.parquet"
-    day0 = dt.datetime.combine(as_date(dataset.params.start), dt.time())
-
-    def read_block(first_day: int, n: int) -> dict:
-        out: dict = {}
-        window = slice(first_day * 1440, (first_day + n) * 1440)
-        for kind, (ds, order) in cubes.items():
-            blk = ds.isel(time=window)
-            out[kind] = {name: np.asarray(blk[name].values)[order] for name in blk.data_vars}
-        if fix_path.exists():
-            lo = day0 + dt.timedelta(days=first_day)
-            hi = day0 + dt.timedelta(days=first_day + n)
-            fixes = (
-                pl.scan_parquet(fix_path)
-                .with_row_index(FIX_NUMBER)
-                .filter((pl.col("time") >= lo) & (pl.col("time") < hi))
-                .collect()
-            )
-            if fixes.height:
-                out[TRACKER_KEY] = fixes.with_columns(pl.col(FIX_NUMBER).cast(pl.Int64))
-        return out
-
-    return read_block
 
 
 def simulate_from_dataset(
@@ -102,7 +71,7 @@ def simulate_from_dataset(
 ) -> dict[str, Path]:
     """Run the network over a generated dataset and write ``<dataset>/network/``.
 
-    Holds the dataset folder's lock (:func:`toyama_lab.datasets.store.folder_lock`) while
+    Holds the dataset folder's lock (:func:`toyama_lab.store.folder_lock`) while
     it works, so concurrent callers add the subfolder one after the other; see
     :func:`add_network` for what is written and in which order.
 
@@ -123,7 +92,7 @@ def simulate_from_dataset(
         Passed to :func:`toyama_lab.network.simulate_network` (``intervals``, ``config``:
         a :class:`toyama_lab.network.RadioConfig`, e.g. with ``confirmed_share`` and
         ``max_retransmissions``; its settings go to ``network.json``, see
-        :func:`radio_mismatch`).
+        :func:`network_radio_mismatch`).
 
     Returns
     -------
@@ -132,8 +101,6 @@ def simulate_from_dataset(
         ``"manifest"``: the dataset's ``manifest.json``, whose entries under ``network/``
         now list the new files (``Dataset.verify`` keeps passing).
     """
-    from toyama_lab.datasets.store import folder_lock
-
     path = Path(getattr(path_or_dataset, "path", path_or_dataset))
     with folder_lock(path):
         return add_network(path, seed, overwrite=overwrite, block_days=block_days, **options)
@@ -170,16 +137,11 @@ def add_network(
     dict of str to pathlib.Path
         As :func:`simulate_from_dataset`.
     """
-    from toyama_lab.datasets import open_dataset
-    from toyama_lab.datasets.store import file_table, read_manifest, replace_files, write_json
-    from toyama_lab.network.simulate import simulate_network_blocks
-    from toyama_lab.network.write import SUBFOLDER, write_network_blocks
-
     ds = open_dataset(os.fspath(path), check=False)
     p = ds.params
     blocks = simulate_network_blocks(
         ds.city,
-        _block_reader(ds),
+        ds.readings,
         p.days,
         seed=p.seed if seed is None else seed,
         scenario=p.scenario,
@@ -206,6 +168,11 @@ def add_network(
 def recorded_network(path) -> dict:
     """The whole ``<dataset>/network/network.json`` as a dict.
 
+    Parameters
+    ----------
+    path : path-like
+        A dataset folder that has ``network/``.
+
     Raises
     ------
     FileNotFoundError
@@ -213,10 +180,6 @@ def recorded_network(path) -> dict:
     ValueError
         If the file is not a JSON object with a ``params`` object.
     """
-    import json
-
-    from toyama_lab.network.write import FILES, SUBFOLDER
-
     meta_path = Path(path) / SUBFOLDER / FILES["params"]
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -238,8 +201,8 @@ def recorded_radio(path) -> dict:
     Returns
     -------
     dict
-        The keys of :data:`toyama_lab.network.simulate.RADIO_KEYS` found in the file's
-        ``params``, as :func:`toyama_lab.network.simulate.radio_params` wrote them.
+        The keys of :data:`toyama_lab.network.config.RADIO_KEYS` found in the file's
+        ``params``, as :func:`toyama_lab.network.config.radio_params` wrote them.
 
     Raises
     ------
@@ -248,36 +211,15 @@ def recorded_radio(path) -> dict:
     ValueError
         If the file is not JSON with a ``params`` object.
     """
-    from toyama_lab.network.simulate import RADIO_KEYS
-
     params = recorded_network(path)["params"]
     return {k: params[k] for k in RADIO_KEYS if k in params}
 
 
-def describe_radio(settings: dict, *, keys=None) -> str:
-    """Radio settings as ``key=value`` text, e.g. ``confirmed_share=0.3, max_retransmissions=3``.
-
-    Parameters
-    ----------
-    settings : dict
-        From :func:`recorded_radio` or :func:`toyama_lab.network.simulate.radio_params`.
-    keys : iterable of str, optional
-        Only these keys, in this order; default all. A key the settings lack shows as
-        ``<not recorded>``.
-    """
-    names = list(settings) if keys is None else list(keys)
-    return ", ".join(
-        f"{k}={settings[k]!r}" if k in settings else f"{k}=<not recorded>" for k in names
-    )
-
-
-def radio_mismatch(path, config=None) -> str | None:
+def network_radio_mismatch(path, config: RadioConfig | None = None) -> str | None:
     """Why a dataset's ``network/`` was not simulated with the radio settings ``config``.
 
-    Compares every field of :class:`toyama_lab.network.RadioConfig` recorded in
-    ``network/network.json`` with :func:`toyama_lab.network.simulate.radio_params` of
-    ``config`` (the function that writes them). A file written before every field was
-    recorded lacks some, and so differs.
+    Reads the settings recorded in ``network/network.json`` (:func:`recorded_radio`) and
+    compares them on every field (:func:`toyama_lab.network.config.radio_mismatch`).
 
     Parameters
     ----------
@@ -290,37 +232,23 @@ def radio_mismatch(path, config=None) -> str | None:
     -------
     str or None
         None when they are the same; otherwise a sentence naming the recorded and the
-        asked values of the settings that differ.
+        asked values of the settings that differ, or saying the file is unreadable.
     """
-    import json
-
-    from toyama_lab.network.simulate import RADIO_KEYS, radio_params
-
     try:
         recorded = recorded_radio(path)
     except (OSError, ValueError) as exc:
         return f"its network/ has no readable radio settings ({exc})"
-    asked = json.loads(json.dumps(radio_params(config)))
-    differ = [k for k in RADIO_KEYS if asked.get(k) != recorded.get(k)]
-    if not differ:
-        return None
-    return (
-        f"its network/ was simulated with {describe_radio(recorded, keys=differ)}, "
-        f"not the asked {describe_radio(asked, keys=differ)}"
-    )
+    return radio_mismatch(recorded, config)
 
 
-def network_stale_reason(path, config=None) -> str | None:
+def network_stale_reason(path, config: RadioConfig | None = None) -> str | None:
     """Why a dataset's ``network/`` is not the one this code makes with ``config`` (None: it is).
 
-    The radio settings (:func:`radio_mismatch`, every field) and the software recorded in
-    ``network.json``: the package version and the SHA-256 of the ``network``, ``radio``
-    and ``lorawan`` sources (:data:`toyama_lab._fingerprint.NETWORK_PARTS`).
+    The radio settings (:func:`network_radio_mismatch`, every field) and the software
+    recorded in ``network.json``: the package version and the SHA-256 of the ``network``,
+    ``radio`` and ``lorawan`` sources (:data:`toyama_lab._fingerprint.NETWORK_PARTS`).
     """
-    from toyama_lab import __version__
-    from toyama_lab._fingerprint import NETWORK_PARTS, source_fingerprint
-
-    reason = radio_mismatch(path, config)
+    reason = network_radio_mismatch(path, config)
     if reason is not None:
         return reason
     software = recorded_network(path).get("software")
@@ -344,16 +272,43 @@ def confirmed_summary(path) -> str | None:
     Returns
     -------
     str or None
-        E.g. ``"network: confirmed share 0.3, up to 3 retransmissions"``; None when the
-        folder has no ``network/`` or its network sent no confirmed uplinks (the default).
+        E.g. ``"network: confirmed share 0.3, up to 3 retransmissions"``
+        (:func:`toyama_lab.network.config.describe_confirmed`); None when the folder has
+        no ``network/`` or its network sent no confirmed uplinks (the default).
     """
     try:
         settings = recorded_radio(path)
     except (OSError, ValueError):
         return None
-    share = settings.get("confirmed_share") or 0
-    k = settings.get("max_retransmissions") or 0
-    if not share and not k:
-        return None
-    retx = "no retransmissions" if not k else f"up to {k} retransmission{'s' * (k != 1)}"
-    return f"network: confirmed share {share:g}, {retx}"
+    return describe_confirmed(settings)
+
+
+def check_radio(radio, network: bool) -> RadioConfig | None:
+    """Refuse radio settings of the wrong type, or without a network to apply them to.
+
+    Parameters
+    ----------
+    radio : RadioConfig or None
+    network : bool
+        Whether the dataset's ``network/`` is asked for.
+
+    Returns
+    -------
+    RadioConfig or None
+        The settings (``RadioConfig()`` for None) with a network, None without.
+
+    Raises
+    ------
+    toyama_lab.network.config.RadioConfigError
+        (a ``ValueError``) If ``radio`` is neither None nor a
+        :class:`~toyama_lab.network.config.RadioConfig`.
+    DatasetError
+        (a ``ValueError``) If ``radio`` is given while ``network`` is false.
+    """
+    if radio is not None and not network:
+        as_radio_config(radio)
+        raise DatasetError(
+            "radio= sets the simulated LoRaWAN network, which is only built with "
+            "network=True; pass network=True as well, or leave radio out."
+        )
+    return as_radio_config(radio) if network else None
