@@ -35,6 +35,7 @@ __all__ = [
     "cmac_blocks",
     "cmac_subkeys",
     "ecb_by_group",
+    "ecb_runs",
 ]
 
 #: The constant R_128 of RFC 4493 §2.3 (x^128 + x^7 + x^2 + x + 1 -> 0x87).
@@ -91,12 +92,29 @@ class _Runs:
         spans: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         starts, stops = _spans(group) if spans is None else spans
-        self.n = len(group)
+        self._set(cache, group[starts], starts, stops, len(group))
+
+    @classmethod
+    def from_runs(
+        cls,
+        cache: CipherCache,
+        run_group: np.ndarray,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        n: int,
+    ) -> _Runs:
+        """Runs given directly: rows ``starts[k]:stops[k]`` (of ``n``) use ``run_group[k]``."""
+        runs = cls.__new__(cls)
+        runs._set(cache, run_group, starts, stops, n)
+        return runs
+
+    def _set(self, cache, run_group, starts, stops, n) -> None:
+        self.n = n
         self.calls = list(
             zip(
-                [cache.encryptor(g).update_into for g in group[starts].tolist()],
-                (starts * 16).tolist(),
-                (stops * 16).tolist(),
+                [cache.encryptor(g).update_into for g in np.asarray(run_group).tolist()],
+                (np.asarray(starts) * 16).tolist(),
+                (np.asarray(stops) * 16).tolist(),
                 strict=True,
             )
         )
@@ -150,6 +168,36 @@ def ecb_by_group(
     if len(group) == 0:
         return np.zeros((0, 16), dtype=np.uint8)
     return _Runs(cache, np.asarray(group), spans).encrypt(blocks)
+
+
+def ecb_runs(
+    cache: CipherCache,
+    blocks: np.ndarray,
+    run_group: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+) -> np.ndarray:
+    """Encipher rows ``starts[k]:stops[k]`` of ``(n, 16)`` ``blocks`` with group ``run_group[k]``.
+
+    One OpenSSL call per run; the runs must not overlap. Rows outside every
+    run are left as garbage in the result. Unlike :func:`ecb_by_group` no
+    per-row group array is needed (useful when a run holds many blocks of
+    each of its rows).
+
+    Examples
+    --------
+    >>> cache = CipherCache([bytes(16), bytes(range(16))])
+    >>> out = ecb_runs(cache, np.zeros((3, 16), np.uint8), np.array([1, 0]), np.array([0, 2]),
+    ...                np.array([2, 3]))
+    >>> bool((out[0] == out[1]).all()), bool((out[0] == out[2]).all())
+    (True, False)
+    """
+    blocks = np.ascontiguousarray(blocks, dtype=np.uint8)
+    n = len(blocks)
+    out = np.empty((n + 1, 16), dtype=np.uint8)
+    if n and len(run_group):
+        _Runs.from_runs(cache, run_group, starts, stops, n).encrypt_into(blocks, out)
+    return out[:n]
 
 
 def _double(x: np.ndarray) -> np.ndarray:
