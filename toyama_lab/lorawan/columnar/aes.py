@@ -41,6 +41,11 @@ __all__ = [
 #: The constant R_128 of RFC 4493 §2.3 (x^128 + x^7 + x^2 + x + 1 -> 0x87).
 _RB = 0x87
 
+#: Row ``r`` (0..16): 16 bytes, the first ``r`` 0xFF (the bytes a last block keeps) ...
+_KEEP = ((np.arange(16) < np.arange(17)[:, None]) * 0xFF).astype(np.uint8).view("<u8")
+#: ... and its 10* padding (RFC 4493 §2.4): 0x80 at byte ``r`` when ``r < 16``.
+_PAD = (np.eye(17, 16, dtype=np.uint8) * 0x80).view("<u8")
+
 
 class CipherCache:
     """AES-128-ECB encryptors for a list of keys, created on first use.
@@ -343,9 +348,10 @@ def cmac_blocks(
     flat = _as_c16(blocks.reshape(-1, 16))
     at = last * n + np.arange(n)
     tail = flat[at].view(np.uint8).reshape(n, 16)
-    tail *= np.arange(16, dtype=np.int64) < rem[:, None]
-    short = np.flatnonzero(rem < 16)
-    tail.reshape(-1)[short * 16 + rem[short]] = 0x80
+    # keep the message bytes, then the 10* padding: two 16-byte table rows per length
+    tail64 = tail.view("<u8")
+    tail64 &= _KEEP[rem]
+    tail64 |= _PAD[rem]
     subkey = _as_c16(np.concatenate([k1, k2]))[inverse + len(k1) * (~complete)]
     tail ^= subkey.view(np.uint8).reshape(n, 16)
     flat[at] = _as_c16(tail)

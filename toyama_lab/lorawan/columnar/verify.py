@@ -114,11 +114,9 @@ def verify_data_frames(
     c_key = dev_key[sort]
     c_len = h.length[order] - MIC_LEN
     c_start = h.start[order]
-    # the received MIC as one little-endian 32-bit word per frame (four byte gathers)
-    at = c_start + c_len
-    mic_rx32 = h.flat[at].astype(np.uint32)
-    for k in (1, 2, 3):
-        mic_rx32 |= h.flat[at + k].astype(np.uint32) << np.uint32(8 * k)
+    # the received MIC as one little-endian 32-bit word per frame (one 4-byte gather)
+    windows = np.lib.stride_tricks.sliding_window_view(h.flat, MIC_LEN)
+    mic_rx32 = windows[c_start + c_len].view("<u4").ravel()
     last_seen = _last_seen(table, last_fcnt)
     c_f16 = h.fcnt16[order]
     c_dir = h.direction[order]
