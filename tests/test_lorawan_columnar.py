@@ -378,3 +378,29 @@ def test_long_table_recipe_of_the_doc(keys):
         (3, "temperature", 21.5),
         (5, "humidity", 60.0),
     ]
+
+
+def test_unaligned_u32_reads_little_endian_words_at_any_offset():
+    from toyama_lab.lorawan.columnar.columns import unaligned_u32
+
+    flat = np.arange(1, 11, dtype=np.uint8)
+    words = unaligned_u32(flat)
+    assert len(words) == 7
+    for i in (0, 1, 3, 6):
+        assert int(words[i]) == int.from_bytes(bytes(flat[i : i + 4]), "little")
+    assert len(unaligned_u32(np.zeros(2, dtype=np.uint8))) == 0
+
+
+def test_ecb_runs_matches_cryptography_per_run():
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from toyama_lab.lorawan.columnar.aes import ecb_runs
+
+    rng = np.random.default_rng(3)
+    keys_ = [rng.bytes(16) for _ in range(3)]
+    blocks = rng.integers(0, 256, (7, 16), dtype=np.uint8)
+    starts, stops, group = np.array([0, 2, 5]), np.array([2, 5, 7]), np.array([2, 0, 1])
+    out = ecb_runs(CipherCache(keys_), blocks, group, starts, stops)
+    for a, b, g in zip(starts, stops, group, strict=True):
+        enc = Cipher(algorithms.AES(keys_[g]), modes.ECB()).encryptor()
+        assert out[a:b].tobytes() == enc.update(blocks[a:b].tobytes())

@@ -113,18 +113,19 @@ def le_bytes(values: np.ndarray, n: int) -> np.ndarray:
 def b0_blocks(first: int, direction, dev_addr, fcnt32, last_byte) -> np.ndarray:
     """B0 (MIC) or A_i (encryption) blocks, LoRaWAN 1.0.4 §4.3.3 / §4.4."""
     n = len(dev_addr)
-    # Built as eight little-endian 16-bit words (fewer, wider column writes):
+    # Built as two little-endian 64-bit words (two column writes):
     # bytes 0 | 1-4 zero | 5 Dir | 6-9 DevAddr | 10-13 FCnt | 14 zero | 15 last byte.
-    w = np.zeros((n, 8), dtype="<u2")
-    w[:, 0] = first
-    w[:, 2] = np.asarray(direction, dtype=np.uint16) << 8
-    addr = np.asarray(dev_addr).astype(np.uint32)
-    fcnt = np.asarray(fcnt32).astype(np.uint32)
-    w[:, 3] = addr & 0xFFFF
-    w[:, 4] = addr >> 16
-    w[:, 5] = fcnt & 0xFFFF
-    w[:, 6] = fcnt >> 16
-    w[:, 7] = np.asarray(last_byte, dtype=np.uint16) << 8
+    addr = np.asarray(dev_addr).astype(np.uint64) & np.uint64(0xFFFFFFFF)
+    fcnt = np.asarray(fcnt32).astype(np.uint64) & np.uint64(0xFFFFFFFF)
+    lo = np.asarray(direction).astype(np.uint64) << np.uint64(40)
+    lo |= (addr & np.uint64(0xFFFF)) << np.uint64(48)
+    lo |= np.uint64(first)
+    hi = addr >> np.uint64(16)
+    hi |= fcnt << np.uint64(16)
+    hi |= np.asarray(last_byte).astype(np.uint64) << np.uint64(56)
+    w = np.empty((n, 2), dtype="<u8")
+    w[:, 0] = lo
+    w[:, 1] = hi
     return w.view(np.uint8)
 
 
@@ -217,7 +218,9 @@ def crypt_payload(
     else:
         inverse = np.empty(n, dtype=np.int64)
         inverse[rows] = np.arange(n)
-        out ^= stream[inverse]
+        # whole rows moved as complex128 by np.take: a chunked copy, several times
+        # faster than fancy indexing of a byte matrix
+        out ^= np.take(stream.view(np.complex128), inverse, axis=0).view(np.uint8)
     return out
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toyama_lab.lorawan.columnar.columns import unaligned_u32
 from toyama_lab.lorawan.columnar.frame_crypto import (
     KeyTable,
     frame_mic,
@@ -115,8 +116,7 @@ def verify_data_frames(
     c_len = h.length[order] - MIC_LEN
     c_start = h.start[order]
     # the received MIC as one little-endian 32-bit word per frame (one 4-byte gather)
-    windows = np.lib.stride_tricks.sliding_window_view(h.flat, MIC_LEN)
-    mic_rx32 = windows[c_start + c_len].view("<u4").ravel()
+    mic_rx32 = unaligned_u32(h.flat)[c_start + c_len]
     last_seen = _last_seen(table, last_fcnt)
     c_f16 = h.fcnt16[order]
     c_dir = h.direction[order]
