@@ -35,10 +35,16 @@ __all__ = [
     "cmac_blocks",
     "cmac_subkeys",
     "ecb_by_group",
+    "ecb_runs",
 ]
 
 #: The constant R_128 of RFC 4493 §2.3 (x^128 + x^7 + x^2 + x + 1 -> 0x87).
 _RB = 0x87
+
+#: Row ``r`` (0..16): 16 bytes, the first ``r`` 0xFF (the bytes a last block keeps) ...
+_KEEP = ((np.arange(16) < np.arange(17)[:, None]) * 0xFF).astype(np.uint8).view("<u8")
+#: ... and its 10* padding (RFC 4493 §2.4): 0x80 at byte ``r`` when ``r < 16``.
+_PAD = (np.eye(17, 16, dtype=np.uint8) * 0x80).view("<u8")
 
 
 class CipherCache:
@@ -91,12 +97,29 @@ class _Runs:
         spans: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         starts, stops = _spans(group) if spans is None else spans
-        self.n = len(group)
+        self._set(cache, group[starts], starts, stops, len(group))
+
+    @classmethod
+    def from_runs(
+        cls,
+        cache: CipherCache,
+        run_group: np.ndarray,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        n: int,
+    ) -> _Runs:
+        """Runs given directly: rows ``starts[k]:stops[k]`` (of ``n``) use ``run_group[k]``."""
+        runs = cls.__new__(cls)
+        runs._set(cache, run_group, starts, stops, n)
+        return runs
+
+    def _set(self, cache, run_group, starts, stops, n) -> None:
+        self.n = n
         self.calls = list(
             zip(
-                [cache.encryptor(g).update_into for g in group[starts].tolist()],
-                (starts * 16).tolist(),
-                (stops * 16).tolist(),
+                [cache.encryptor(g).update_into for g in np.asarray(run_group).tolist()],
+                (np.asarray(starts) * 16).tolist(),
+                (np.asarray(stops) * 16).tolist(),
                 strict=True,
             )
         )
@@ -150,6 +173,36 @@ def ecb_by_group(
     if len(group) == 0:
         return np.zeros((0, 16), dtype=np.uint8)
     return _Runs(cache, np.asarray(group), spans).encrypt(blocks)
+
+
+def ecb_runs(
+    cache: CipherCache,
+    blocks: np.ndarray,
+    run_group: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+) -> np.ndarray:
+    """Encipher rows ``starts[k]:stops[k]`` of ``(n, 16)`` ``blocks`` with group ``run_group[k]``.
+
+    One OpenSSL call per run; the runs must not overlap. Rows outside every
+    run are left as garbage in the result. Unlike :func:`ecb_by_group` no
+    per-row group array is needed (useful when a run holds many blocks of
+    each of its rows).
+
+    Examples
+    --------
+    >>> cache = CipherCache([bytes(16), bytes(range(16))])
+    >>> out = ecb_runs(cache, np.zeros((3, 16), np.uint8), np.array([1, 0]), np.array([0, 2]),
+    ...                np.array([2, 3]))
+    >>> bool((out[0] == out[1]).all()), bool((out[0] == out[2]).all())
+    (True, False)
+    """
+    blocks = np.ascontiguousarray(blocks, dtype=np.uint8)
+    n = len(blocks)
+    out = np.empty((n + 1, 16), dtype=np.uint8)
+    if n and len(run_group):
+        _Runs.from_runs(cache, run_group, starts, stops, n).encrypt_into(blocks, out)
+    return out[:n]
 
 
 def _double(x: np.ndarray) -> np.ndarray:
@@ -294,11 +347,12 @@ def cmac_blocks(
     # 16-byte blocks moved as one complex128 each (fancy indexing per element, not per byte)
     flat = _as_c16(blocks.reshape(-1, 16))
     at = last * n + np.arange(n)
-    tail = flat[at].view(np.uint8).reshape(n, 16)
-    tail *= np.arange(16, dtype=np.int64) < rem[:, None]
-    short = np.flatnonzero(rem < 16)
-    tail.reshape(-1)[short * 16 + rem[short]] = 0x80
-    subkey = _as_c16(np.concatenate([k1, k2]))[inverse + len(k1) * (~complete)]
+    tail = np.take(flat, at).view(np.uint8).reshape(n, 16)
+    # keep the message bytes, then the 10* padding: two 16-byte table rows per length
+    tail64 = tail.view("<u8")
+    tail64 &= np.take(_KEEP, rem, axis=0)  # np.take: a chunked copy, faster than [rem]
+    tail64 |= np.take(_PAD, rem, axis=0)
+    subkey = np.take(_as_c16(np.concatenate([k1, k2])), inverse + len(k1) * (~complete))
     tail ^= subkey.view(np.uint8).reshape(n, 16)
     flat[at] = _as_c16(tail)
     # rows by the round their chain ends in (a radix sort when the rounds fit a byte)
@@ -316,7 +370,7 @@ def cmac_blocks(
         if len(e) == n:
             tags[:] = state[:n]
         elif len(e):
-            tags_c[e] = state_c[e]
+            tags_c[e] = np.take(state_c, e)
     return tags
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "null_columns",
     "ragged_index",
     "sparse_column",
+    "unaligned_u32",
 ]
 
 
@@ -230,6 +231,22 @@ def gather_padded(
             else:
                 out *= np.arange(width, dtype=np.int32) < lengths.astype(np.int32)[:, None]
     return out
+
+
+def unaligned_u32(flat: np.ndarray) -> np.ndarray:
+    """Element ``i`` is the little-endian 32-bit word in bytes ``i..i+3`` of ``flat`` (no copy).
+
+    An unaligned strided view: one fancy index then reads a 4-byte field of
+    many frames at once (a quarter of the work of four byte gathers).
+
+    Examples
+    --------
+    >>> unaligned_u32(np.array([1, 2, 0, 0, 0], dtype=np.uint8))[[0, 1]].tolist()
+    [513, 2]
+    """
+    flat = np.ascontiguousarray(flat, dtype=np.uint8)
+    count = max(len(flat) - 3, 0)
+    return np.ndarray(shape=(count,), dtype="<u4", buffer=flat, strides=(1,))
 
 
 _TAIL_MASKS: dict[int, np.ndarray] = {}

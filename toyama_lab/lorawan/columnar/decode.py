@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.columnar.columns import binary_from_padded
+from toyama_lab.lorawan.columnar.columns import binary_from_padded, unaligned_u32
 from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
 from toyama_lab.lorawan.columnar.frame_crypto import key_table
 from toyama_lab.lorawan.columnar.header import (
@@ -110,6 +110,10 @@ def assemble(
     addr_text = pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
     full = binary_from_padded(plain)  # sliced to each payload's length in the select below
+    # the last 4 bytes of every frame as one 32-bit read each (frames shorter than 4 bytes
+    # read padding, and are not ``_mic`` rows)
+    mic_words = unaligned_u32(h.flat)[np.maximum(h.start + length - MIC_LEN, 0)]
+    mic_col = binary_from_padded(mic_words.astype("<u4").view(np.uint8).reshape(-1, MIC_LEN))
     raw = pl.DataFrame(
         {
             "_addr_row": addr_row.astype(np.uint32),
@@ -123,6 +127,7 @@ def assemble(
             "fcnt": (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32),
             "fport": np.where(h.fport >= 0, h.fport, 0).astype(np.uint8),
             "frm_payload": full,
+            "_mic_bytes": mic_col,
             "mic_ok": mic_ok,
             "_addr": has_addr,
             "_frame": ~is_null & (length > 0),
@@ -162,7 +167,7 @@ def assemble(
         when("_fcnt", pl.col("fcnt"), "fcnt"),
         when("_port", pl.col("fport"), "fport"),
         when("_plain", pl.col("frm_payload").bin.slice(0, pl.col("_pay_len")), "frm_payload"),
-        when("_mic", pl.col("phy").bin.tail(MIC_LEN), "mic"),
+        when("_mic", pl.col("_mic_bytes"), "mic"),
         when("_checked", pl.col("mic_ok"), "mic_ok"),
         pl.lit(_STATUS_TEXT).gather(pl.col("_status")).alias("status"),
     )

@@ -85,7 +85,6 @@ def read_headers(phy: pl.Series) -> Headers:
     ('49BE7DF1', 2, 1, 4)
     """
     flat, offsets, is_null = binary_to_flat(phy)
-    n = len(phy)
     length = np.diff(offsets)
     flat = padded_buffer(flat, int(length.max(initial=0)))
     start = offsets[:-1] + 16
@@ -112,7 +111,7 @@ def read_headers(phy: pl.Series) -> Headers:
         fopts_len=fopts_len,
         is_data=_IS_DATA[mtype],
         direction=_IS_DOWN[mtype],
-        fport=np.where(has_port, h[np.arange(n), port_pos].astype(np.int64), -1),
+        fport=np.where(has_port, np.take(flat, start + port_pos).astype(np.int64), -1),
         pay_start=pay_start,
         pay_len=np.where(has_port, length - MIC_LEN - pay_start, 0),
     )

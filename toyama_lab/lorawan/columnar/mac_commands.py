@@ -111,7 +111,9 @@ def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarr
     """
     if len(row) == 0:
         return pl.repeat(None, n, dtype=pl.List(MAC_NAME_DTYPE), eager=True)
-    entries = pl.DataFrame({"r": row, "m": pl.Series(MAC_NAMES, dtype=MAC_NAME_DTYPE).gather(name)})
+    names = pl.Series(MAC_NAMES, dtype=MAC_NAME_DTYPE).gather(name)
+    # ``row`` is sorted: flagged so, the group-by takes polars' sorted-key fast path
+    entries = pl.DataFrame({"r": pl.Series(row).set_sorted(), "m": names})
     lists = entries.group_by("r", maintain_order=True).agg("m")
     # output row -> position in ``lists`` (null where the row has no commands)
     pos = np.full(n, -1, dtype=np.int64)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toyama_lab.lorawan.columnar.columns import unaligned_u32
 from toyama_lab.lorawan.columnar.frame_crypto import (
     KeyTable,
     frame_mic,
@@ -114,11 +115,8 @@ def verify_data_frames(
     c_key = dev_key[sort]
     c_len = h.length[order] - MIC_LEN
     c_start = h.start[order]
-    # the received MIC as one little-endian 32-bit word per frame (four byte gathers)
-    at = c_start + c_len
-    mic_rx32 = h.flat[at].astype(np.uint32)
-    for k in (1, 2, 3):
-        mic_rx32 |= h.flat[at + k].astype(np.uint32) << np.uint32(8 * k)
+    # the received MIC as one little-endian 32-bit word per frame (one 4-byte gather)
+    mic_rx32 = unaligned_u32(h.flat)[c_start + c_len]
     last_seen = _last_seen(table, last_fcnt)
     c_f16 = h.fcnt16[order]
     c_dir = h.direction[order]
