@@ -10,6 +10,8 @@ from cases import QUAKE_DAY, START, _loaded, _readings
 
 from toyama_lab.city import build_city
 from toyama_lab.datasets import Dataset, generate, load
+from toyama_lab.gyosei import interval as iv
+from toyama_lab.gyosei.data import load_applications, load_attendance
 from toyama_lab.network import simulate_network
 from toyama_lab.synth.children import simulate_tracks
 
@@ -63,3 +65,15 @@ def tiny_dataset(tmp_path_factory) -> Dataset:
     """A tiny one-day dataset built through load() into a temporary data root."""
     root = tmp_path_factory.mktemp("root")
     return load("normal-week", "tiny", 4, start=START, days=1, root=root, progress=False)
+
+
+@pytest.fixture(scope="session")
+def intervals():
+    """Rest intervals of the tiny budget-season attendance log (行政DX tests)."""
+    return iv.rest_intervals(load_attendance("budget-season", size="tiny"))
+
+
+@pytest.fixture(scope="session")
+def apps():
+    """Thirty days of the tiny application log (行政DX tests)."""
+    return load_applications(size="tiny", days=30)

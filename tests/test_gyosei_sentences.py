@@ -11,20 +11,9 @@ import pytest
 from toyama_lab.gyosei import interval as iv
 from toyama_lab.gyosei import online, sentences
 from toyama_lab.gyosei.counter_cost import late_start_table
-from toyama_lab.gyosei.data import load_applications, load_attendance
 from toyama_lab.synth.departments import department_table
 
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def intervals():
-    return iv.rest_intervals(load_attendance("budget-season", size="tiny"))
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return load_applications(size="tiny", days=30)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -5,26 +5,14 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 from toyama_lab.gyosei import interval as iv
 from toyama_lab.gyosei import online
 from toyama_lab.gyosei.counter_cost import late_start_table
-from toyama_lab.gyosei.data import load_applications, load_attendance
 from toyama_lab.synth.departments import department_table
 from toyama_lab.viz import gyosei as figures
 
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def intervals():
-    return iv.rest_intervals(load_attendance("budget-season", size="tiny"))
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return load_applications(size="tiny", days=30)
 
 
 def _figure_text(fig) -> str:
