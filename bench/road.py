@@ -173,7 +173,7 @@ def main() -> None:
     stages = {
         "radio (simulate_air)": (simulate, ("simulate_air",)),
         "frames (encode_batch)": (batch, ("encode_batch",)),
-        "gateway log table": (simulate, ("stored_gateway_log", "gateway_log")),
+        "receptions table": (simulate, ("receptions_table", "stored_gateway_log", "gateway_log")),
         "transmission table": (simulate, ("transmission_table",)),
         "plan: readings to payloads": (simulate, ("_plan",)),
         "sensor power outages": (simulate, ("_sensor_down",)),
@@ -195,8 +195,9 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     sampler.done.set()
 
-    net = Path(files["gateway_log"]).parent
-    n_rx = pl.scan_parquet(files["gateway_log"]).select(pl.len()).collect().item()
+    rx_file = files.get("receptions", files.get("gateway_log"))  # older code: the full log
+    net = Path(rx_file).parent
+    n_rx = pl.scan_parquet(rx_file).select(pl.len()).collect().item()
     n_tx = pl.scan_parquet(files["transmissions"]).select(pl.len()).collect().item()
     size = sum(os.path.getsize(p) for p in net.iterdir())
     print(f"dataset: {path.name} ({args.size}, {args.days} days), {os.cpu_count()} cores")

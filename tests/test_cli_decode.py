@@ -93,6 +93,8 @@ def test_decode_rxpk_json_and_parquet(setup):
         ("bad_keys", 1, "cannot read keys"),
         ("bad_format", 2, "Invalid value for '--format'"),
         ("bad_parquet", 1, "no 'phy_payload' column"),
+        ("no_keys_for_a_file", 1, "give the session keys with --keys"),
+        ("folder_without_network", 1, "generate --network"),
     ],
 )
 def test_decode_errors(setup, case, code, message):
@@ -113,6 +115,11 @@ def test_decode_errors(setup, case, code, message):
     elif case == "bad_parquet":
         args[0] = tmp / "x.parquet"
         pl.DataFrame({"a": [1]}).write_parquet(args[0])
+    elif case == "no_keys_for_a_file":
+        args = [src, "--out", tmp / "o.parquet"]
+    elif case == "folder_without_network":
+        (tmp / "plain").mkdir()
+        args = [tmp / "plain", "--out", tmp / "o.parquet"]
     res = run(*args)
     assert res.exit_code == code
     assert message in res.output

@@ -28,10 +28,8 @@ def run(args: list[str]):
 
 
 def decode_network(dataset: Path, decoded: Path) -> Path:
-    """Decode a dataset's gateway log with its keys through ``toyama-lab decode``."""
-    net = dataset / "network"
-    args = ["decode", str(net / "gateway_log.parquet"), "--keys", str(net / "keys.csv")]
-    dec = CliRunner().invoke(main, [*args, "--out", str(decoded)])
+    """Decode a dataset's gateway log with its keys through ``toyama-lab decode DATASET``."""
+    dec = CliRunner().invoke(main, ["decode", str(dataset), "--out", str(decoded)])
     assert dec.exit_code == 0, dec.output
     return decoded
 
@@ -243,11 +241,12 @@ def test_network_flag_writes_a_gateway_log_that_decodes(tmp_path):
     out = tmp_path / "nw"
     result = run([*TINY, "--out", str(out), "--network"])
     assert result.exit_code == 0, result.output
-    assert "gateway_log" in result.output and "transmissions" in result.output
+    assert "receptions" in result.output and "transmissions" in result.output
     assert leftovers(tmp_path) == ["nw"]
     ds = open_dataset(out)
     ds.verify()  # the manifest covers the network files too
-    assert {"network/gateway_log.parquet", "network/keys.csv"} <= set(ds.manifest["files"])
+    net = {"network/receptions.parquet", "network/gateways.parquet", "network/keys.csv"}
+    assert net <= set(ds.manifest["files"])
 
     decoded = decode_network(out, tmp_path / "decoded.parquet")
     frames = pl.read_parquet(decoded)
@@ -262,7 +261,7 @@ def test_network_flag_on_a_kept_dataset_adds_the_network(tmp_path):
     assert not (out / "network").exists()
     again = run([*TINY, "--out", str(out), "--network"])
     assert again.exit_code == 0, again.output
-    assert (out / "network" / "gateway_log.parquet").is_file()
+    assert (out / "network" / "receptions.parquet").is_file()
 
 
 # -- radio options of the network: confirmed uplinks and retransmissions ----------------

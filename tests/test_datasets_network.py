@@ -43,7 +43,7 @@ def test_blocks_write_the_same_bytes_as_one_shot(three_days, tmp_path):
         shutil.copytree(three_days, copy)
         simulate_from_dataset(copy, block_days=block_days)
         got = _bytes(copy)
-        for name in ("gateway_log", "transmissions", "params", "registry", "keys"):
+        for name in ("receptions", "transmissions", "gateways", "params", "registry", "keys"):
             assert got[name] == expected[name], (block_days, name)
         open_dataset(copy).verify()  # the manifest covers the new files
 

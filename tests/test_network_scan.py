@@ -77,4 +77,4 @@ def test_network_file_errors(written, tmp_path):
     with pytest.raises(ValueError, match="unknown network file"):
         network_file(folder, "log")
     with pytest.raises(FileNotFoundError, match="generate --network"):
-        network_file(tmp_path, "gateway_log")
+        network_file(tmp_path, "receptions")

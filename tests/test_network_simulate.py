@@ -228,10 +228,13 @@ def _digest(log: pl.DataFrame) -> str:
     return h.hexdigest()
 
 
-#: _digest of the ``tiny`` fixture's gateway log, recorded when the fading became the
-#: 32-bit stream of toyama_lab.radio.fading (2026-12-02; first recorded before confirmed
-#: uplinks and retransmissions were added): a default run must not change silently.
-TINY_LOG_DIGEST = "c6d472df4bbb068b0991f3827fc4b7e74de899b15c6beb9c1d8c00ea41e81b43"
+#: _digest of the ``tiny`` fixture's gateway log: a default run must not change silently.
+#: Re-recorded 2026-12-05 when the log became receptions + transmissions + gateway clocks
+#: (issue 14 §6): every column is as before except ``tmst``, which now counts from the
+#: Unix epoch instead of the window's first midnight (a gateway's counter no longer
+#: depends on the window asked for). Before: recorded 2026-12-02 when the fading became
+#: the 32-bit stream of toyama_lab.radio.fading.
+TINY_LOG_DIGEST = "c1e6057c3a97a344f5f0b378713312b83f40cddf727c2f6843725828bee2bf3a"
 
 
 def test_default_gateway_log_unchanged(tiny):

@@ -18,7 +18,7 @@ def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
     a = write_network(res, tmp_path.joinpath("a").mkdir() or tmp_path / "a")
     res2 = simulate_network(city, readings, seed=0, scenario="normal-week", start=START)
     b = write_network(res2, tmp_path.joinpath("b").mkdir() or tmp_path / "b")
-    for name in ("gateway_log", "transmissions", "registry", "keys"):
+    for name in ("receptions", "transmissions", "gateways", "registry", "keys"):
         assert a[name].read_bytes() == b[name].read_bytes(), name
     ks = KeyStore.load(a["keys"])
     assert len(ks) == res.registry.height
@@ -31,7 +31,8 @@ def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
     # another seed, other bytes
     res3 = simulate_network(city, readings, seed=1, scenario="normal-week", start=START)
     c = write_network(res3, tmp_path.joinpath("c").mkdir() or tmp_path / "c")
-    assert a["gateway_log"].read_bytes() != c["gateway_log"].read_bytes()
+    assert a["receptions"].read_bytes() != c["receptions"].read_bytes()
+    assert a["gateways"].read_bytes() != c["gateways"].read_bytes()
 
 
 def test_blocks_staged_in_row_groups(three_days, tmp_path, monkeypatch):
@@ -50,8 +51,8 @@ def test_blocks_staged_in_row_groups(three_days, tmp_path, monkeypatch):
         got.append(_bytes(copy))
         assert not list((copy / "network").glob(".*part*")), "staged parts are removed"
     assert got[0] == got[1]
-    log = pl.read_parquet(copy / "network" / "gateway_log.parquet")
-    assert log.height > 1000
-    assert log["time"].is_sorted()
+    rx = pl.read_parquet(copy / "network" / "receptions.parquet")
+    assert rx.height > 1000
+    assert rx["tx_id"].is_sorted()
     tx = pl.read_parquet(copy / "network" / "transmissions.parquet")
     assert tx["tx_id"].to_list() == list(range(tx.height))

@@ -1,4 +1,4 @@
-"""The stored gateway log and the one-pass Parquet writer (network/log.py, network/write.py)."""
+"""The stored network tables and the one-pass Parquet writer (network/log.py, network/write.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from toyama_lab.city import build_city
 from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA, read_receptions
 from toyama_lab.network import simulate_network, write_network
 from toyama_lab.network.log import (
-    DATA_RATES,
     LOG_OMITTED,
-    log_file_schema,
+    gateway_clocks,
     reception_rows,
-    stored_gateway_log,
-    stored_log,
+    receptions_schema,
+    receptions_table,
 )
 from toyama_lab.network.write import parquet_options, row_groups, sink_frames
 
@@ -33,70 +32,91 @@ def small():
     return city, res
 
 
-def test_stored_form_round_trip(small):
+def test_receptions_hold_one_small_row_per_reception(small):
     city, res = small
     ids = city.gateways["gateway_id"].to_list()
-    assert res.stored_log.schema == pl.Schema(log_file_schema(ids))
-    assert res.gateway_log.schema == pl.Schema(RECEPTION_SCHEMA)
-    assert res.gateway_log.height == res.stored_log.height > 0
-    again = stored_log(res.gateway_log, ids)
-    assert again.equals(res.stored_log)
-    assert reception_rows(again).equals(res.gateway_log)
-    assert reception_rows(again.lazy()).collect().equals(res.gateway_log)
-    for c in LOG_OMITTED:
-        assert res.gateway_log[c].null_count() == res.gateway_log.height
+    rx, tx = res.receptions, res.transmissions
+    assert rx.schema == pl.Schema(receptions_schema(ids))
+    assert rx.height > 0
+    # sorted by transmission then gateway, each pair once
+    keys = rx.select("tx_id", pl.col("gateway_id").to_physical())
+    assert keys.equals(keys.sort("tx_id", "gateway_id"))
+    assert keys.n_unique() == rx.height
+    # n_gateways of the truth counts the receptions; only transmissions that went on air
+    per = rx.group_by("tx_id").len()
+    both = tx.join(per, on="tx_id", how="left").with_columns(pl.col("len").fill_null(0))
+    assert (both["n_gateways"].cast(pl.Int64) == both["len"].cast(pl.Int64)).all()
+    assert tx.filter(pl.col("tx_id").is_in(per["tx_id"].implode()))["sent_time"].null_count() == 0
+    assert rx["rssi_dbm"].dtype == pl.Int16
 
 
-def test_stored_log_refuses_what_it_cannot_hold(small):
-    city, res = small
-    ids = city.gateways["gateway_id"].to_list()
+def test_gateway_log_is_put_together_from_the_tables(small):
+    _, res = small
     log = res.gateway_log
-    with pytest.raises(ValueError, match="ingest_error"):
-        stored_log(log.with_columns(pl.lit("bad").alias("ingest_error")), ids)
-    with pytest.raises(ValueError, match="stored form"):
-        stored_log(log, ["gw-not-in-the-city"])
-    with pytest.raises(ValueError, match="stored form"):
-        stored_log(log.with_columns(pl.lit("SF7BW200").alias("datr")), ids)
+    assert log.schema == pl.Schema(RECEPTION_SCHEMA)
+    assert log.height == res.receptions.height
+    assert log.equals(log.sort("time", "gateway_id", maintain_order=True))
+    for c in LOG_OMITTED:
+        assert log[c].null_count() == log.height
+    # every row: the time and bytes of its transmission, the radio values of its reception
+    tx = res.transmissions
+    end = tx.select(
+        "phy_payload",
+        (pl.col("sent_time") + pl.duration(microseconds=(pl.col("airtime_s") * 1e6).round())).alias(
+            "time"
+        ),
+    )
+    assert log.join(end, on=["time", "phy_payload"], how="anti").height == 0
+    assert sorted(log["rssi_dbm"].to_list()) == sorted(res.receptions["rssi_dbm"].to_list())
+    # a gateway's tmst advances with time, modulo 2**32 microseconds
+    for _, g in log.group_by("gateway_id"):
+        t = g["time"].dt.epoch("us").to_numpy().astype("int64")
+        m = g["tmst"].to_numpy().astype("int64")
+        assert (((m - t) % 2**32) == (m[0] - t[0]) % 2**32).all()
+    # lazy in, lazy out; unsorted gives the same rows
+    lazy = reception_rows(res.receptions.lazy(), tx.lazy(), res.clocks.lazy())
+    assert isinstance(lazy, pl.LazyFrame) and lazy.collect().equals(log)
+    raw = reception_rows(res.receptions, tx, res.clocks, sort=False)
+    assert raw.sort("time", "gateway_id", "tmst").equals(log.sort("time", "gateway_id", "tmst"))
 
 
-def test_data_rates_cover_every_lora_rate():
-    assert len(DATA_RATES) == len(set(DATA_RATES)) == 24
-    assert {"SF5BW125", "SF7BW125", "SF12BW125", "SF12BW500"} <= set(DATA_RATES)
+def test_gateway_clocks_differ_by_gateway_and_seed():
+    ids = [f"gw-{i:03d}" for i in range(20)]
+    a, b = gateway_clocks(ids, 0), gateway_clocks(ids, 1)
+    assert a["tmst_offset_us"].n_unique() == 20
+    assert not a["tmst_offset_us"].equals(b["tmst_offset_us"])
+    assert a["gateway_id"].cast(pl.String).to_list() == ids
 
 
-def test_stored_gateway_log_refuses_a_bad_bandwidth(small):
+def test_receptions_table_rounds_like_a_packet_forwarder():
     import numpy as np
 
-    city, _ = small
-    kw = dict(
-        pair_tx=np.array([0]),
-        pair_gw=np.array([0]),
-        rssi_dbm=np.array([-100.0]),
-        snr_db=np.array([3.0]),
-        end_s=np.array([1.0]),
-        freq_hz=np.array([923_200_000]),
-        sf=np.array([7]),
-        phy_payload=pl.Series([b"\x40"]),
-        gateway_ids=city.gateways["gateway_id"].to_list(),
-        start=START,
-        seed=0,
+    t = receptions_table(
+        pair_tx=np.array([0, 0]),
+        pair_gw=np.array([1, 0]),
+        rssi_dbm=np.array([-100.5, -99.4]),
+        snr_db=np.array([-7.25, 3.04]),
+        gateway_ids=["a", "b"],
+        tx_offset=5,
     )
-    assert stored_gateway_log(bw_hz=125_000, **kw)["datr"].to_list() == ["SF7BW125"]
-    with pytest.raises(ValueError, match="bandwidth"):
-        stored_gateway_log(bw_hz=200_000, **kw)
+    assert t.rows() == [(5, "a", -99, 3.0), (5, "b", -100, pytest.approx(-7.2))]
 
 
-def test_written_log_reads_back_through_every_reader(small, tmp_path):
+def test_written_network_reads_back_through_every_reader(small, tmp_path):
+    from toyama_lab.network.scan import scan_gateway_log
+
     city, res = small
     paths = write_network(res, tmp_path)
-    f = paths["gateway_log"]
     ids = city.gateways["gateway_id"].to_list()
-    assert pl.read_parquet_schema(f) == pl.Schema(log_file_schema(ids))
-    assert pl.read_parquet(f).equals(res.stored_log)
-    # ingest (what `toyama-lab decode` reads) gives the reception log back, value for value
-    assert read_receptions(f).equals(res.gateway_log)
-    tx = pl.read_parquet(paths["transmissions"])
-    assert tx.equals(res.transmissions)
+    f = paths["receptions"]
+    assert pl.read_parquet_schema(f) == pl.Schema(receptions_schema(ids))
+    assert pl.read_parquet(f).equals(res.receptions)
+    assert pl.read_parquet(paths["gateways"]).equals(res.clocks)
+    assert pl.read_parquet(paths["transmissions"]).equals(res.transmissions)
+    assert scan_gateway_log(tmp_path).collect().equals(res.gateway_log)
+    # the log as a file of receptions: what `toyama-lab decode` reads from other sources
+    res.gateway_log.write_parquet(tmp_path / "log.parquet")
+    assert read_receptions(tmp_path / "log.parquet").equals(res.gateway_log)
 
 
 @pytest.mark.parametrize(
@@ -126,9 +146,9 @@ def test_sink_bytes_do_not_depend_on_the_cut(small, tmp_path, monkeypatch):
 
     _, res = small
     monkeypatch.setitem(store.PARQUET_OPTIONS, "row_group_size", 700)
-    log = res.stored_log
+    log = res.receptions
     schema = dict(log.schema)
-    opts = parquet_options("gateway_log")
+    opts = parquet_options("receptions")
     assert opts["row_group_size"] == 700 and opts["compression_level"] == 1
     outs = []
     for step in (log.height, 123, 1000):

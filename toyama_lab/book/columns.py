@@ -139,7 +139,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "ingest_error": ("読み込みのエラー", "ingest error", ""),
     "airtime_s": ("送信時間 (エアタイム)", "time on air", "s"),
     "regional": ("地域規則の結果 (ARIB)", "regional-rules outcome (ARIB)", ""),
-    "heard_by": ("受信したゲートウェイ", "gateways that heard it", ""),
+    "tmst_offset_us": (
+        "ゲートウェイの内部時計のずれ (UNIX 時刻 0 での値)",
+        "gateway counter's offset (its value at Unix time 0)",
+        "µs",
+    ),
     "n_gateways": ("受信したゲートウェイ数", "number of gateways that heard it", ""),
     "delivered": ("届いた", "delivered", ""),
     "loss_reason": ("届かなかった理由", "loss reason", ""),

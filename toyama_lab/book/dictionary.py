@@ -57,8 +57,16 @@ def _column_rows(schema: Mapping[str, Any], where: str) -> list[list[str]]:
             "toyama_lab/book/columns.py COLUMNS; add them there."
         )
     return [
-        [f"`{c}`", str(t), COLUMNS[c][2], COLUMNS[c][0], COLUMNS[c][1]] for c, t in schema.items()
+        [f"`{c}`", _type_name(t), COLUMNS[c][2], COLUMNS[c][0], COLUMNS[c][1]]
+        for c, t in schema.items()
     ]
+
+
+def _type_name(dtype: Any) -> str:
+    """A column type as the page shows it: an enumeration as ``Enum``, not its categories."""
+    import polars as pl
+
+    return "Enum" if isinstance(dtype, pl.Enum) else str(dtype)
 
 
 _HEAD = {
@@ -99,6 +107,7 @@ def data_dictionary(lang: str = "ja") -> str:
     from toyama_lab.lorawan.codecs import REGISTRY
     from toyama_lab.lorawan.ingest import RECEPTION_SCHEMA
     from toyama_lab.network import REGISTRY_SCHEMA, TRANSMISSION_SCHEMA
+    from toyama_lab.network.log import gateway_clocks, receptions_schema
     from toyama_lab.synth.variables import VARIABLES
 
     ja = lang == "ja"
@@ -181,7 +190,32 @@ def data_dictionary(lang: str = "ja") -> str:
     )
     parts.append(
         _table_section(
-            "`gateway_log` (RECEPTION_SCHEMA)", "net-gateway-log", RECEPTION_SCHEMA, lang
+            "`gateway_log` (RECEPTION_SCHEMA)",
+            "net-gateway-log",
+            RECEPTION_SCHEMA,
+            lang,
+            "`receptions`・`transmissions`・`gateways` の 3 つのファイルから組み立てた受信ログ"
+            "（`Dataset.gateway_log()`）。"
+            if ja
+            else "The reception log put together from the files `receptions`, "
+            "`transmissions` and `gateways` (`Dataset.gateway_log()`).",
+        )
+    )
+    parts.append(
+        _table_section(
+            "`receptions` (receptions.parquet)",
+            "net-receptions",
+            receptions_schema([]),
+            lang,
+            "1 回の受信に 1 行。フレームの中身や時刻は `tx_id` で `transmissions` を引きます。"
+            if ja
+            else "One row per reception; the frame's bytes and time are in `transmissions`, "
+            "by `tx_id`.",
+        )
+    )
+    parts.append(
+        _table_section(
+            "`gateways` (gateways.parquet)", "net-gateways", gateway_clocks([], 0).schema, lang
         )
     )
     parts.append(

@@ -21,13 +21,16 @@ def _write_parquet_atomic(df, out: Path) -> None:
 
 
 @main.command("decode")
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--keys",
     "keys_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Session keys: CSV or JSON lines with dev_addr, nwk_s_key, app_s_key (hex).",
+    help=(
+        "Session keys: CSV or JSON lines with dev_addr, nwk_s_key, app_s_key (hex). "
+        "Default for a dataset folder: its network/keys.csv."
+    ),
 )
 @click.option(
     "--out",
@@ -49,21 +52,39 @@ def _write_parquet_atomic(df, out: Path) -> None:
 )
 @click.option("--no-payloads", is_flag=True, help="Do not decode payloads with the FPort codecs.")
 def decode_command(
-    input_path: Path, keys_path: Path, out_path: Path, fmt: str, no_payloads: bool
+    input_path: Path, keys_path: Path | None, out_path: Path, fmt: str, no_payloads: bool
 ) -> None:
     """Decode LoRaWAN frames of INPUT (PHYPayloads) into OUT.parquet, one row per frame.
 
-    受信ログ (INPUT) の LoRaWAN フレームを復号し、フレームごとに 1 行の Parquet に書き出します。
+    INPUT is a log file, or a dataset folder made with `toyama-lab generate --network`
+    (its gateway log, decoded with its keys unless --keys is given).
+
+    受信ログ (INPUT: ログファイル、または --network 付きで作ったデータセットのフォルダ) の
+    LoRaWAN フレームを復号し、フレームごとに 1 行の Parquet に書き出します。
     """
     from toyama_lab.lorawan.batch import decode_batch, status_counts
     from toyama_lab.lorawan.errors import KeyStoreError
     from toyama_lab.lorawan.ingest import IngestError, read_receptions
     from toyama_lab.lorawan.keys import KeyStore
 
-    if not input_path.is_file():
+    folder = input_path.is_dir()
+    if folder:
+        from toyama_lab.network.scan import network_file, scan_gateway_log
+
+        try:
+            keys_path = keys_path or network_file(input_path, "keys")
+            log = scan_gateway_log(input_path)
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc)) from exc
+    elif not input_path.is_file():
         raise click.ClickException(
-            f"input file '{input_path}' does not exist; give a log file (JSON, hex/base64 "
-            "lines or Parquet of receptions)"
+            f"input '{input_path}' does not exist; give a log file (JSON, hex/base64 lines "
+            "or Parquet of receptions) or a dataset folder with network/"
+        )
+    if keys_path is None:
+        raise click.ClickException(
+            "give the session keys with --keys (CSV or JSON lines with dev_addr, nwk_s_key, "
+            "app_s_key); only a dataset folder brings its own"
         )
     if not keys_path.is_file():
         raise click.ClickException(
@@ -75,7 +96,7 @@ def decode_command(
     except (KeyStoreError, OSError, ValueError) as exc:
         raise click.ClickException(f"cannot read keys from '{keys_path}': {exc}") from exc
     try:
-        receptions = read_receptions(input_path, format=fmt)
+        receptions = log.collect() if folder else read_receptions(input_path, format=fmt)
     except (IngestError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     result = decode_batch(receptions, keys, decode_payloads=not no_payloads)

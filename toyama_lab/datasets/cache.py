@@ -240,8 +240,9 @@ class Dataset:
         return (self.path / NETWORK_SUBFOLDER / NETWORK_FILES["params"]).is_file()
 
     def network_path(self, role: str) -> Path:
-        """The file of one part of ``network/``: ``"gateway_log"``, ``"transmissions"``,
-        ``"registry"``, ``"keys"`` or ``"params"`` (:data:`toyama_lab.network.write.FILES`).
+        """The file of one part of ``network/``: ``"receptions"``, ``"transmissions"``,
+        ``"gateways"``, ``"registry"``, ``"keys"`` or ``"params"``
+        (:data:`toyama_lab.network.write.FILES`).
 
         Raises
         ------
@@ -267,20 +268,38 @@ class Dataset:
         return pl.scan_parquet(path) if lazy else pl.read_parquet(path)
 
     def gateway_log(self, *, lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
-        """The receptions the gateways reported (``network/gateway_log.parquet``).
+        """The receptions the gateways reported, as a network server gets them.
 
         One row per (frame, gateway) reception in
         :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`, in time order: the input of
-        :func:`toyama_lab.lorawan.decode_batch` (the file's compact stored form, read
-        back with :func:`toyama_lab.network.log.reception_rows`). ``lazy=True`` gives a
-        ``polars.LazyFrame`` (``scan_parquet``) for large datasets.
+        :func:`toyama_lab.lorawan.decode_batch`. It is put together from
+        ``network/receptions.parquet``, ``transmissions.parquet`` and ``gateways.parquet``
+        (:func:`toyama_lab.network.log.reception_rows`). ``lazy=True`` gives a
+        ``polars.LazyFrame`` for large datasets.
 
         Raises
         ------
         DatasetError
             If the dataset has no ``network/``.
         """
-        return reception_rows(self._network_table("gateway_log", lazy))  # the stored form back
+        parts = (self._network_table(r, True) for r in ("receptions", "transmissions", "gateways"))
+        out = reception_rows(*parts)
+        return out if lazy else out.collect()
+
+    def receptions(self, *, lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
+        """What each gateway heard of each frame (``network/receptions.parquet``).
+
+        One row per reception: ``tx_id`` (the row of :meth:`transmissions`),
+        ``gateway_id``, ``rssi_dbm``, ``snr_db``
+        (:func:`toyama_lab.network.log.receptions_schema`), sorted by ``tx_id``: the
+        compact form to count or join; :meth:`gateway_log` is the full log.
+
+        Raises
+        ------
+        DatasetError
+            If the dataset has no ``network/``.
+        """
+        return self._network_table("receptions", lazy)
 
     def transmissions(self, *, lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
         """The truth of every transmission (``network/transmissions.parquet``).

@@ -1,20 +1,30 @@
-"""The two tables of a simulated network: the gateway log and the transmission truth.
+"""The tables of a simulated network: receptions, the transmission truth, the gateway log.
 
-* **Gateway log** (:func:`gateway_log`): one row per (frame, gateway) reception in
-  :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`, exactly what the gateways' packet
-  forwarders would push to a network server: ``time`` (UTC, end of reception),
-  ``gateway_id``, ``freq_hz``, ``sf``, ``bw_hz``, ``datr`` (``SF7BW125``), ``codr``
-  (``4/5``), ``rssi_dbm`` (whole dBm) and ``snr_db`` (0.1 dB), as in the ``rxpk``
-  object of Semtech's packet forwarder protocol (PROTOCOL.TXT §4: ``rssi`` signed integer,
-  1 dB precision; ``lsnr`` 0.1 dB precision; ``tmst`` the gateway's free-running 32-bit
-  microsecond counter at the end of reception), ``tmst``, ``phy_payload``; ``source``
-  is ``toyama-lab-sim`` and ``ingest_error`` null.
+* **Receptions** (:func:`receptions_table`, :func:`receptions_schema`): one row per
+  (transmission, gateway) reception, as small as it can be: ``tx_id``, ``gateway_id``,
+  ``rssi_dbm`` (whole dBm) and ``snr_db`` (0.1 dB), the precisions of the ``rxpk`` object
+  of Semtech's packet forwarder protocol (PROTOCOL.TXT §4: ``rssi`` signed integer, 1 dB;
+  ``lsnr`` 0.1 dB).
 * **Transmission truth** (:data:`TRANSMISSION_SCHEMA`): one row per planned uplink, sent or
-  not, with what happened to it: ``delivered`` or exactly one ``loss_reason`` of
-  :data:`toyama_lab.network.road.LOSS_REASONS`, a finer ``loss_detail``, and the gateways
-  that heard it. ``confirmed`` says whether the frame is confirmed data up; ``attempt``
-  is 0 for the first transmission of a frame and k for its k-th retransmission (a row
-  of its own, same FCnt and bytes, see :mod:`toyama_lab.network.simulate`).
+  not, with the frame's bytes and what happened to it: ``delivered`` or exactly one
+  ``loss_reason`` of :data:`toyama_lab.network.road.LOSS_REASONS`, a finer
+  ``loss_detail``, and ``n_gateways``, how many gateways heard it. ``confirmed`` says
+  whether the frame is confirmed data up; ``attempt`` is 0 for the first transmission of a
+  frame and k for its k-th retransmission (a row of its own, same FCnt and bytes, see
+  :mod:`toyama_lab.network.simulate`).
+* **Gateway clocks** (:func:`gateway_clocks`): each gateway's free-running ``tmst``
+  counter.
+* **Gateway log** (:func:`reception_rows`): the three put together, one row per
+  reception in :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`, exactly what the
+  gateways' packet forwarders would push to a network server: ``time`` (UTC, end of
+  reception), ``gateway_id``, ``freq_hz``, ``sf``, ``bw_hz``, ``datr`` (``SF7BW125``),
+  ``codr`` (``4/5``), ``rssi_dbm``, ``snr_db``, ``tmst`` (the gateway's 32-bit microsecond
+  counter at the end of reception), ``phy_payload``; ``source`` is ``toyama-lab-sim`` and
+  ``ingest_error`` null.
+
+A frame heard by twenty gateways is stored once, not twenty times: the receptions hold
+only what differs from gateway to gateway, so a city-year's 1.5 billion receptions take
+about 13 bytes each before compression instead of the 60 or more of full log rows.
 """
 
 from __future__ import annotations
@@ -31,15 +41,13 @@ from toyama_lab.synth import random as rnd
 
 __all__ = [
     "CODING_RATE",
-    "DATA_RATES",
     "LOG_OMITTED",
     "SOURCE",
     "TRANSMISSION_SCHEMA",
-    "gateway_log",
-    "log_file_schema",
+    "gateway_clocks",
     "reception_rows",
-    "stored_gateway_log",
-    "stored_log",
+    "receptions_schema",
+    "receptions_table",
     "transmission_table",
     "utc_base",
 ]
@@ -50,12 +58,8 @@ SOURCE = "toyama-lab-sim"
 CODING_RATE = "4/5"
 #: Reception columns the simulated gateways leave null (multi-antenna and concentrator detail).
 _UNREPORTED = ("antenna", "channel", "rf_chain")
-#: Every LoRa data rate a simulated reception may carry (``datr``): SF5..SF12 at the
-#: LoRaWAN bandwidths 125, 250 and 500 kHz (RP002-1.0.4), the fixed categories of
-#: ``datr`` in the stored gateway log.
-DATA_RATES = tuple(f"SF{k}BW{bw}" for bw in (125, 250, 500) for k in range(5, 13))
-#: Columns of ``RECEPTION_SCHEMA`` that the simulated gateways leave null in every row;
-#: the stored gateway log omits them and :func:`reception_rows` puts them back.
+#: Columns of ``RECEPTION_SCHEMA`` that the simulated gateways leave null in every row
+#: (:func:`reception_rows` gives them null).
 LOG_OMITTED = ("ingest_error", *_UNREPORTED)
 #: Offset of Japan Standard Time from UTC (no daylight saving).
 JST_OFFSET = dt.timedelta(hours=9)
@@ -82,7 +86,6 @@ TRANSMISSION_SCHEMA: dict[str, pl.DataType] = {
     "freq_hz": pl.Int64,
     "airtime_s": pl.Float64,
     "regional": pl.String,
-    "heard_by": pl.List(pl.String),
     "n_gateways": pl.UInt16,
     "delivered": pl.Boolean,
     "loss_reason": pl.Enum(list(LOSS_REASONS)),
@@ -105,16 +108,20 @@ def _utc(base: np.datetime64, seconds: np.ndarray) -> pl.Series:
     return pl.Series(base + us.astype("timedelta64[us]")).dt.replace_time_zone("UTC")
 
 
-def log_file_schema(gateway_ids) -> dict[str, pl.DataType]:
-    """Columns of ``network/gateway_log.parquet``: the gateway log as stored.
+def receptions_schema(gateway_ids) -> dict[str, pl.DataType]:
+    """Columns of ``network/receptions.parquet``: what each gateway heard of each frame.
 
-    ``RECEPTION_SCHEMA`` less the columns that are null in every simulated row
-    (:data:`LOG_OMITTED`), with the text columns as enumerations of fixed categories
-    (``gateway_id``: the city's gateways in string order; ``datr``: :data:`DATA_RATES`;
-    ``codr`` and ``source``: their one value), which Parquet stores as a dictionary and a
-    run-length index instead of the text of every row, and ``freq_hz`` as UInt32 (a
-    frequency in Hz below 4.3 GHz). Any reader of the receptions gets the same values
-    (:func:`reception_rows`, :func:`toyama_lab.lorawan.ingest.read_receptions`).
+    One row per (transmission, gateway) reception, sorted by ``tx_id`` then
+    ``gateway_id``: ``tx_id`` (the row of the transmission truth), ``gateway_id`` (an
+    enumeration of the city's gateways in string order: Parquet stores a dictionary and a
+    run-length index, not the text of every row), ``rssi_dbm`` (whole dBm, Int16) and
+    ``snr_db`` (0.1 dB steps, Float32), the precisions of Semtech's packet forwarder
+    (PROTOCOL.TXT §4: ``rssi`` signed integer, 1 dB; ``lsnr`` 0.1 dB).
+
+    Everything else a gateway reports is a property of the transmission (time, frequency,
+    data rate, the frame's bytes) or of the gateway (its ``tmst`` counter), so it is
+    stored once there, in ``transmissions.parquet`` and ``gateways.parquet``, and
+    :func:`reception_rows` puts the full log back together.
 
     Parameters
     ----------
@@ -123,164 +130,183 @@ def log_file_schema(gateway_ids) -> dict[str, pl.DataType]:
 
     Examples
     --------
-    >>> s = log_file_schema(["gw-002", "gw-001"])
+    >>> s = receptions_schema(["gw-002", "gw-001"])
+    >>> list(s)
+    ['tx_id', 'gateway_id', 'rssi_dbm', 'snr_db']
     >>> s["gateway_id"]
     Enum(categories=['gw-001', 'gw-002'])
-    >>> [c for c in RECEPTION_SCHEMA if c not in s]
-    ['ingest_error', 'antenna', 'channel', 'rf_chain']
     """
-    stored = {
+    return {
+        "tx_id": pl.Int64,
         "gateway_id": pl.Enum(sorted(set(gateway_ids))),
-        "freq_hz": pl.UInt32,
-        "datr": pl.Enum(list(DATA_RATES)),
-        "codr": pl.Enum([CODING_RATE]),
-        "source": pl.Enum([SOURCE]),
+        "rssi_dbm": pl.Int16,
+        "snr_db": pl.Float32,
     }
-    return {c: stored.get(c, t) for c, t in RECEPTION_SCHEMA.items() if c not in LOG_OMITTED}
 
 
-def stored_log(log: pl.DataFrame, gateway_ids) -> pl.DataFrame:
-    """A simulated gateway log (``RECEPTION_SCHEMA``) in its stored form (:func:`log_file_schema`).
+def gateway_clocks(gateway_ids, seed: int) -> pl.DataFrame:
+    """The gateways' free-running ``tmst`` counters: ``gateway_id`` and ``tmst_offset_us``.
 
-    Raises
-    ------
-    ValueError
-        If a row has a value the stored form cannot hold without loss: an omitted column
-        not null, a gateway not in ``gateway_ids``, another ``datr``, ``codr`` or
-        ``source``.
+    A packet forwarder stamps each reception with ``tmst``, the concentrator's 32-bit
+    microsecond counter, which starts at an arbitrary value when the gateway boots and
+    wraps every 2**32 us (PROTOCOL.TXT §4). Here each gateway's counter reads
+    ``(tmst_offset_us + t) mod 2**32`` at UTC instant ``t`` (microseconds since the Unix
+    epoch), the offset drawn from ``seed`` and the gateway's index in ``gateway_ids``.
+
+    Parameters
+    ----------
+    gateway_ids : list of str
+        ``city.gateways["gateway_id"]`` in index order.
+    seed : int
+        Seed of the network.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``gateway_id`` (the enumeration of :func:`receptions_schema`) and
+        ``tmst_offset_us`` (UInt32), in string order of the ids.
+
+    Examples
+    --------
+    >>> c = gateway_clocks(["gw-002", "gw-001"], seed=0)
+    >>> c["gateway_id"].cast(pl.String).to_list()
+    ['gw-001', 'gw-002']
+    >>> c.equals(gateway_clocks(["gw-002", "gw-001"], seed=0))
+    True
     """
-    schema = log_file_schema(gateway_ids)
-    filled = [c for c in LOG_OMITTED if c in log.columns and log[c].null_count() != log.height]
-    if filled:
-        raise ValueError(
-            f"gateway log columns {filled} have values; the stored log keeps only simulated "
-            f"receptions, whose columns {list(LOG_OMITTED)} are null."
-        )
-    try:
-        return log.select(list(schema)).cast(schema)
-    except pl.exceptions.PolarsError as exc:
-        raise ValueError(
-            f"gateway log does not fit its stored form ({exc}); give the log of a simulated "
-            "network and the ids of the city's gateways."
-        ) from None
+    ids = list(gateway_ids)
+    offset = rnd.hash64(seed, "net-tmst", np.arange(len(ids)), 0) & np.uint64(0xFFFFFFFF)
+    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    schema = receptions_schema(ids)
+    return pl.DataFrame(
+        {
+            "gateway_id": pl.Series([ids[i] for i in order], dtype=schema["gateway_id"]),
+            "tmst_offset_us": offset[order].astype(np.uint32),
+        }
+    )
 
 
-def reception_rows(stored: pl.LazyFrame | pl.DataFrame):
-    """The stored gateway log back in ``RECEPTION_SCHEMA`` (lazy in, lazy out).
-
-    The inverse of :func:`stored_log`: the omitted columns come back null and every
-    column gets its ``RECEPTION_SCHEMA`` type, so ``reception_rows(stored_log(log, ids))``
-    equals ``log``.
-    """
-    missing = [pl.lit(None, dtype=RECEPTION_SCHEMA[c]).alias(c) for c in LOG_OMITTED]
-    return stored.with_columns(missing).select(list(RECEPTION_SCHEMA)).cast(RECEPTION_SCHEMA)
-
-
-def gateway_log(**arrays) -> pl.DataFrame:
-    """Receptions as a gateway log in ``RECEPTION_SCHEMA``, sorted by time and gateway.
-
-    :func:`stored_gateway_log` (same parameters) read back with :func:`reception_rows`.
-    """
-    return reception_rows(stored_gateway_log(**arrays))
-
-
-def stored_gateway_log(
+def receptions_table(
     *,
     pair_tx: np.ndarray,
     pair_gw: np.ndarray,
     rssi_dbm: np.ndarray,
     snr_db: np.ndarray,
-    end_s: np.ndarray,
-    freq_hz: np.ndarray,
-    sf: np.ndarray,
-    bw_hz: int,
-    phy_payload: pl.Series,
     gateway_ids: list[str],
-    start,
-    seed: int,
+    tx_offset: int = 0,
 ) -> pl.DataFrame:
-    """Receptions as a gateway log in its stored form, sorted by time and gateway.
-
-    The columns of :func:`log_file_schema` (``RECEPTION_SCHEMA`` less the all-null
-    columns; text as enumerations, built from codes without making any text).
+    """Receptions as stored (:func:`receptions_schema`), sorted by transmission and gateway.
 
     Parameters
     ----------
     pair_tx, pair_gw : numpy.ndarray of int
-        Transmission row (into ``end_s``, ``freq_hz``, ``sf``, ``phy_payload``) and gateway
-        index of each reception.
+        Transmission row (``tx_id - tx_offset``) and gateway index (into
+        ``gateway_ids``) of each reception.
     rssi_dbm, snr_db : numpy.ndarray
-        Per reception. [dBm], [dB]
-    end_s : numpy.ndarray
-        End of each transmission, seconds since JST midnight of ``start``. [s]
-    freq_hz, sf : numpy.ndarray
-        Per transmission.
-    bw_hz : int
-        Bandwidth. [Hz]
-    phy_payload : polars.Series (Binary)
-        Frame bytes per transmission.
+        Per reception, rounded here to 1 dB and 0.1 dB. [dBm], [dB]
     gateway_ids : list of str
         ``city.gateways["gateway_id"]`` in index order.
-    start : date or str
-        First day of the window (JST).
-    seed : int
-        Seed of the gateways' free-running ``tmst`` counters.
+    tx_offset : int
+        ``tx_id`` of row 0 (the transmissions of the blocks before).
 
-    Returns
-    -------
-    polars.DataFrame
-        :func:`log_file_schema` columns.
+    Examples
+    --------
+    >>> t = receptions_table(pair_tx=np.array([1, 0, 1]), pair_gw=np.array([0, 1, 1]),
+    ...                      rssi_dbm=np.array([-99.6, -80.2, -120.0]),
+    ...                      snr_db=np.array([3.14, 9.0, -12.55]), gateway_ids=["gw-b", "gw-a"])
+    >>> t.select("tx_id", pl.col("gateway_id").cast(pl.String), "rssi_dbm").rows()
+    [(0, 'gw-a', -80), (1, 'gw-a', -120), (1, 'gw-b', -100)]
     """
-    schema = log_file_schema(gateway_ids)
+    schema = receptions_schema(gateway_ids)
     pair_tx = np.asarray(pair_tx, dtype=np.int64)
-    pair_gw = np.asarray(pair_gw, dtype=np.int64)
-    n = pair_tx.size
     n_gw = len(gateway_ids)
-    t_tx = np.rint(np.asarray(end_s, dtype=np.float64) * 1e6).astype(np.int64)
     # rank of each gateway id in string order: its code in the gateway_id enumeration
-    gw_rank = np.empty(n_gw, dtype=np.int64)
-    gw_rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
-    offset = rnd.hash64(seed, "net-tmst", np.arange(n_gw), 0) & np.uint64(0xFFFFFFFF)
-    offset_by_rank = np.empty(n_gw, dtype=np.uint64)
-    offset_by_rank[gw_rank] = offset
-    # sort by (time, gateway_id, tmst), stable, on one integer key: the rank of the
-    # gateway id stands for the id, and tmst is a function of both; the sorted key gives
-    # back time and rank without gathering them
-    bits = max(1, int(n_gw - 1).bit_length())
-    t0 = int(min(t_tx.min(), 0)) if t_tx.size else 0  # times before the window (none)
-    if t_tx.size and int(t_tx.max()) - t0 >= np.iinfo(np.int64).max >> bits:
-        raise ValueError("reception times span more than 2**56 us; give times of one window.")
-    key = ((t_tx - t0) << bits)[pair_tx] | gw_rank[pair_gw]
+    rank = np.empty(n_gw, dtype=np.int64)
+    rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
+    # one integer key; the pairs come nearly in transmission order, which the stable
+    # sort (timsort) runs through quickly
+    key = pair_tx * n_gw + rank[np.asarray(pair_gw, dtype=np.int64)]
     order = np.argsort(key, kind="stable")
     key = key[order]
-    pair_tx = pair_tx[order]
-    t_us = (key >> bits) + t0
-    rank = key & ((1 << bits) - 1)
-    tmst = (offset_by_rank[rank] + t_us.astype(np.uint64)) & np.uint64(0xFFFFFFFF)
-    sf_p = np.asarray(sf).astype(np.int8)[pair_tx]
-    bw_k = int(bw_hz) // 1000
-    if f"SF7BW{bw_k}" not in DATA_RATES:
-        raise ValueError(f"bw_hz={bw_hz!r} is not a LoRa bandwidth; expected 125, 250 or 500 kHz.")
-    index = {r: i for i, r in enumerate(DATA_RATES)}
-    rate_code = np.array([index.get(f"SF{k}BW{bw_k}", 0) for k in range(13)])  # SF5..SF12
-    one = np.zeros(n, dtype=np.uint32)
-    out = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "time": pl.Series(utc_base(start) + t_us.astype("timedelta64[us]")),
-            "gateway_id": _codes(schema["gateway_id"], rank),
-            "freq_hz": np.asarray(freq_hz).astype(np.uint32)[pair_tx],
-            "sf": sf_p,
-            "bw_hz": np.full(n, int(bw_hz), dtype=np.int32),
-            "datr": _codes(schema["datr"], rate_code[sf_p]),
-            "codr": _codes(schema["codr"], one),
-            "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.float32),
+            "tx_id": pl.Series(key // n_gw + int(tx_offset)).set_sorted(),
+            "gateway_id": _codes(schema["gateway_id"], key % n_gw),
+            "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.int16),
             "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
-            "tmst": tmst.astype(np.uint32),
-            "phy_payload": phy_payload.gather(pair_tx),
-            "source": _codes(schema["source"], one),
         }
     )
-    return out.with_columns(pl.col("time").dt.replace_time_zone("UTC"))
+
+
+def reception_rows(receptions, transmissions, clocks, *, sort: bool = True):
+    """The gateway log in ``RECEPTION_SCHEMA``, from the stored tables (lazy in, lazy out).
+
+    Each reception takes from its transmission (``tx_id``) the frame's bytes, frequency,
+    spreading factor and bandwidth, and its time: the end of the transmission,
+    ``sent_time + airtime_s`` (to the microsecond), when the gateway has the whole frame;
+    and from its gateway's clock (:func:`gateway_clocks`) ``tmst``. ``datr`` is
+    ``SF{sf}BW{bw/1000}``, ``codr`` :data:`CODING_RATE`, ``source`` :data:`SOURCE`; the
+    columns the simulated gateways do not report (:data:`LOG_OMITTED`) are null.
+
+    Parameters
+    ----------
+    receptions, transmissions, clocks : polars.DataFrame or polars.LazyFrame
+        :func:`receptions_table` rows, the transmission truth
+        (:data:`TRANSMISSION_SCHEMA`; only ``tx_id``, ``sent_time``, ``airtime_s``,
+        ``freq_hz``, ``sf``, ``bw_hz`` and ``phy_payload`` are read) and
+        :func:`gateway_clocks`. Lazy frames give a lazy result, e.g. over the files of a
+        city-year that do not fit in memory.
+    sort : bool
+        Sort by ``time`` then ``gateway_id`` (ties in ``tx_id`` order), as a network
+        server receives the log; ``False`` keeps the stored order (by ``tx_id``), which is
+        cheaper when the rows are only aggregated.
+
+    Examples
+    --------
+    >>> tx = pl.DataFrame({"tx_id": [0], "sent_time": [dt.datetime(2025, 10, 6)],
+    ...                    "airtime_s": [0.0566], "freq_hz": [923_200_000], "sf": [7],
+    ...                    "bw_hz": [125_000], "phy_payload": [b"\\x40"]},
+    ...                   schema_overrides={"sent_time": pl.Datetime("us", "UTC")})
+    >>> rx = receptions_table(pair_tx=np.array([0]), pair_gw=np.array([0]),
+    ...                       rssi_dbm=np.array([-99.0]), snr_db=np.array([4.0]),
+    ...                       gateway_ids=["gw-001"])
+    >>> log = reception_rows(rx, tx, gateway_clocks(["gw-001"], seed=0))
+    >>> log.select("time", "datr", "rssi_dbm").rows()[0][1:]
+    ('SF7BW125', -99.0)
+    >>> str(log["time"][0])
+    '2025-10-06 00:00:00.056600+00:00'
+    """
+    lazy = isinstance(receptions, pl.LazyFrame)
+    tx = transmissions.lazy().select(
+        "tx_id",
+        (
+            pl.col("sent_time")
+            + pl.duration(microseconds=(pl.col("airtime_s") * 1e6).round().cast(pl.Int64))
+        ).alias("time"),
+        "freq_hz",
+        "sf",
+        "bw_hz",
+        pl.format("SF{}BW{}", pl.col("sf"), pl.col("bw_hz") // 1000).alias("datr"),
+        "phy_payload",
+    )
+    out = (
+        receptions.lazy()
+        .join(tx, on="tx_id", how="inner", maintain_order="left")
+        .join(clocks.lazy(), on="gateway_id", how="left", maintain_order="left")
+        .with_columns(
+            (
+                (pl.col("time").dt.epoch("us") + pl.col("tmst_offset_us").cast(pl.Int64))
+                % (1 << 32)
+            ).alias("tmst"),
+            pl.lit(CODING_RATE).alias("codr"),
+            pl.lit(SOURCE).alias("source"),
+            *[pl.lit(None, dtype=RECEPTION_SCHEMA[c]).alias(c) for c in LOG_OMITTED],
+        )
+    )
+    if sort:
+        out = out.sort("time", "gateway_id", maintain_order=True)
+    out = out.select(list(RECEPTION_SCHEMA)).cast(RECEPTION_SCHEMA)
+    return out if lazy else out.collect()
 
 
 def _codes(dtype: pl.Enum, codes: np.ndarray) -> pl.Series:
@@ -305,8 +331,6 @@ def transmission_table(
     loss: np.ndarray,
     detail: np.ndarray,
     pair_tx: np.ndarray,
-    pair_gw: np.ndarray,
-    gateway_ids: list[str],
     bw_hz: int,
     tx_offset: int = 0,
     attempt: np.ndarray | None = None,
@@ -316,25 +340,15 @@ def transmission_table(
 
     ``uplinks`` rows are the transmissions in ``tx_id`` order; the arrays are aligned with
     them (``fcnt`` -1, ``sf`` 0 and ``regional`` -1 where nothing was handed to the radio).
-    ``pair_tx`` indexes these rows; ``tx_id`` counts from ``tx_offset`` (the number of
+    ``pair_tx`` holds the row of each reception (``n_gateways`` counts them; which
+    gateways heard a transmission is in :func:`receptions_table`); ``tx_id`` counts from
+    ``tx_offset`` (the number of
     transmissions of the blocks before, when a long window is written block by block).
     ``attempt`` (default all 0) and ``confirmed`` (default all False) are per row.
     """
     n = uplinks.height
     base = utc_base(start)
-    gw_ids = pl.Series(gateway_ids, dtype=pl.String)
-    # by (transmission, gateway) on one integer key; the pairs come nearly in transmission
-    # order, which the stable sort (timsort) runs through quickly
-    pair_tx = np.asarray(pair_tx, dtype=np.int64)
-    order = np.argsort(pair_tx * len(gateway_ids) + pair_gw, kind="stable")
-    # the keys are sorted: flagged so, polars groups them as runs instead of hashing
-    tx_sorted = pl.Series("tx", pair_tx[order] + int(tx_offset)).set_sorted()
-    heard = (
-        pl.DataFrame({"tx": tx_sorted, "gw": gw_ids.gather(pair_gw[order])})
-        .group_by("tx", maintain_order=True)
-        .agg(pl.col("gw").alias("heard_by"))
-        .with_columns(pl.col("tx").set_sorted())
-    )
+    heard = np.bincount(np.asarray(pair_tx, dtype=np.int64), minlength=n)[:n]
     handed = fcnt >= 0
     reg_names = pl.Series([*REGIONAL_REASONS, "not_sent"], dtype=pl.String)
     df = uplinks.with_columns(
@@ -356,25 +370,18 @@ def transmission_table(
         pl.Series("_handed", handed),
         pl.Series("_sent", sent),
     )
-    df = (
-        df.join(heard, left_on="tx_id", right_on="tx", how="left", maintain_order="left")
-        .join(
-            registry.select("device_index", "device_id", "dev_addr", "sensor_id", "child_id"),
-            on="device_index",
-            how="left",
-            maintain_order="left",
-        )
-        .with_columns(
-            pl.col("heard_by").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-            pl.when(pl.col("loss_detail") != "").then(pl.col("loss_detail")).alias("loss_detail"),
-        )
-        .with_columns(
-            pl.col("heard_by").list.len().cast(pl.UInt16).alias("n_gateways"),
-            *[
-                pl.when(pl.col("_handed")).then(pl.col(c)).alias(c)
-                for c in ("fcnt", "phy_payload", "sf", "bw_hz", "freq_hz", "airtime_s")
-            ],
-            pl.when(pl.col("_sent")).then(pl.col("sent_time")).alias("sent_time"),
-        )
+    df = df.join(
+        registry.select("device_index", "device_id", "dev_addr", "sensor_id", "child_id"),
+        on="device_index",
+        how="left",
+        maintain_order="left",
+    ).with_columns(
+        pl.when(pl.col("loss_detail") != "").then(pl.col("loss_detail")).alias("loss_detail"),
+        pl.Series("n_gateways", heard, dtype=pl.UInt16),
+        *[
+            pl.when(pl.col("_handed")).then(pl.col(c)).alias(c)
+            for c in ("fcnt", "phy_payload", "sf", "bw_hz", "freq_hz", "airtime_s")
+        ],
+        pl.when(pl.col("_sent")).then(pl.col("sent_time")).alias("sent_time"),
     )
     return df.select(list(TRANSMISSION_SCHEMA)).cast(TRANSMISSION_SCHEMA)

@@ -1,9 +1,9 @@
 """Lazy scans of a dataset's network files: questions on a year of receptions in seconds.
 
 A city-year gateway log holds about 1.5 billion receptions, too many for memory. These
-functions read ``network/gateway_log.parquet`` and ``network/transmissions.parquet``
-(:mod:`toyama_lab.network.write`) with :func:`polars.scan_parquet`, so polars reads only
-the columns a query needs and streams them (``engine="streaming"``).
+functions read ``network/receptions.parquet``, ``transmissions.parquet`` and
+``gateways.parquet`` (:mod:`toyama_lab.network.write`) with :func:`polars.scan_parquet`,
+so polars reads only the columns a query needs and streams them (``engine="streaming"``).
 
 The example needs a dataset folder with ``network/`` (``toyama-lab generate --network``),
 so it is skipped; ``tests/test_network_scan.py`` runs it on a tiny one:
@@ -39,7 +39,8 @@ def network_file(path: str | os.PathLike[str], role: str) -> Path:
     path : path-like
         A dataset folder (holding ``network/``) or its ``network/`` folder.
     role : str
-        ``"gateway_log"``, ``"transmissions"``, ``"registry"``, ``"keys"`` or ``"params"``.
+        A key of :data:`toyama_lab.network.write.FILES`: ``"receptions"``,
+        ``"transmissions"``, ``"gateways"``, ``"registry"``, ``"keys"`` or ``"params"``.
 
     Raises
     ------
@@ -60,32 +61,66 @@ def network_file(path: str | os.PathLike[str], role: str) -> Path:
     )
 
 
-def scan_gateway_log(path: str | os.PathLike[str]) -> pl.LazyFrame:
+def scan_gateway_log(path: str | os.PathLike[str], *, sort: bool = True) -> pl.LazyFrame:
     """The gateway log of a network as a lazy frame in ``RECEPTION_SCHEMA``.
 
     Parameters
     ----------
     path : path-like
         A dataset folder (or its ``network/`` folder).
+    sort : bool
+        In time order (as a network server receives it); ``False`` keeps the files' order
+        (by transmission), cheaper for a query that only filters or aggregates.
 
     Returns
     -------
     polars.LazyFrame
-        One row per reception, in time order, with the columns and types of
+        One row per reception with the columns and types of
         :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`
-        (:func:`toyama_lab.network.log.reception_rows` of the stored file).
+        (:func:`toyama_lab.network.log.reception_rows` of ``receptions.parquet``,
+        ``transmissions.parquet`` and ``gateways.parquet``).
     """
-    return reception_rows(pl.scan_parquet(network_file(path, "gateway_log")))
+    parts = (
+        pl.scan_parquet(network_file(path, r)) for r in ("receptions", "transmissions", "gateways")
+    )
+    return reception_rows(*parts, sort=sort)
 
 
-def _jst_day(col: str) -> pl.Expr:
-    """Days since 1970-01-01 JST of a UTC time column (integer arithmetic, no calendar)."""
-    return (pl.col(col).dt.epoch("us") + _JST_US).floordiv(_DAY_US).alias("day")
+def _jst_day(time: pl.Expr) -> pl.Expr:
+    """Days since 1970-01-01 JST of a UTC time (integer arithmetic, no calendar)."""
+    return (time.dt.epoch("us") + _JST_US).floordiv(_DAY_US).alias("day")
 
 
 def _month(days: pl.Expr) -> pl.Expr:
     """First day of the month of a day number (a Date)."""
     return days.cast(pl.Int32).cast(pl.Date).dt.month_start().alias("month")
+
+
+def _reception_day(path) -> pl.Series:
+    """JST day of the end of each transmission (its receptions' time), indexed by ``tx_id``.
+
+    Raises
+    ------
+    ValueError
+        If the truth's ``tx_id`` is not its row number (a file not written by
+        :mod:`toyama_lab.network.write`).
+    """
+    end = pl.col("sent_time") + pl.duration(
+        microseconds=(pl.col("airtime_s") * 1e6).round().cast(pl.Int64)
+    )
+    days = (
+        pl.scan_parquet(network_file(path, "transmissions"))
+        .select("tx_id", _jst_day(end).cast(pl.Int32))
+        .collect(engine="streaming")
+    )
+    if not days["tx_id"].equals(
+        pl.int_range(days.height, dtype=pl.Int64, eager=True), check_names=False
+    ):
+        raise ValueError(
+            f"{network_file(path, 'transmissions')}: tx_id is not the row number; give the "
+            "network/ folder of `toyama-lab generate --network`."
+        )
+    return days["day"]
 
 
 def delivery_by_gateway_month(path: str | os.PathLike[str]) -> pl.DataFrame:
@@ -99,9 +134,10 @@ def delivery_by_gateway_month(path: str | os.PathLike[str]) -> pl.DataFrame:
     that heard an uplink. A frame on air across a month's end may be counted as sent in
     one month and heard in the next.
 
-    The gateway log is scanned lazily: only its ``time`` and ``gateway_id`` columns are
-    read, grouped by gateway and day with integer arithmetic, and the days are summed
-    into months afterwards.
+    The receptions are scanned lazily: only their ``tx_id`` and ``gateway_id`` columns are
+    read; each reception's day is looked up by ``tx_id`` in one small column of the
+    truth's days (a gather, not a join), the receptions counted by gateway and day in
+    polars' streaming engine, and the days summed into months afterwards.
 
     Parameters
     ----------
@@ -123,13 +159,15 @@ def delivery_by_gateway_month(path: str | os.PathLike[str]) -> pl.DataFrame:
     >>> rates = delivery_by_gateway_month("data/synthetic/normal-week-tiny-0")  # doctest: +SKIP
     >>> rates.filter(pl.col("gateway_id") == "gw-001")  # doctest: +SKIP
     """
-    log = pl.scan_parquet(network_file(path, "gateway_log"))
+    day_of_tx = _reception_day(path)
     per_day = (
-        log.select(_jst_day("time"), pl.col("gateway_id"))
+        pl.scan_parquet(network_file(path, "receptions"))
+        .select(pl.lit(day_of_tx).gather(pl.col("tx_id")).alias("day"), pl.col("gateway_id"))
         .group_by("day", "gateway_id")
         .agg(pl.len().alias("receptions"))
         .collect(engine="streaming")
     )
+    del day_of_tx
     per_month = (
         per_day.group_by(_month(pl.col("day")), pl.col("gateway_id").cast(pl.String))
         .agg(pl.col("receptions").sum().cast(pl.UInt64))
@@ -137,7 +175,7 @@ def delivery_by_gateway_month(path: str | os.PathLike[str]) -> pl.DataFrame:
     )
     sent = (
         pl.scan_parquet(network_file(path, "transmissions"))
-        .select(_jst_day("sent_time"))
+        .select(_jst_day(pl.col("sent_time")))
         .drop_nulls()
         .group_by("day")
         .agg(pl.len().alias("sent"))

@@ -10,10 +10,10 @@ else is the same whatever the window, because every random draw is a function of
 
 :func:`simulate_network_blocks` runs a long window a block of days at a time (readings
 read per block, FCntUp carried per device, uplinks planned past the block's last
-midnight handed to the next block, receptions ending past it held back so that the
-gateway log stays in time order); its blocks put end to end are the rows of the one-shot
-run, so :func:`toyama_lab.datasets.network.simulate_from_dataset` writes the same files
-whatever the block size, with memory bounded by one block.
+midnight handed to the next block); its blocks put end to end are the rows of the
+one-shot run (receptions and transmissions in ``tx_id`` order), so
+:func:`toyama_lab.datasets.network.simulate_from_dataset` writes the same files whatever
+the block size, with memory bounded by one block.
 
 Confirmed uplinks and retransmissions
 -------------------------------------
@@ -55,7 +55,7 @@ import polars as pl
 
 from toyama_lab.lorawan.keys import KeyStore
 from toyama_lab.network.config import RadioConfig, as_radio_config, radio_params
-from toyama_lab.network.log import stored_gateway_log, transmission_table
+from toyama_lab.network.log import gateway_clocks, receptions_table, transmission_table
 from toyama_lab.network.registry import build_registry
 from toyama_lab.network.road import (
     DELIVERED,
@@ -105,12 +105,14 @@ class NetworkResult:
         Devices (:data:`toyama_lab.network.registry.REGISTRY_SCHEMA`), SYNTHETIC.
     keys : toyama_lab.lorawan.KeyStore
         Their session keys, SYNTHETIC.
-    stored_log : polars.DataFrame
-        One row per gateway reception, in the stored form of the log
-        (:func:`toyama_lab.network.log.log_file_schema`, what ``gateway_log.parquet``
-        holds); :attr:`gateway_log` is the same rows in ``RECEPTION_SCHEMA``.
+    receptions : polars.DataFrame
+        One row per gateway reception, as stored in ``receptions.parquet``
+        (:func:`toyama_lab.network.log.receptions_table`: ``tx_id``, ``gateway_id``,
+        ``rssi_dbm``, ``snr_db``); :attr:`gateway_log` is the full log.
     transmissions : polars.DataFrame
         Truth per uplink (:data:`toyama_lab.network.log.TRANSMISSION_SCHEMA`).
+    clocks : polars.DataFrame
+        The gateways' ``tmst`` counters (:func:`toyama_lab.network.log.gateway_clocks`).
     readings : dict of str to polars.DataFrame
         Per kind, the exact values each payload carries (``device_index``,
         ``period_start`` and the codec fields), for scoring the decoder.
@@ -120,17 +122,23 @@ class NetworkResult:
 
     registry: pl.DataFrame
     keys: KeyStore
-    stored_log: pl.DataFrame
+    receptions: pl.DataFrame
     transmissions: pl.DataFrame
+    clocks: pl.DataFrame
     readings: dict[str, pl.DataFrame] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
 
     @functools.cached_property
     def gateway_log(self) -> pl.DataFrame:
-        """One row per gateway reception (``RECEPTION_SCHEMA``), sorted by time and gateway."""
+        """One row per gateway reception (``RECEPTION_SCHEMA``), sorted by time and gateway.
+
+        :func:`toyama_lab.network.log.reception_rows` of :attr:`receptions`,
+        :attr:`transmissions` and :attr:`clocks`: the rows a dataset's
+        ``Dataset.gateway_log()`` reads back from the files.
+        """
         from toyama_lab.network.log import reception_rows
 
-        return reception_rows(self.stored_log)
+        return reception_rows(self.receptions, self.transmissions, self.clocks)
 
     def loss_counts(self) -> pl.DataFrame:
         """Number of transmissions per ``loss_reason`` (all reasons, zeros included)."""
@@ -267,14 +275,14 @@ def simulate_network(
     up, readings = _plan(road, readings_by_kind)
     up = up.sort("planned_s", "device_index", maintain_order=True)
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
-    log, tx = _air(road, up, fcnt_next, tx_offset=0)
+    rx, tx = _air(road, up, fcnt_next, tx_offset=0)
     # readings keyed by tx_id for scoring
     keyed = tx.select("tx_id", "device_index", "period_start")
     readings = {
         k: keyed.join(v, on=["device_index", "period_start"], how="inner", maintain_order="left")
         for k, v in readings.items()
     }
-    return NetworkResult(road.registry, road.keys, log, tx, readings, _params(road))
+    return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, readings, _params(road))
 
 
 @dataclass(frozen=True)
@@ -293,6 +301,7 @@ class _Road:
     outages: pl.DataFrame
     gw_down: tuple | None
     confirmed: np.ndarray  # per device: sends confirmed data up
+    clocks: pl.DataFrame  # the gateways' tmst counters
 
 
 def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
@@ -312,8 +321,9 @@ def _prepare(city, *, seed, scenario, start, intervals, config) -> _Road:
     if cfg.confirmed_share > 0:
         dev = np.arange(n_dev, dtype=np.int64)
         confirmed = rnd.uniform(seed, "net-confirmed", dev, 0) < float(cfg.confirmed_share)
+    clocks = gateway_clocks(city.gateways["gateway_id"].to_list(), seed)
     return _Road(city, seed, scen, start, intervals, cfg, registry, keys, links, out_table,
-                 gw_down, confirmed)  # fmt: skip
+                 gw_down, confirmed, clocks)  # fmt: skip
 
 
 def _params(road: _Road) -> dict:
@@ -522,20 +532,13 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
         sent_s, sent, sf, freq, toa, regional, loss, detail = (
             np.r_[a, b][order] for a, b in zip(own, cols[3:], strict=True)
         )
-    gw_ids = city.gateways["gateway_id"].to_list()
-    log = stored_gateway_log(
+    rx = receptions_table(
         pair_tx=pair_tx,
         pair_gw=pair_gw,
         rssi_dbm=pair_rssi,
         snr_db=pair_snr,
-        end_s=sent_s + toa,
-        freq_hz=freq,
-        sf=sf,
-        bw_hz=cfg.bw_hz,
-        phy_payload=phy,
-        gateway_ids=gw_ids,
-        start=start,
-        seed=seed,
+        gateway_ids=city.gateways["gateway_id"].to_list(),
+        tx_offset=tx_offset,
     )
     del pair_rssi, pair_snr
     tx = transmission_table(
@@ -553,36 +556,12 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
         loss=loss,
         detail=detail,
         pair_tx=pair_tx,
-        pair_gw=pair_gw,
-        gateway_ids=gw_ids,
         bw_hz=cfg.bw_hz,
         tx_offset=tx_offset,
         attempt=attempt,
         confirmed=conf,
     )
-    return log, tx
-
-
-def _merge_log(carry, log: pl.DataFrame, edge_us: int | None):
-    """Held-back receptions merged into a block's sorted log; split at ``edge_us``.
-
-    Returns the rows to write now (time before ``edge_us`` [us since the Unix epoch], or
-    all when ``edge_us`` is None) and the rows to hold back. Only the head of the log
-    that overlaps the held-back rows in time is sorted again; the rest is sliced.
-    """
-    keys = ["time", "gateway_id", "tmst"]
-    if carry is not None and carry.height:
-        t = log["time"].dt.epoch("us").to_numpy()
-        k = int(np.searchsorted(t, int(carry["time"].dt.epoch("us").max()), side="right"))
-        head = pl.concat([carry, log.slice(0, k)]).sort(keys, maintain_order=True)
-        log = pl.concat([head, log.slice(k)])
-    if edge_us is None:
-        return log, None
-    t = log["time"].dt.epoch("us").to_numpy()
-    k = int(np.searchsorted(t, edge_us, side="left"))
-    # the held-back rows are gathered into buffers of their own: a slice would keep the
-    # whole block's log in memory until the next block is written
-    return log.slice(0, k), log[np.arange(k, log.height)]
+    return rx, tx
 
 
 def simulate_network_blocks(
@@ -603,8 +582,7 @@ def simulate_network_blocks(
     to end, are exactly the rows :func:`simulate_network` gives for the whole window:
     FCntUp is carried per device from block to block; an uplink whose planned start falls
     after the block (the last slot of a day plus the device's phase) waits for the next
-    block, whose air it belongs to; receptions ending after the block's last midnight wait
-    for the next block too, so the gateway log stays sorted by time. The boundary rule of
+    block, whose air it belongs to. The boundary rule of
     the air is the one of :func:`simulate_network`: a frame only meets frames planned on
     its own JST day.
 
@@ -626,8 +604,8 @@ def simulate_network_blocks(
     Yields
     ------
     NetworkResult
-        Per block: the same ``registry``, ``keys`` and ``params``, and that block's
-        ``gateway_log`` and ``transmissions`` rows (``readings`` empty).
+        Per block: the same ``registry``, ``keys``, ``clocks`` and ``params``, and that
+        block's ``receptions`` and ``transmissions`` rows (``readings`` empty).
     """
     for name, v in (("n_days", n_days), ("block_days", block_days)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -636,11 +614,7 @@ def simulate_network_blocks(
                     config=config)  # fmt: skip
     params = _params(road)
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
-    from toyama_lab.network.log import utc_base
-
-    base_us = int(utc_base(start).astype("datetime64[us]").astype(np.int64))
     spill = None
-    carry = None
     tx_offset = 0
     for a in range(0, int(n_days), int(block_days)):
         b = min(a + int(block_days), int(n_days))
@@ -654,10 +628,9 @@ def simulate_network_blocks(
                 up.filter(pl.col("planned_s") < b * _DAY_S),
                 up.filter(pl.col("planned_s") >= b * _DAY_S),
             )
-        log, tx = _air(road, up, fcnt_next, tx_offset=tx_offset)
+        rx, tx = _air(road, up, fcnt_next, tx_offset=tx_offset)
         tx_offset += tx.height
-        log, carry = _merge_log(carry, log, None if last else base_us + b * 86_400_000_000)
-        block = NetworkResult(road.registry, road.keys, log, tx, {}, params)
-        del up, log, tx  # hold one block at a time
+        block = NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
+        del up, rx, tx  # hold one block at a time
         yield block
         del block

@@ -6,21 +6,21 @@ Files (all byte-identical for the same inputs and seed):
 * ``network/keys.csv`` - SYNTHETIC session keys: a ``#`` comment line saying so, then a
   header with first column ``synthetic`` (``true``) and the
   :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
-* ``network/gateway_log.parquet`` - receptions, stored in the compact form of
-  :func:`toyama_lab.network.log.log_file_schema` (``RECEPTION_SCHEMA`` without the
-  columns every simulated row leaves null, text columns as enumerations; zstd level
-  :data:`LOG_COMPRESSION_LEVEL`); :func:`toyama_lab.network.scan.scan_gateway_log` and
-  :func:`toyama_lab.lorawan.ingest.read_receptions` read it back as ``RECEPTION_SCHEMA``;
-* ``network/transmissions.parquet`` - the truth per uplink;
+* ``network/receptions.parquet`` - what each gateway heard of each frame
+  (:func:`toyama_lab.network.log.receptions_schema`: ``tx_id``, ``gateway_id``,
+  ``rssi_dbm``, ``snr_db``; zstd level :data:`RECEPTIONS_COMPRESSION_LEVEL`);
+* ``network/transmissions.parquet`` - the truth per uplink, with each frame's bytes;
+* ``network/gateways.parquet`` - the gateways' ``tmst`` counters
+  (:func:`toyama_lab.network.log.gateway_clocks`);
+
+  :func:`toyama_lab.network.scan.scan_gateway_log` puts these three together as the
+  gateway log in ``RECEPTION_SCHEMA``;
 * ``network/network.json`` - parameters (every :class:`~toyama_lab.network.RadioConfig`
   field), the software that made it (version; SHA-256 of the ``network``, ``radio`` and
   ``lorawan`` sources) and loss-reason counts.
 
 :func:`write_network_blocks` writes the same files from the blocks of
 :func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: the
-gateway log is streamed into its file in one pass while the blocks are simulated
-(:func:`sink_frames`: the blocks' rows, re-cut into row groups of exactly
-``PARQUET_OPTIONS["row_group_size"]`` rows, feed polars' streaming Parquet sink); the
 transmission truth is staged in part files of one row group each and then streamed into
 its file the same way. The bytes depend only on the rows, never on the blocks, and
 :func:`write_network` writes its tables through the same path, so a one-shot run and a
@@ -49,8 +49,9 @@ SUBFOLDER = "network"
 FILES = {
     "registry": "registry.parquet",
     "keys": "keys.csv",
-    "gateway_log": "gateway_log.parquet",
+    "receptions": "receptions.parquet",
     "transmissions": "transmissions.parquet",
+    "gateways": "gateways.parquet",
     "params": "network.json",
 }
 #: First line of ``keys.csv`` (a comment, skipped by ``KeyStore.load``).
@@ -119,39 +120,30 @@ def _network_folder(out_dir) -> Path:
     return root / SUBFOLDER
 
 
-#: zstd level of ``gateway_log.parquet`` (the store's other tables keep
-#: :data:`toyama_lab.store.PARQUET_OPTIONS`): level 1 writes the log about a
-#: third faster than level 3 for 5 % more bytes (``bench/road.py``, docs/benchmarks.md).
-LOG_COMPRESSION_LEVEL = 1
-
-
-#: Most rows in a row group of ``transmissions.parquet``: a row of the truth holds the list
-#: of gateways that heard it (about 20 names in the city), so a row group of the store's
-#: million rows would take some 0.7 GB to assemble and encode.
-TRANSMISSION_ROW_GROUP = 262_144
+#: zstd level of ``receptions.parquet`` (the store's other tables keep
+#: :data:`toyama_lab.store.PARQUET_OPTIONS`): level 1 writes the receptions about a
+#: fifth faster than level 3 for 9 % more bytes (``bench/road.py``, docs/benchmarks.md).
+RECEPTIONS_COMPRESSION_LEVEL = 1
 
 
 def parquet_options(table: str) -> dict:
     """Settings of the polars Parquet writer for ``table`` (a key of :data:`FILES`).
 
     Those of the store (:data:`toyama_lab.store.PARQUET_OPTIONS`, read at call
-    time), with :data:`LOG_COMPRESSION_LEVEL` for the gateway log and row groups of at
-    most :data:`TRANSMISSION_ROW_GROUP` rows for the transmission truth.
+    time), with :data:`RECEPTIONS_COMPRESSION_LEVEL` for the receptions.
 
     Examples
     --------
-    >>> parquet_options("gateway_log")["compression_level"]
+    >>> parquet_options("receptions")["compression_level"]
     1
-    >>> parquet_options("transmissions")["row_group_size"]
-    262144
+    >>> parquet_options("transmissions")["compression_level"]
+    3
     """
     from toyama_lab.store import PARQUET_OPTIONS
 
     opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
-    if table == "gateway_log":
-        opts["compression_level"] = LOG_COMPRESSION_LEVEL
-    if table == "transmissions":
-        opts["row_group_size"] = min(int(opts["row_group_size"]), TRANSMISSION_ROW_GROUP)
+    if table == "receptions":
+        opts["compression_level"] = RECEPTIONS_COMPRESSION_LEVEL
     return opts
 
 
@@ -310,7 +302,7 @@ def write_network_blocks(
         If ``blocks`` is empty.
     """
     from toyama_lab._heap import release_free_heap
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, receptions_schema
     from toyama_lab.network.road import LOSS_REASONS
     from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
@@ -323,27 +315,28 @@ def write_network_blocks(
         gateways = _gateways(first)
         write_parquet(first.registry, tmp / FILES["registry"])
         write_keys_csv(first.keys, tmp / FILES["keys"])
+        write_parquet(first.clocks, tmp / FILES["gateways"])
         params, n_devices = first.params, first.registry.height
         txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
         pending = [first]
         del first
 
-        def logs():
-            # the simulation runs as the log's Parquet sink pulls its rows; the truth of
-            # each block is staged on the way
+        def receptions():
+            # the simulation runs as the receptions' Parquet sink pulls their rows; the
+            # truth of each block is staged on the way
             for res in itertools.chain([pending.pop()], blocks):
                 txs.add(res.transmissions)
                 for r, c in res.loss_counts().iter_rows():
                     counts[r] += int(c)
-                log = res.stored_log
+                rx = res.receptions
                 del res  # hold one block at a time
                 release_free_heap()  # what the block's simulation freed
-                yield log
-                del log
+                yield rx
+                del rx
 
-        n_rx = sink_frames(logs(), tmp / FILES["gateway_log"], log_file_schema(gateways),
-                           parquet_options("gateway_log"))  # fmt: skip
+        n_rx = sink_frames(receptions(), tmp / FILES["receptions"], receptions_schema(gateways),
+                           parquet_options("receptions"))  # fmt: skip
         n_tx = sink_frames(txs.frames(), tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
                            parquet_options("transmissions"))  # fmt: skip
         text = _meta(params, n_devices, n_tx, n_rx, counts)
@@ -354,8 +347,8 @@ def write_network_blocks(
 
 
 def _gateways(result) -> list:
-    """The gateway ids of a result: the categories of its stored log's ``gateway_id``."""
-    return result.stored_log.schema["gateway_id"].categories.to_list()
+    """The gateway ids of a result: the categories of its clocks' ``gateway_id``."""
+    return result.clocks.schema["gateway_id"].categories.to_list()
 
 
 def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = False):
@@ -381,7 +374,7 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     FileNotFoundError
         If ``out_dir`` is not an existing folder.
     """
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA, log_file_schema
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, receptions_schema
     from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
 
     gateways = _gateways(result)
@@ -389,8 +382,9 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
     with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
         write_parquet(result.registry, tmp / FILES["registry"])
         write_keys_csv(result.keys, tmp / FILES["keys"])
-        sink_frames([result.stored_log], tmp / FILES["gateway_log"],
-                    log_file_schema(gateways), parquet_options("gateway_log"))  # fmt: skip
+        write_parquet(result.clocks, tmp / FILES["gateways"])
+        sink_frames([result.receptions], tmp / FILES["receptions"],
+                    receptions_schema(gateways), parquet_options("receptions"))  # fmt: skip
         sink_frames([result.transmissions], tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
                     parquet_options("transmissions"))  # fmt: skip
         counts = {r: int(c) for r, c in result.loss_counts().iter_rows()}
@@ -398,7 +392,7 @@ def write_network(result, out_dir: str | os.PathLike[str], *, overwrite: bool = 
             result.params,
             result.registry.height,
             result.transmissions.height,
-            result.stored_log.height,
+            result.receptions.height,
             counts,
         )
         write_text(tmp / FILES["params"], text)
