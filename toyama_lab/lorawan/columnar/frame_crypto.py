@@ -144,14 +144,13 @@ def frame_mic(
     ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
     the longest one (see :func:`padded_buffer`), so every window read is in it.
     """
-    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
-    # then the frame, then zeros.
-    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
-    # then the frame (what follows it is never read into the tag).
+    # One gather builds the CMAC input: 16 bytes before each frame, then the frame (what
+    # follows it is never read into the tag). B0 goes into block 0 after the transposition,
+    # where it is one contiguous write (into the row matrix it was a strided one).
     width = (int(body_len.max(initial=0)) + 15) // 16 * 16 + 16
     msg = gather_padded(buf, starts - 16, 16 + body_len, width, zero_tail=False, padded=True)
-    msg[:, :16] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
     blocks = block_major(msg)
+    blocks[0] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
     return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4]
 
 
