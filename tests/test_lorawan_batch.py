@@ -638,3 +638,22 @@ def test_rows_without_bytes_are_never_duplicates_and_have_no_mtype(keys):
     )
     # before the fix a null row read the MHDR of the frame after it
     assert decode_batch(rx([None, good]), keys)["mtype"].to_list() == [None, "unconfirmed_up"]
+
+
+def test_bench_decode_stage_timers_cover_every_stage_and_restore_them():
+    import importlib.util
+    from pathlib import Path
+
+    from toyama_lab.lorawan.columnar import decode as stages
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "decode.py"
+    spec = importlib.util.spec_from_file_location("bench_decode", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    before = {name: getattr(stages, name) for name in bench.STAGES}
+    keys, phy, _, _ = bench.build(50, 5)
+    times = bench.stage_times(keys, phy, repeat=2)
+    assert list(times) == [*bench.STAGES, "whole decode_batch"]
+    assert all(t >= 0 for t in times.values())
+    assert sum(times[name] for name in bench.STAGES) <= times["whole decode_batch"] + 1e-3
+    assert all(getattr(stages, name) is func for name, func in before.items())
