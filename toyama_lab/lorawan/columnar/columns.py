@@ -247,8 +247,9 @@ def gather_blocks(flat: np.ndarray, starts: np.ndarray, rounds: int) -> np.ndarr
     windows are gathered and transposed a tile of rows at a time, so each tile
     is read back from cache, not from memory (100,000 windows of 272 bytes,
     the MIC input of ``bench/decode.py``'s other-encoder frames: 11 ms instead
-    of 17 ms for a gather of all rows followed by one transposition). ``flat`` must hold every window (``IndexError``
-    otherwise). The loop runs over tiles of a few thousand rows, not over rows.
+    of 17 ms for a gather of all rows followed by one transposition). ``flat``
+    must hold every window (``IndexError`` otherwise). The loop runs over tiles
+    of a few thousand rows, not over rows.
 
     Examples
     --------
