@@ -20,6 +20,7 @@ from toyama_lab.lorawan.columnar.columns import (
     binary_from_spans,
     binary_to_flat,
     flat_to_padded,
+    gather_blocks,
     gather_padded,
     ragged_index,
 )
@@ -93,6 +94,23 @@ def test_columns_nulls_and_ragged_index():
     assert binary_from_flat(flat, offsets, null_mask=is_null).to_list() == [None, b"ab"]
     idx, row = ragged_index(np.array([5, 0]), np.array([2, 3]))
     assert idx.tolist() == [5, 6, 0, 1, 2] and row.tolist() == [0, 0, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("n", "rounds"), [(0, 3), (5, 0), (7, 1), (5000, 17)])
+def test_gather_blocks_is_the_block_major_row_gather(n, rounds):
+    # 5000 windows of 272 bytes span several tiles
+    rng = np.random.default_rng(n + rounds)
+    flat = rng.integers(0, 256, 20_000, dtype=np.uint8)
+    starts = rng.integers(0, len(flat) - 16 * rounds + 1, n)
+    rows = np.array([flat[s : s + 16 * rounds] for s in starts]).reshape(n, rounds, 16)
+    assert np.array_equal(gather_blocks(flat, starts, rounds), rows.transpose(1, 0, 2))
+
+
+def test_gather_blocks_rejects_windows_outside_the_buffer():
+    with pytest.raises(IndexError):
+        gather_blocks(np.zeros(40, dtype=np.uint8), np.array([0, 20]), 2)
+    with pytest.raises(IndexError):
+        gather_blocks(np.zeros(8, dtype=np.uint8), np.array([0]), 1)
 
 
 @pytest.mark.parametrize("n_groups", [1, 3, 7])
@@ -620,3 +638,22 @@ def test_rows_without_bytes_are_never_duplicates_and_have_no_mtype(keys):
     )
     # before the fix a null row read the MHDR of the frame after it
     assert decode_batch(rx([None, good]), keys)["mtype"].to_list() == [None, "unconfirmed_up"]
+
+
+def test_bench_decode_stage_timers_cover_every_stage_and_restore_them():
+    import importlib.util
+    from pathlib import Path
+
+    from toyama_lab.lorawan.columnar import decode as stages
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "decode.py"
+    spec = importlib.util.spec_from_file_location("bench_decode", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    before = {name: getattr(stages, name) for name in bench.STAGES}
+    keys, phy, _, _ = bench.build(50, 5)
+    times = bench.stage_times(keys, phy, repeat=2)
+    assert list(times) == [*bench.STAGES, "whole decode_batch"]
+    assert all(t >= 0 for t in times.values())
+    assert sum(times[name] for name in bench.STAGES) <= times["whole decode_batch"] + 1e-3
+    assert all(getattr(stages, name) is func for name, func in before.items())

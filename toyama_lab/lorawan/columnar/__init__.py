@@ -8,7 +8,7 @@ Python loops over keys and block rounds only:
 =====================  ===========================================================
 module                 job
 =====================  ===========================================================
-``columns``            Binary columns <-> flat byte buffers and padded matrices
+``columns``            Binary columns <-> flat byte buffers, padded and block-major matrices
 ``aes``                AES-ECB by key group and lock-step AES-CMAC (``cryptography``)
 ``frame_crypto``       key table, frame MIC, FRMPayload keystream, 32-bit FCnt
 ``receptions``         stage 1: check the input, collapse repeated receptions

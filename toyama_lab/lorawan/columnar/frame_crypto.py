@@ -21,13 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toyama_lab.lorawan.codecs import CODEC_NAMES
-from toyama_lab.lorawan.columnar.aes import (
-    CipherCache,
-    block_major,
-    cmac_blocks,
-    ecb_runs,
-)
-from toyama_lab.lorawan.columnar.columns import gather_padded
+from toyama_lab.lorawan.columnar.aes import CipherCache, cmac_blocks, ecb_runs
+from toyama_lab.lorawan.columnar.columns import gather_blocks
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
 
 if TYPE_CHECKING:
@@ -144,14 +139,12 @@ def frame_mic(
     ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
     the longest one (see :func:`padded_buffer`), so every window read is in it.
     """
-    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
-    # then the frame, then zeros.
-    # One gather builds the CMAC input: 16 bytes before each frame (overwritten by B0),
-    # then the frame (what follows it is never read into the tag).
-    width = (int(body_len.max(initial=0)) + 15) // 16 * 16 + 16
-    msg = gather_padded(buf, starts - 16, 16 + body_len, width, zero_tail=False, padded=True)
-    msg[:, :16] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
-    blocks = block_major(msg)
+    # One gather builds the CMAC input block by block: 16 bytes before each frame, then
+    # the frame (what follows it is never read into the tag); B0 then goes into block 0
+    # (one contiguous write).
+    rounds = (int(body_len.max(initial=0)) + 15) // 16 + 1
+    blocks = gather_blocks(buf, starts - 16, rounds)
+    blocks[0] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
     return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4]
 
 
