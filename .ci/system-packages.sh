@@ -35,10 +35,17 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 
+# only what is missing: e.g. a Node.js from NodeSource already bundles npm, and Debian's
+# npm package conflicts with it (apt-get would then refuse the whole install)
+packages=()
+have_chromium || packages+=(chromium)
+have_japanese_font || packages+=(fonts-noto-cjk)
+have_pango || packages+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+have_npm || packages+=(npm)
+
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
-    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 npm
+  apt-get install -y --no-install-recommends "${packages[@]}"
 
 have_all || {
   echo "system-packages: installed, but chromium, the Japanese font or Pango is still not found" >&2
