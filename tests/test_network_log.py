@@ -24,3 +24,25 @@ def test_gateway_log_schema_and_values(tiny):
     # JST midnight of START is 15:00 UTC the day before
     first = log["time"].min()
     assert first.year == 2025 and (first.month, first.day, first.hour) == (10, 5, 15)
+
+
+def test_receptions_table_sorts_by_transmission_then_gateway_with_any_key_width():
+    import numpy as np
+
+    from toyama_lab.network.log import receptions_table
+
+    gws = ["gw-c", "gw-a", "gw-b"]
+    for base in (0, 2**31 // 3):  # a 32-bit sort key, then one that needs 64 bits
+        t = receptions_table(
+            pair_tx=np.array([base + 1, base, base + 1, base]),
+            pair_gw=np.array([0, 2, 1, 1]),
+            rssi_dbm=np.array([-100.4, -90.6, -80.5, -120.0]),
+            snr_db=np.array([1.04, -2.06, 3.0, 0.0]),
+            gateway_ids=gws,
+            tx_offset=5,
+        )
+        assert t["tx_id"].to_list() == [base + 5] * 2 + [base + 6] * 2
+        assert t["gateway_id"].cast(pl.String).to_list() == ["gw-a", "gw-b", "gw-a", "gw-c"]
+        assert t["rssi_dbm"].to_list() == [-120, -91, -80, -100]
+        assert [round(v, 6) for v in t["snr_db"].to_list()] == [0.0, -2.1, 3.0, 1.0]
+        assert t["tx_id"].flags["SORTED_ASC"]

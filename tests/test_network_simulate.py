@@ -376,7 +376,8 @@ def test_confirmed_share_picks_devices():
 def test_retransmission_blocks_match_one_shot():
     from toyama_lab.network import simulate_network_blocks
 
-    city, readings, one = _loaded(3, days=2)
+    # three blocks: two run at once on the air threads, the third after the first is done
+    city, readings, one = _loaded(3, days=3)
 
     def read_block(a, n):
         return {k: {v: arr[:, a * 1440 : (a + n) * 1440] for v, arr in d.items()}
@@ -384,9 +385,41 @@ def test_retransmission_blocks_match_one_shot():
 
     cfg = RadioConfig(confirmed_share=1.0, max_retransmissions=3,
                       channels_hz=AS923_JP_CHANNELS_HZ[:2])  # fmt: skip
-    blocks = list(simulate_network_blocks(city, read_block, 2, seed=0, scenario="normal-week",
+    blocks = list(simulate_network_blocks(city, read_block, 3, seed=0, scenario="normal-week",
                                           start=START, intervals={"pedestrian": 1},
                                           config=cfg))  # fmt: skip
     assert pl.concat([b.transmissions for b in blocks]).equals(one.transmissions)
     assert pl.concat([b.gateway_log for b in blocks]).equals(one.gateway_log)
     assert (one.transmissions["attempt"] > 0).sum() > 0
+
+
+def _air_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("air")]
+
+
+def test_blocks_stopped_early_or_failing_leave_no_thread(tiny):
+    from toyama_lab.network import simulate_network_blocks
+
+    city, readings, _ = tiny
+    assert not _air_threads()
+    one_day = {k: {v: a[:, :1440] for v, a in d.items()}
+               for k, d in readings.items() if k != "gps_tracker"}  # fmt: skip
+    kw = dict(seed=0, scenario="normal-week", start=START)
+    gen = simulate_network_blocks(city, lambda a, n: one_day, 4, **kw)
+    first = next(gen)
+    assert first.transmissions["tx_id"][0] == 0
+    assert _air_threads()  # the next blocks are under way
+    gen.close()  # a consumer that stops: the blocks not started are dropped
+    assert not _air_threads()
+
+    def read_block(a, n):
+        if a == 2:
+            raise OSError("disk gone")
+        return one_day
+
+    gen = simulate_network_blocks(city, read_block, 4, **kw)
+    with pytest.raises(OSError, match="disk gone"):
+        list(gen)
+    assert not _air_threads()

@@ -10,7 +10,9 @@ from toyama_lab.lorawan import KeyStore
 from toyama_lab.network import (
     simulate_network,
     write_network,
+    write_network_blocks,
 )
+from toyama_lab.network.write import FILES, _ThreadSink
 
 
 def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
@@ -35,8 +37,8 @@ def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
     assert a["gateways"].read_bytes() != c["gateways"].read_bytes()
 
 
-def test_blocks_staged_in_row_groups(three_days, tmp_path, monkeypatch):
-    """Tables larger than a row group: staged parts, same bytes whatever the blocks."""
+def test_blocks_streamed_in_row_groups(three_days, tmp_path, monkeypatch):
+    """Tables larger than a row group, both streamed at once: same bytes whatever the blocks."""
     import shutil
 
     from toyama_lab import store
@@ -49,10 +51,61 @@ def test_blocks_staged_in_row_groups(three_days, tmp_path, monkeypatch):
         shutil.copytree(three_days, copy)
         simulate_from_dataset(copy, block_days=block_days)
         got.append(_bytes(copy))
-        assert not list((copy / "network").glob(".*part*")), "staged parts are removed"
+        assert sorted(p.name for p in (copy / "network").iterdir()) == sorted(FILES.values())
     assert got[0] == got[1]
     rx = pl.read_parquet(copy / "network" / "receptions.parquet")
     assert rx.height > 1000
     assert rx["tx_id"].is_sorted()
     tx = pl.read_parquet(copy / "network" / "transmissions.parquet")
     assert tx["tx_id"].to_list() == list(range(tx.height))
+
+
+def _blocks_then(error, tiny, n_good=2):
+    """``n_good`` copies of the tiny result as blocks, then ``error`` raised."""
+    _, _, res = tiny
+    yield from [res] * n_good
+    raise error
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError("disk gone")])
+def test_blocks_failing_midway_leave_no_folder(tiny, tmp_path, error):
+    """A block that fails after others were written: its error, as it was, and no
+    network/ folder, no staging folder, while the truth's writer thread is stopped."""
+    import threading
+
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    with pytest.raises(type(error)) as info:
+        write_network_blocks(_blocks_then(error, tiny), ds)
+    assert info.value is error
+    assert list(tmp_path.iterdir()) == [ds] and list(ds.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "sink"]
+
+
+def test_truth_writer_failure_is_raised_and_leaves_nothing(tiny, tmp_path, monkeypatch):
+    """The truth's own sink fails (its rows do not fit the schema): that error is raised
+    in the caller's thread, the receptions' sink stops, nothing is left."""
+    import toyama_lab.network.log as log
+
+    bad = dict(log.TRANSMISSION_SCHEMA, phy_payload=pl.Int64)  # bytes are not a number
+    monkeypatch.setattr(log, "TRANSMISSION_SCHEMA", bad)
+    _, _, res = tiny
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    with pytest.raises(pl.exceptions.InvalidOperationError, match=r"(?i)binary"):
+        write_network_blocks([res] * 5, ds)
+    assert list(tmp_path.iterdir()) == [ds] and list(ds.iterdir()) == []
+
+
+def test_thread_sink_writes_what_it_is_given_and_aborts_cleanly(tmp_path):
+    opts = {"compression": "zstd", "compression_level": 1, "statistics": True,
+            "row_group_size": 4}  # fmt: skip
+    sink = _ThreadSink(tmp_path / "a.parquet", {"x": pl.Int64}, opts)
+    for i in range(5):  # more than its queue holds: put waits for the writer
+        sink.put(pl.DataFrame({"x": [i, i]}))
+    assert sink.close() == 10
+    assert pl.read_parquet(tmp_path / "a.parquet")["x"].to_list() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    sink = _ThreadSink(tmp_path / "b.parquet", {"x": pl.Int64}, opts)
+    sink.put(pl.DataFrame({"x": [1]}))
+    sink.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet"]

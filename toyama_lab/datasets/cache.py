@@ -138,13 +138,16 @@ class Dataset:
         DatasetError
             If the dataset has no store of that kind (the message lists the kinds).
         """
+        return self._open_cube(kind, raw=raw)
+
+    def _open_cube(self, kind: str, *, raw: bool, **open_kw) -> xr.Dataset:
         store = self.path / "timeseries" / f"{kind}.zarr"
         if not store.is_dir():
             raise DatasetError(
                 f"no time series of kind {kind!r} in {str(self.path)!r}; "
                 f"expected one of: {', '.join(self.kinds)}."
             )
-        return xr.open_zarr(store, consolidated=False, mask_and_scale=not raw)
+        return xr.open_zarr(store, consolidated=False, mask_and_scale=not raw, **open_kw)
 
     def event_path(self, name: str) -> Path:
         """The Parquet file of one event table (for a lazy ``polars.scan_parquet``).
@@ -174,10 +177,15 @@ class Dataset:
 
     @functools.cached_property
     def _raw_cubes(self) -> dict[str, tuple[xr.Dataset, np.ndarray]]:
-        """Per kind: the raw cube, opened once, and the order that sorts its sensors."""
+        """Per kind: the raw cube, opened once, and the order that sorts its sensors.
+
+        Opened without dask (``chunks=None``): :meth:`readings` wants numpy arrays of a
+        window of days, which xarray then reads straight from the zarr chunks it covers,
+        with no task graph to build and run for each variable.
+        """
         cubes = {}
         for kind in self.kinds:
-            ds = self.timeseries(kind, raw=True)
+            ds = self._open_cube(kind, raw=True, chunks=None)
             cubes[kind] = (ds, np.argsort(ds["sensor_index"].values, kind="stable"))
         return cubes
 

@@ -57,7 +57,8 @@ __all__ = [
     "simulate_from_dataset",
 ]
 
-#: Days simulated at a time by :func:`simulate_from_dataset` (memory: one block).
+#: Days simulated at a time by :func:`simulate_from_dataset` (memory: a few blocks, see
+#: :func:`toyama_lab.network.simulate_network_blocks`).
 BLOCK_DAYS = 1
 
 
@@ -85,7 +86,7 @@ def simulate_from_dataset(
         Replace an existing ``network/`` subfolder.
     block_days : int
         Days simulated at a time (:func:`toyama_lab.network.simulate_network_blocks`):
-        memory holds one block of readings and receptions, whatever the window. The
+        memory holds a few blocks of readings and receptions, whatever the window. The
         files are the same for every ``block_days`` (see
         :func:`toyama_lab.network.write.write_network_blocks`).
     **options

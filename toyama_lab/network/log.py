@@ -223,15 +223,20 @@ def receptions_table(
     # rank of each gateway id in string order: its code in the gateway_id enumeration
     rank = np.empty(n_gw, dtype=np.int64)
     rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
-    # one integer key; the pairs come nearly in transmission order, which the stable
-    # sort (timsort) runs through quickly
-    key = pair_tx * n_gw + rank[np.asarray(pair_gw, dtype=np.int64)]
+    # one integer key, 32-bit when it fits (a day of a city: ~200 k transmissions x ~100
+    # gateways), which sorts faster; the pairs come nearly in transmission order, which
+    # the stable sort (timsort) runs through quickly
+    n_tx = int(pair_tx.max()) + 1 if pair_tx.size else 0
+    kt = np.int32 if n_tx * n_gw < 2**31 else np.int64
+    key = pair_tx.astype(kt) * kt(n_gw) + rank.astype(kt)[np.asarray(pair_gw)]
     order = np.argsort(key, kind="stable")
     key = key[order]
+    tx_id, gw_code = np.divmod(key, kt(n_gw))
+    del key
     return pl.DataFrame(
         {
-            "tx_id": pl.Series(key // n_gw + int(tx_offset)).set_sorted(),
-            "gateway_id": _codes(schema["gateway_id"], key % n_gw),
+            "tx_id": pl.Series(tx_id.astype(np.int64) + int(tx_offset)).set_sorted(),
+            "gateway_id": _codes(schema["gateway_id"], gw_code),
             "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.int16),
             "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
         }

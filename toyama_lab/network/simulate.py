@@ -13,7 +13,10 @@ read per block, FCntUp carried per device, uplinks planned past the block's last
 midnight handed to the next block); its blocks put end to end are the rows of the
 one-shot run (receptions and transmissions in ``tx_id`` order), so
 :func:`toyama_lab.datasets.network.simulate_from_dataset` writes the same files whatever
-the block size, with memory bounded by one block.
+the block size, with memory bounded by a few blocks. Its blocks depend on one another
+only through FCntUp (worked out before the air) and the numbering of ``tx_id`` (shifted
+once the blocks before are done), so :data:`AIR_THREADS` blocks make their frames, air
+and tables at once, on as many threads.
 
 Confirmed uplinks and retransmissions
 -------------------------------------
@@ -48,11 +51,16 @@ recovered shows a lost row and a delivered row with the same FCnt.
 from __future__ import annotations
 
 import functools
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
+from toyama_lab._heap import release_free_heap
+from toyama_lab.geo import local_xy_m
+from toyama_lab.lorawan.batch import encode_batch
 from toyama_lab.lorawan.keys import KeyStore
 from toyama_lab.network.config import RadioConfig, as_radio_config, radio_params
 from toyama_lab.network.log import gateway_clocks, receptions_table, transmission_table
@@ -70,6 +78,7 @@ from toyama_lab.synth import random as rnd
 
 __all__ = [
     "ACK_TIMEOUT_S",
+    "AIR_THREADS",
     "FIX_NUMBER",
     "MAX_ROUNDS",
     "RECEIVE_DELAY2_S",
@@ -93,6 +102,10 @@ RECEIVE_DELAY2_S = 2.0
 ACK_TIMEOUT_S = (1.0, 3.0)
 #: Most retransmission rounds run per day of air (see the module notes).
 MAX_ROUNDS = 8
+#: Blocks of :func:`simulate_network_blocks` whose frames, air and tables run at once, on
+#: as many threads (numpy, polars and the AES of ``cryptography`` release the GIL for
+#: much of that work); memory holds that many blocks plus the one being written.
+AIR_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -275,7 +288,7 @@ def simulate_network(
     up, readings = _plan(road, readings_by_kind)
     up = up.sort("planned_s", "device_index", maintain_order=True)
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
-    rx, tx = _air(road, up, fcnt_next, tx_offset=0)
+    rx, tx = _air(road, up, _hand_off(road, up, fcnt_next), tx_offset=0)
     # readings keyed by tx_id for scoring
     keyed = tx.select("tx_id", "device_index", "period_start")
     readings = {
@@ -404,24 +417,45 @@ def _plan(road: _Road, readings_by_kind: dict, *, first_day: int = 0):
     return up, readings
 
 
-def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int):
-    """Frames, air and tables of uplinks sorted by (planned_s, device_index).
+@dataclass(frozen=True)
+class _Handoff:
+    """Which planned uplinks reach the radio, and their FCntUp (rows of ``up``)."""
 
-    ``fcnt_next`` (per device, the next FCntUp) is advanced in place. Returns the gateway
-    log (sorted) and the transmission truth (``tx_id`` from ``tx_offset``).
+    device: np.ndarray  # device_index per row
+    powered_off: np.ndarray  # the sensor is down (power outage) at the planned start
+    has_payload: np.ndarray  # the row carries a reading
+    handed: np.ndarray  # has_payload and not powered_off: a frame is made and sent
+    fcnt: np.ndarray  # FCntUp of handed rows, -1 elsewhere
+
+
+def _hand_off(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray) -> _Handoff:
+    """The rows of ``up`` handed to the radio and their FCntUp; advances ``fcnt_next``.
+
+    The only state carried from block to block: ``fcnt_next`` (per device, the next
+    FCntUp) is advanced in place by the number of frames each device sends in ``up``.
     """
-    from toyama_lab.lorawan.batch import encode_batch
-
-    city, registry, keys, links, cfg = road.city, road.registry, road.keys, road.links, road.cfg
-    seed, start = road.seed, road.start
-    n = up.height
     device = up["device_index"].to_numpy().astype(np.int64)
-    powered_off = _sensor_down(up, road.outages, city, start)
+    powered_off = _sensor_down(up, road.outages, road.city, road.start)
     has_payload = ~up["payload"].is_null().to_numpy()
     handed = has_payload & ~powered_off
     fcnt = _fcnt(device, handed)
     fcnt[handed] += fcnt_next[device[handed]]
     fcnt_next += np.bincount(device[handed], minlength=fcnt_next.size)
+    return _Handoff(device, powered_off, has_payload, handed, fcnt)
+
+
+def _air(road: _Road, up: pl.DataFrame, hand: _Handoff, *, tx_offset: int):
+    """Frames, air and tables of uplinks sorted by (planned_s, device_index).
+
+    ``hand`` is :func:`_hand_off` of ``up``. Returns the gateway log (sorted) and the
+    transmission truth (``tx_id`` from ``tx_offset``). Reads ``road`` and ``hand`` only,
+    so the blocks of a window may run on several threads at once.
+    """
+    city, registry, keys, links, cfg = road.city, road.registry, road.keys, road.links, road.cfg
+    seed, start = road.seed, road.start
+    n = up.height
+    device, fcnt, handed = hand.device, hand.fcnt, hand.handed
+    powered_off, has_payload = hand.powered_off, hand.has_payload
 
     # frames of every uplink handed to the radio
     rows = np.flatnonzero(handed)
@@ -445,8 +479,6 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
     y = links.dev_y[device].copy()
     mobile = ~up["lon"].is_null().to_numpy()
     if mobile.any():
-        from toyama_lab.geo import local_xy_m
-
         mx, my = local_xy_m(
             up["lon"].to_numpy()[mobile], up["lat"].to_numpy()[mobile], links.lon0, links.lat0
         )
@@ -564,6 +596,18 @@ def _air(road: _Road, up: pl.DataFrame, fcnt_next: np.ndarray, *, tx_offset: int
     return rx, tx
 
 
+def _air_block(road: _Road, up: pl.DataFrame, hand: _Handoff):
+    """:func:`_air` of one block on an air thread (``tx_id`` from 0), then the heap trimmed.
+
+    The block's temporaries (a few hundred MB at city size) were allocated in this
+    thread's malloc arena; trimming it here, as soon as they are freed, keeps two blocks
+    in flight from holding twice the resident memory of one.
+    """
+    out = _air(road, up, hand, tx_offset=0)
+    release_free_heap()
+    return out
+
+
 def simulate_network_blocks(
     city,
     read_block,
@@ -578,7 +622,9 @@ def simulate_network_blocks(
 ):
     """:func:`simulate_network` over a long window, a block of days at a time.
 
-    Memory holds one block of readings, uplinks and receptions. The rows yielded, put end
+    Memory holds :data:`AIR_THREADS` blocks of readings, uplinks and receptions, which
+    run at once on as many threads (a consumer that stops early, or an error, drops the
+    blocks not started and waits for the running ones). The rows yielded, put end
     to end, are exactly the rows :func:`simulate_network` gives for the whole window:
     FCntUp is carried per device from block to block; an uplink whose planned start falls
     after the block (the last slot of a day plus the device's phase) waits for the next
@@ -616,21 +662,39 @@ def simulate_network_blocks(
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
     spill = None
     tx_offset = 0
-    for a in range(0, int(n_days), int(block_days)):
-        b = min(a + int(block_days), int(n_days))
-        up, _ = _plan(road, read_block(a, b - a), first_day=a)
-        if spill is not None and spill.height:
-            up = pl.concat([spill, up])
-        up = up.sort("planned_s", "device_index", maintain_order=True)
-        last = b == int(n_days)
-        if not last:
-            up, spill = (
-                up.filter(pl.col("planned_s") < b * _DAY_S),
-                up.filter(pl.col("planned_s") >= b * _DAY_S),
-            )
-        rx, tx = _air(road, up, fcnt_next, tx_offset=tx_offset)
+    pending: deque[Future] = deque()
+
+    def finished(future: Future) -> NetworkResult:
+        nonlocal tx_offset
+        rx, tx = future.result()
+        if tx_offset:
+            rx = rx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
+            tx = tx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
         tx_offset += tx.height
-        block = NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
-        del up, rx, tx  # hold one block at a time
-        yield block
-        del block
+        return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
+
+    pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
+    try:
+        for a in range(0, int(n_days), int(block_days)):
+            b = min(a + int(block_days), int(n_days))
+            up, _ = _plan(road, read_block(a, b - a), first_day=a)
+            if spill is not None and spill.height:
+                up = pl.concat([spill, up])
+            up = up.sort("planned_s", "device_index", maintain_order=True)
+            if b < int(n_days):
+                up, spill = (
+                    up.filter(pl.col("planned_s") < b * _DAY_S),
+                    up.filter(pl.col("planned_s") >= b * _DAY_S),
+                )
+            hand = _hand_off(road, up, fcnt_next)
+            # tx_id from 0 in the block; finished() shifts it once the blocks before are done
+            pending.append(pool.submit(_air_block, road, up, hand))
+            del up, hand
+            if len(pending) == AIR_THREADS:
+                yield finished(pending.popleft())
+        while pending:
+            yield finished(pending.popleft())
+    finally:
+        # a consumer that stops early, or an error: drop the blocks not started, wait for
+        # the running ones (their threads cannot be interrupted)
+        pool.shutdown(wait=True, cancel_futures=True)

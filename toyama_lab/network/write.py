@@ -20,9 +20,10 @@ Files (all byte-identical for the same inputs and seed):
   ``lorawan`` sources) and loss-reason counts.
 
 :func:`write_network_blocks` writes the same files from the blocks of
-:func:`toyama_lab.network.simulate_network_blocks`, holding one block in memory: the
-transmission truth is staged in part files of one row group each and then streamed into
-its file the same way. The bytes depend only on the rows, never on the blocks, and
+:func:`toyama_lab.network.simulate_network_blocks`, holding the block being written (and
+at most two queued per table) in memory: the
+transmission truth is streamed into its file at the same time, by a second sink in a thread
+of its own. The bytes depend only on the rows, never on the blocks, and
 :func:`write_network` writes its tables through the same path, so a one-shot run and a
 run block by block give the same files.
 
@@ -241,33 +242,89 @@ def sink_frames(frames, path: str | os.PathLike[str], schema: dict, options: dic
     return rows[0]
 
 
-class _StagedTable:
-    """Rows appended block by block, each block staged at once in a part file of its own.
+class _ThreadSink:
+    """A :func:`sink_frames` run in a thread of its own, fed frame by frame.
 
-    The parts are read back in order by :meth:`frames` (and deleted), and
-    :func:`sink_frames` re-cuts their rows into the file's row groups, so the parts'
-    sizes and settings (lz4, no statistics: cheap to write and read) do not show in the
-    final file. Memory holds no staged rows.
+    The receptions' sink pulls the simulation block by block; each block's truth is
+    handed here (:meth:`put`) and encoded into its own file meanwhile, so both files are
+    written in one pass over the blocks, each row encoded once. The hand-over queue holds
+    at most :attr:`DEPTH` blocks, so memory stays bounded when the writer lags.
+
+    Parameters
+    ----------
+    path, schema, options
+        As :func:`sink_frames`.
     """
 
-    def __init__(self, folder: Path, name: str) -> None:
-        self.folder, self.name = folder, name
-        self.parts: list[Path] = []
+    #: blocks waiting in the hand-over queue at most
+    DEPTH = 2
+    _END, _ABORT = object(), object()
 
-    def add(self, frame) -> None:
-        if not frame.height:
-            return
-        p = self.folder / f".{self.name}.part-{len(self.parts):06d}.parquet"
-        frame.write_parquet(p, compression="lz4", statistics=False)
-        self.parts.append(p)
+    def __init__(self, path: Path, schema: dict, options: dict) -> None:
+        import queue
+        import threading
 
-    def frames(self):
-        """The staged rows in order (each part read once, then deleted)."""
-        import polars as pl
+        self._queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self._rows: int | None = None
+        self._error: BaseException | None = None
+        args = (self._frames(), path, schema, options)
+        self._thread = threading.Thread(target=self._run, args=args, name="sink", daemon=True)
+        self._thread.start()
 
-        for p in self.parts:
-            yield pl.read_parquet(p)
-            p.unlink()
+    def _frames(self):
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if item is self._ABORT:
+                raise RuntimeError("writing stopped: the other table failed")
+            yield item
+
+    def _run(self, *args) -> None:
+        try:
+            self._rows = sink_frames(*args)
+        except BaseException as exc:  # raised in the caller's thread by put/close
+            self._error = exc
+
+    def _hand(self, item) -> None:
+        import queue
+
+        while True:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def put(self, frame) -> None:
+        """Queue ``frame`` for the file (waits while :attr:`DEPTH` frames are queued);
+        raises the writer's error if it failed."""
+        self._hand(frame)
+
+    def close(self) -> int:
+        """End the file and wait for it; the number of rows written."""
+        self._hand(self._END)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return int(self._rows)
+
+    def abort(self) -> None:
+        """Stop the writer (its partial file is removed) and wait for it; never raises."""
+        import queue
+
+        while self._thread.is_alive():
+            try:
+                self._queue.put(self._ABORT, timeout=0.1)
+                break
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()  # make room: these frames are dropped
+                except queue.Empty:
+                    pass
+        self._thread.join()
 
 
 def write_network_blocks(
@@ -317,16 +374,17 @@ def write_network_blocks(
         write_keys_csv(first.keys, tmp / FILES["keys"])
         write_parquet(first.clocks, tmp / FILES["gateways"])
         params, n_devices = first.params, first.registry.height
-        txs = _StagedTable(tmp, "transmissions")
         counts = dict.fromkeys(LOSS_REASONS, 0)
         pending = [first]
         del first
+        txs = _ThreadSink(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
+                          parquet_options("transmissions"))  # fmt: skip
 
         def receptions():
             # the simulation runs as the receptions' Parquet sink pulls their rows; the
-            # truth of each block is staged on the way
+            # truth of each block goes to its own sink, in its own thread, on the way
             for res in itertools.chain([pending.pop()], blocks):
-                txs.add(res.transmissions)
+                txs.put(res.transmissions)
                 for r, c in res.loss_counts().iter_rows():
                     counts[r] += int(c)
                 rx = res.receptions
@@ -335,10 +393,14 @@ def write_network_blocks(
                 yield rx
                 del rx
 
-        n_rx = sink_frames(receptions(), tmp / FILES["receptions"], receptions_schema(gateways),
-                           parquet_options("receptions"))  # fmt: skip
-        n_tx = sink_frames(txs.frames(), tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
-                           parquet_options("transmissions"))  # fmt: skip
+        try:
+            schema = receptions_schema(gateways)
+            opts = parquet_options("receptions")
+            n_rx = sink_frames(receptions(), tmp / FILES["receptions"], schema, opts)
+            n_tx = txs.close()
+        except BaseException:
+            txs.abort()
+            raise
         text = _meta(params, n_devices, n_tx, n_rx, counts)
         write_text(tmp / FILES["params"], text)
         if on_complete is not None:
