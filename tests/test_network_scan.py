@@ -78,3 +78,24 @@ def test_network_file_errors(written, tmp_path):
         network_file(folder, "log")
     with pytest.raises(FileNotFoundError, match="generate --network"):
         network_file(tmp_path, "receptions")
+
+
+@pytest.mark.parametrize(
+    "renumber",
+    [
+        pl.col("tx_id") + 1,  # not from 0
+        pl.col("tx_id").reverse(),  # not in row order
+        pl.when(pl.col("tx_id") == 1).then(0).otherwise(pl.col("tx_id")),  # a repeat
+    ],
+    ids=["shifted", "reversed", "repeated"],
+)
+def test_delivery_refuses_a_truth_whose_tx_id_is_not_the_row(written, tmp_path, renumber):
+    import shutil
+
+    folder, _ = written
+    copy = tmp_path / "network"
+    shutil.copytree(folder / "network", copy)
+    tx = pl.read_parquet(copy / "transmissions.parquet")
+    tx.with_columns(renumber.alias("tx_id")).write_parquet(copy / "transmissions.parquet")
+    with pytest.raises(ValueError, match="tx_id is not the row number"):
+        delivery_by_gateway_month(copy)
