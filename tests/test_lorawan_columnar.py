@@ -442,3 +442,48 @@ def test_crypt_payload_matches_single_frame_cipher(spread):
             key, int(addr[i]), int(fcnt[i]), int(direction[i]), payload[i, : lengths[i]].tobytes()
         )
         assert out[i, : lengths[i]].tobytes() == want
+
+
+# -- session keys of many devices ------------------------------------------------------
+
+
+def test_derive_session_keys_batch_equals_the_single_device_derivation():
+    from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
+    from toyama_lab.lorawan.crypto import derive_session_keys
+
+    rng = np.random.default_rng(7)
+    n = 50
+    app_keys = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    app_nonce = rng.integers(0, 1 << 24, size=n)
+    dev_nonce = rng.integers(0, 1 << 16, size=n)
+    app_nonce[0], dev_nonce[0] = (1 << 24) - 1, (1 << 16) - 1  # the largest values
+    for net_id in (0x13, rng.integers(0, 1 << 24, size=n)):
+        nwk, app = derive_session_keys_batch(app_keys, app_nonce, net_id, dev_nonce)
+        assert nwk.shape == app.shape == (n, 16) and nwk.dtype == np.uint8
+        nets = np.broadcast_to(net_id, n)
+        for i in range(n):
+            want = derive_session_keys(
+                app_keys[i].tobytes(), int(app_nonce[i]), int(nets[i]), int(dev_nonce[i])
+            )
+            assert (nwk[i].tobytes(), app[i].tobytes()) == want
+    nwk, app = derive_session_keys_batch(np.zeros((0, 16), np.uint8), [], 0, [])
+    assert nwk.shape == app.shape == (0, 16)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((np.zeros((2, 15), np.uint8), 0, 0, 0), "app_keys"),
+        ((np.zeros((2, 16), np.int64), 0, 0, 0), "app_keys"),
+        ((np.zeros((2, 16), np.uint8), [0, 1 << 24], 0, 0), "app_nonce must be 24-bit"),
+        ((np.zeros((2, 16), np.uint8), 0, -1, 0), "net_id must be 24-bit"),
+        ((np.zeros((2, 16), np.uint8), 0, 0, [1 << 16, 0]), "dev_nonce must be 16-bit"),
+        ((np.zeros((2, 16), np.uint8), 0, 0, [1, 2, 3]), "dev_nonce must be 2 integers"),
+        ((np.zeros((2, 16), np.uint8), 0.5, 0, 0), "app_nonce must be 2 integers"),
+    ],
+)
+def test_derive_session_keys_batch_refuses_bad_input(args, match):
+    from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
+
+    with pytest.raises(ValueError, match=match):
+        derive_session_keys_batch(*args)

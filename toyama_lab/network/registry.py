@@ -4,7 +4,9 @@ Every time-series sensor of the city and every child's GPS tracker is one LoRaWA
 device activated over the air (OTAA). Its identifiers and keys are drawn from
 ``numpy.random.Generator(SeedSequence([seed, 0x4E4554]))`` (``"NET"``), so the same
 seed gives the same registry, and the session keys are derived from the AppKey with the
-LoRaWAN 1.0.x key derivation (:func:`toyama_lab.lorawan.crypto.derive_session_keys`,
+LoRaWAN 1.0.x key derivation (:func:`toyama_lab.lorawan.crypto.derive_session_keys`, for
+every device at once by
+:func:`toyama_lab.lorawan.columnar.session_keys.derive_session_keys_batch`,
 LoRaWAN 1.0.4 §6.2.6) as a network server would after the join.
 
 Identifiers
@@ -30,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.crypto import derive_session_keys
+from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
 from toyama_lab.lorawan.keys import KeyStore, SessionKeys
 
 __all__ = [
@@ -102,6 +104,12 @@ def device_ids(city) -> pl.DataFrame:
     )
 
 
+def _rows(a: np.ndarray) -> list[bytes]:
+    """The rows of a 2-D uint8 array as bytes."""
+    flat, w = a.tobytes(), a.shape[1]
+    return [flat[i : i + w] for i in range(0, len(flat), w)]
+
+
 def build_registry(city, seed: int) -> tuple[pl.DataFrame, KeyStore]:
     """Registry and session keys of every device of ``city``, deterministic from ``seed``.
 
@@ -142,20 +150,20 @@ def build_registry(city, seed: int) -> tuple[pl.DataFrame, KeyStore]:
     dev_nonce = rng.integers(0, 1 << 16, size=n, dtype=np.uint32)
     join_nonce = rng.integers(0, 1 << 24, size=n, dtype=np.uint32)
     dev_eui = DEV_EUI_PREFIX << 24 | np.arange(n, dtype=np.uint64)
-    entries = []
-    # one AES call per device (a few thousand): key set-up, not a hot path
-    for i in range(n):
-        app_key = app_keys[i].tobytes()
-        nwk, app = derive_session_keys(app_key, int(join_nonce[i]), NET_ID, int(dev_nonce[i]))
-        entries.append(
-            SessionKeys(
-                dev_addr=int(dev_addr[i]),
-                nwk_s_key=nwk,
-                app_s_key=app,
-                dev_eui=int(dev_eui[i]).to_bytes(8, "big"),
-                app_key=app_key,
-            )
+    nwk, app = derive_session_keys_batch(app_keys, join_nonce, NET_ID, dev_nonce)
+    entries = [
+        SessionKeys(
+            dev_addr=a, nwk_s_key=k1, app_s_key=k2, dev_eui=e.to_bytes(8, "big"), app_key=k0
         )
+        for a, k1, k2, e, k0 in zip(
+            dev_addr.tolist(),
+            _rows(nwk),
+            _rows(app),
+            dev_eui.tolist(),
+            _rows(app_keys),
+            strict=True,
+        )
+    ]
     keys = KeyStore(entries, source=f"toyama-lab synthetic registry (seed {int(seed)})")
     registry = ids.with_columns(
         pl.Series("dev_eui", [f"{int(e):016X}" for e in dev_eui], dtype=pl.String),

@@ -22,6 +22,7 @@ module                 job
 ``status``             statuses and ``status_counts``
 ``decode``             ``decode_batch``: the stages in order
 ``encode``             ``encode_batch``: uplinks for whole columns
+``session_keys``       OTAA session keys (NwkSKey, AppSKey) of many devices at once
 =====================  ===========================================================
 
 The public entry points are re-exported by :mod:`toyama_lab.lorawan.batch` and
