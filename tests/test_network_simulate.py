@@ -423,3 +423,8 @@ def test_blocks_stopped_early_or_failing_leave_no_thread(tiny):
     with pytest.raises(OSError, match="disk gone"):
         list(gen)
     assert not _air_threads()
+    # an error while the road is set up (the first block is being read meanwhile)
+    gen = simulate_network_blocks(city, lambda a, n: one_day, 4, **{**kw, "seed": -1})
+    with pytest.raises(ValueError, match="seed"):
+        next(gen)
+    assert not _air_threads()

@@ -639,7 +639,9 @@ def simulate_network_blocks(
         ``read_block(first_day, n)`` -> the ``readings_by_kind`` of :func:`simulate_network`
         for days ``first_day .. first_day + n - 1`` of the window; its
         ``"gps_tracker"`` fixes carry a :data:`FIX_NUMBER` column (row number in the
-        whole window's fix table) so that their jitters match the one-shot run.
+        whole window's fix table) so that their jitters match the one-shot run. The first
+        block is read on an air thread while the road is set up, the others in the
+        calling thread.
     n_days : int
         Days in the window.
     seed, scenario, start, intervals, config
@@ -656,8 +658,15 @@ def simulate_network_blocks(
     for name, v in (("n_days", n_days), ("block_days", block_days)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name}={v!r} must be a positive integer number of days.")
-    road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
-                    config=config)  # fmt: skip
+    pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
+    try:
+        # the first block's readings are read while the road is set up
+        first = pool.submit(read_block, 0, min(int(block_days), int(n_days)))
+        road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
+                        config=config)  # fmt: skip
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     params = _params(road)
     fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
     spill = None
@@ -673,11 +682,12 @@ def simulate_network_blocks(
         tx_offset += tx.height
         return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
 
-    pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
     try:
         for a in range(0, int(n_days), int(block_days)):
             b = min(a + int(block_days), int(n_days))
-            up, _ = _plan(road, read_block(a, b - a), first_day=a)
+            readings = first.result() if a == 0 else read_block(a, b - a)
+            up, _ = _plan(road, readings, first_day=a)
+            del readings
             if spill is not None and spill.height:
                 up = pl.concat([spill, up])
             up = up.sort("planned_s", "device_index", maintain_order=True)
