@@ -24,6 +24,8 @@ def test_write_is_deterministic_and_keys_load(tiny, tmp_path):
         assert a[name].read_bytes() == b[name].read_bytes(), name
     ks = KeyStore.load(a["keys"])
     assert len(ks) == res.registry.height
+    # every device's codec (its profile) is in the file and loads back
+    assert {k.dev_addr: k.codec for k in ks} == {k.dev_addr: k.codec for k in res.keys}
     first, header = a["keys"].read_text().splitlines()[:2]
     assert first.startswith("#") and "SYNTHETIC" in first
     assert header.startswith("synthetic,")

@@ -8,6 +8,8 @@ LoRaWAN 1.0.x key derivation (:func:`toyama_lab.lorawan.crypto.derive_session_ke
 every device at once by
 :func:`toyama_lab.lorawan.columnar.session_keys.derive_session_keys_batch`,
 LoRaWAN 1.0.4 §6.2.6) as a network server would after the join.
+Each device's key entry also names its payload codec (:data:`CODEC_OF_KIND`), the device
+profile by which :func:`toyama_lab.lorawan.decode_batch` picks a codec per device.
 
 Identifiers
 -----------
@@ -36,6 +38,7 @@ from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
 from toyama_lab.lorawan.keys import KeyStore, SessionKeys
 
 __all__ = [
+    "CODEC_OF_KIND",
     "DEV_EUI_PREFIX",
     "JOIN_EUI",
     "NET_ID",
@@ -53,6 +56,18 @@ JOIN_EUI = bytes.fromhex("02544C4A4F494E00")
 NET_ID = 0x000000
 #: ``kind`` of a child's GPS tracker in the registry (the sensors keep their city kind).
 TRACKER_KIND = "gps_tracker"
+#: Payload codec of each device kind (a name of ``toyama_lab.lorawan.codecs.FIXED_CODECS``):
+#: the device profile. Each device's :class:`~toyama_lab.lorawan.SessionKeys` carries it
+#: (``codec``), so the batch decoder picks the codec per device, as a network server binds
+#: a codec to a device profile; the FPort registry gives the same codec for these FPorts.
+CODEC_OF_KIND: dict[str, str] = {
+    "pedestrian": "pedestrian",
+    "bicycle_park": "bicycle_park",
+    "counter": "counter",
+    "rain": "rain",
+    "river": "river",
+    TRACKER_KIND: "gps",
+}
 
 _STREAM = 0x4E4554  # "NET"
 _NWKADDR_BITS = 25
@@ -151,16 +166,23 @@ def build_registry(city, seed: int) -> tuple[pl.DataFrame, KeyStore]:
     join_nonce = rng.integers(0, 1 << 24, size=n, dtype=np.uint32)
     dev_eui = DEV_EUI_PREFIX << 24 | np.arange(n, dtype=np.uint64)
     nwk, app = derive_session_keys_batch(app_keys, join_nonce, NET_ID, dev_nonce)
+    codecs = ids["kind"].replace_strict(CODEC_OF_KIND, return_dtype=pl.String).to_list()
     entries = [
         SessionKeys(
-            dev_addr=a, nwk_s_key=k1, app_s_key=k2, dev_eui=e.to_bytes(8, "big"), app_key=k0
+            dev_addr=a,
+            nwk_s_key=k1,
+            app_s_key=k2,
+            dev_eui=e.to_bytes(8, "big"),
+            app_key=k0,
+            codec=c,
         )
-        for a, k1, k2, e, k0 in zip(
+        for a, k1, k2, e, k0, c in zip(
             dev_addr.tolist(),
             _rows(nwk),
             _rows(app),
             dev_eui.tolist(),
             _rows(app_keys),
+            codecs,
             strict=True,
         )
     ]

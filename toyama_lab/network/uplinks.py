@@ -55,10 +55,10 @@ import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.codecs import FIXED_CODECS
+from toyama_lab.network.registry import CODEC_OF_KIND
 from toyama_lab.synth import random as rnd
 
 __all__ = [
-    "CODEC_OF_KIND",
     "JITTER_S",
     "READING_COLUMNS",
     "REPORT_INTERVAL_MIN",
@@ -74,15 +74,6 @@ REPORT_INTERVAL_MIN: dict[str, int] = {
     "counter": 10,
     "rain": 10,
     "river": 10,
-}
-#: Payload codec of each kind (``toyama_lab.lorawan.codecs.FIXED_CODECS`` names).
-CODEC_OF_KIND: dict[str, str] = {
-    "pedestrian": "pedestrian",
-    "bicycle_park": "bicycle_park",
-    "counter": "counter",
-    "rain": "rain",
-    "river": "river",
-    "gps_tracker": "gps",
 }
 #: Reading columns (codec fields) per kind.
 READING_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -57,11 +57,14 @@ FILES = {
 }
 #: First line of ``keys.csv`` (a comment, skipped by ``KeyStore.load``).
 KEYS_COMMENT = "# SYNTHETIC LoRaWAN session keys made by toyama-lab; not for any real device"
-_KEY_COLUMNS = ("synthetic", "dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key")
+_KEY_COLUMNS = ("synthetic", "dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key", "codec")
 
 
 def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
     """Write SYNTHETIC keys as CSV with a leading ``synthetic`` column (mode 0600).
+
+    The columns are those of ``toyama_lab.lorawan.KeyStore.save`` (each device's payload
+    ``codec`` last, empty for a device without one).
 
     The first line is the comment :data:`KEYS_COMMENT`.
     ``toyama_lab.lorawan.KeyStore.load`` reads the file (it skips the comment and ignores
@@ -81,6 +84,7 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
                 k.app_s_key.hex().upper(),
                 "" if k.dev_eui is None else k.dev_eui.hex().upper(),
                 "" if k.app_key is None else k.app_key.hex().upper(),
+                k.codec or "",
             ]
         )
     from toyama_lab.store import write_text
