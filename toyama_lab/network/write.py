@@ -42,6 +42,8 @@ import json
 import os
 from pathlib import Path
 
+from toyama_lab.lorawan.keys import COLUMNS as KEY_COLUMNS
+
 __all__ = ["FILES", "SUBFOLDER", "write_keys_csv", "write_network", "write_network_blocks"]
 
 #: Name of the subfolder in a dataset folder.
@@ -57,7 +59,7 @@ FILES = {
 }
 #: First line of ``keys.csv`` (a comment, skipped by ``KeyStore.load``).
 KEYS_COMMENT = "# SYNTHETIC LoRaWAN session keys made by toyama-lab; not for any real device"
-_KEY_COLUMNS = ("synthetic", "dev_addr", "nwk_s_key", "app_s_key", "dev_eui", "app_key", "codec")
+_KEY_COLUMNS = ("synthetic", *KEY_COLUMNS)
 
 
 def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
@@ -73,20 +75,11 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
     """
     buf = io.StringIO()
     buf.write(KEYS_COMMENT + "\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(_KEY_COLUMNS)
-    for k in sorted(keys, key=lambda k: k.dev_addr):
-        w.writerow(
-            [
-                "true",
-                f"{k.dev_addr:08X}",
-                k.nwk_s_key.hex().upper(),
-                k.app_s_key.hex().upper(),
-                "" if k.dev_eui is None else k.dev_eui.hex().upper(),
-                "" if k.app_key is None else k.app_key.hex().upper(),
-                k.codec or "",
-            ]
-        )
+    w = csv.DictWriter(buf, fieldnames=_KEY_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    # the rows of KeyStore.save, by DevAddr (8 upper-case hex digits sort as the numbers)
+    for rec in sorted(keys._records(), key=lambda r: r["dev_addr"]):
+        w.writerow({"synthetic": "true", **rec})
     from toyama_lab.store import write_text
 
     p = Path(path)
