@@ -26,13 +26,14 @@ def test_gateway_log_schema_and_values(tiny):
     assert first.year == 2025 and (first.month, first.day, first.hour) == (10, 5, 15)
 
 
-def test_receptions_table_sorts_by_transmission_then_gateway_with_any_key_width():
+def test_receptions_table_sorts_by_transmission_then_gateway_with_either_sort():
     import numpy as np
 
     from toyama_lab.network.log import receptions_table
 
     gws = ["gw-c", "gw-a", "gw-b"]
-    for base in (0, 2**31 // 3):  # a 32-bit sort key, then one that needs 64 bits
+    # a key packed with the row number, then transmissions too many for it (argsort)
+    for base in (0, 2**31 // 3, 2**61 // 3):
         t = receptions_table(
             pair_tx=np.array([base + 1, base, base + 1, base]),
             pair_gw=np.array([0, 2, 1, 1]),

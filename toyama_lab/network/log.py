@@ -223,19 +223,34 @@ def receptions_table(
     # rank of each gateway id in string order: its code in the gateway_id enumeration
     rank = np.empty(n_gw, dtype=np.int64)
     rank[np.argsort(np.asarray(gateway_ids, dtype=object), kind="stable")] = np.arange(n_gw)
-    # one integer key, 32-bit when it fits (a day of a city: ~200 k transmissions x ~100
-    # gateways), which sorts faster; the pairs come nearly in transmission order, which
-    # the stable sort (timsort) runs through quickly
-    n_tx = int(pair_tx.max()) + 1 if pair_tx.size else 0
-    kt = np.int32 if n_tx * n_gw < 2**31 else np.int64
-    key = pair_tx.astype(kt) * kt(n_gw) + rank.astype(kt)[np.asarray(pair_gw)]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    tx_id, gw_code = np.divmod(key, kt(n_gw))
-    del key
+    # sorted by one 64-bit key per reception: (transmission, gateway rank, reception
+    # row) when it fits, all distinct, so that numpy's plain (SIMD) sort of the keys is
+    # the stable sort by transmission and gateway, and the row bits give the order;
+    # else (billions of receptions at once) the stable argsort of (transmission, rank)
+    n = pair_tx.size
+    n_tx = int(pair_tx.max()) + 1 if n else 0
+    row_bits = max(n - 1, 1).bit_length()
+    gw_bits = max(n_gw - 1, 1).bit_length()
+    # (the city's gateways are usually listed in string order already)
+    sorted_ids = bool(np.all(rank == np.arange(n_gw)))
+    gw = np.asarray(pair_gw) if sorted_ids else rank[np.asarray(pair_gw)]
+    if max(n_tx - 1, 1).bit_length() + gw_bits + row_bits <= 63:
+        key = pair_tx.copy()  # built in place: one array of n, not one per operation
+        key <<= gw_bits
+        key |= gw
+        key <<= row_bits
+        key |= np.arange(n, dtype=np.int64)
+        key.sort()
+        order = key & ((1 << row_bits) - 1)
+        tx_id = key >> (row_bits + gw_bits)
+        gw_code = (key >> row_bits) & ((1 << gw_bits) - 1)
+    else:
+        order = np.argsort(pair_tx * n_gw + gw.astype(np.int64), kind="stable")
+        tx_id, gw_code = pair_tx[order], gw[order]
+    del gw
     return pl.DataFrame(
         {
-            "tx_id": pl.Series(tx_id.astype(np.int64) + int(tx_offset)).set_sorted(),
+            "tx_id": pl.Series(tx_id + int(tx_offset)).set_sorted(),
             "gateway_id": _codes(schema["gateway_id"], gw_code),
             "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.int16),
             "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
