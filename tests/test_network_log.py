@@ -45,5 +45,5 @@ def test_receptions_table_sorts_by_transmission_then_gateway_with_either_sort():
         assert t["tx_id"].to_list() == [base + 5] * 2 + [base + 6] * 2
         assert t["gateway_id"].cast(pl.String).to_list() == ["gw-a", "gw-b", "gw-a", "gw-c"]
         assert t["rssi_dbm"].to_list() == [-120, -91, -80, -100]
-        assert [round(v, 6) for v in t["snr_db"].to_list()] == [0.0, -2.1, 3.0, 1.0]
+        assert t["snr_db_x10"].to_list() == [0, -21, 30, 10]
         assert t["tx_id"].flags["SORTED_ASC"]

@@ -229,12 +229,15 @@ def _digest(log: pl.DataFrame) -> str:
 
 
 #: _digest of the ``tiny`` fixture's gateway log: a default run must not change silently.
+#: Re-recorded 2026-12-06 when receptions.parquet began to store the SNR as integer tenths
+#: of a dB (``snr_db_x10``): every value is as before, but the four receptions whose SNR
+#: rounds to -0.0 dB now read 0.0 dB (checked bit by bit against the log before).
 #: Re-recorded 2026-12-05 when the log became receptions + transmissions + gateway clocks
 #: (issue 14 §6): every column is as before except ``tmst``, which now counts from the
 #: Unix epoch instead of the window's first midnight (a gateway's counter no longer
 #: depends on the window asked for). Before: recorded 2026-12-02 when the fading became
 #: the 32-bit stream of toyama_lab.radio.fading.
-TINY_LOG_DIGEST = "c1e6057c3a97a344f5f0b378713312b83f40cddf727c2f6843725828bee2bf3a"
+TINY_LOG_DIGEST = "75c0e3be138726fca6d7e252f39577778228fc86c863606c16270a42f49257b4"
 
 
 def test_default_gateway_log_unchanged(tiny):

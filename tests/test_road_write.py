@@ -99,7 +99,7 @@ def test_receptions_table_rounds_like_a_packet_forwarder():
         gateway_ids=["a", "b"],
         tx_offset=5,
     )
-    assert t.rows() == [(5, "a", -99, 3.0), (5, "b", -100, pytest.approx(-7.2))]
+    assert t.rows() == [(5, "a", -99, 30), (5, "b", -100, -72)]
 
 
 def test_written_network_reads_back_through_every_reader(small, tmp_path):

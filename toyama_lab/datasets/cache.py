@@ -298,7 +298,7 @@ class Dataset:
         """What each gateway heard of each frame (``network/receptions.parquet``).
 
         One row per reception: ``tx_id`` (the row of :meth:`transmissions`),
-        ``gateway_id``, ``rssi_dbm``, ``snr_db``
+        ``gateway_id``, ``rssi_dbm``, ``snr_db_x10`` (tenths of a dB)
         (:func:`toyama_lab.network.log.receptions_schema`), sorted by ``tx_id``: the
         compact form to count or join; :meth:`gateway_log` is the full log.
 

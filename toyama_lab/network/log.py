@@ -2,7 +2,8 @@
 
 * **Receptions** (:func:`receptions_table`, :func:`receptions_schema`): one row per
   (transmission, gateway) reception, as small as it can be: ``tx_id``, ``gateway_id``,
-  ``rssi_dbm`` (whole dBm) and ``snr_db`` (0.1 dB), the precisions of the ``rxpk`` object
+  ``rssi_dbm`` (whole dBm) and ``snr_db_x10`` (the SNR in 0.1 dB steps, as an integer),
+  the precisions of the ``rxpk`` object
   of Semtech's packet forwarder protocol (PROTOCOL.TXT §4: ``rssi`` signed integer, 1 dB;
   ``lsnr`` 0.1 dB).
 * **Transmission truth** (:data:`TRANSMISSION_SCHEMA`): one row per planned uplink, sent or
@@ -115,8 +116,12 @@ def receptions_schema(gateway_ids) -> dict[str, pl.DataType]:
     ``gateway_id``: ``tx_id`` (the row of the transmission truth), ``gateway_id`` (an
     enumeration of the city's gateways in string order: Parquet stores a dictionary and a
     run-length index, not the text of every row), ``rssi_dbm`` (whole dBm, Int16) and
-    ``snr_db`` (0.1 dB steps, Float32), the precisions of Semtech's packet forwarder
-    (PROTOCOL.TXT §4: ``rssi`` signed integer, 1 dB; ``lsnr`` 0.1 dB).
+    ``snr_db_x10`` (the SNR in 0.1 dB steps: ``snr_db`` times ten, Int16), the
+    precisions of Semtech's packet forwarder (PROTOCOL.TXT §4: ``rssi`` signed integer,
+    1 dB; ``lsnr`` 0.1 dB). Stored as an integer, the SNR takes 40 % of the bytes a
+    Float32 column of the same values does after compression, and is written in half
+    the time (``bench/road.py``, docs/benchmarks.md); :func:`reception_rows` gives it
+    back as ``snr_db`` in dB.
 
     Everything else a gateway reports is a property of the transmission (time, frequency,
     data rate, the frame's bytes) or of the gateway (its ``tmst`` counter), so it is
@@ -132,7 +137,7 @@ def receptions_schema(gateway_ids) -> dict[str, pl.DataType]:
     --------
     >>> s = receptions_schema(["gw-002", "gw-001"])
     >>> list(s)
-    ['tx_id', 'gateway_id', 'rssi_dbm', 'snr_db']
+    ['tx_id', 'gateway_id', 'rssi_dbm', 'snr_db_x10']
     >>> s["gateway_id"]
     Enum(categories=['gw-001', 'gw-002'])
     """
@@ -140,7 +145,7 @@ def receptions_schema(gateway_ids) -> dict[str, pl.DataType]:
         "tx_id": pl.Int64,
         "gateway_id": pl.Enum(sorted(set(gateway_ids))),
         "rssi_dbm": pl.Int16,
-        "snr_db": pl.Float32,
+        "snr_db_x10": pl.Int16,
     }
 
 
@@ -253,7 +258,7 @@ def receptions_table(
             "tx_id": pl.Series(tx_id + int(tx_offset)).set_sorted(),
             "gateway_id": _codes(schema["gateway_id"], gw_code),
             "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.int16),
-            "snr_db": (np.rint(np.asarray(snr_db)[order] * 10.0) / 10.0).astype(np.float32),
+            "snr_db_x10": np.rint(np.asarray(snr_db)[order] * 10.0).astype(np.int16),
         }
     )
 
@@ -318,6 +323,8 @@ def reception_rows(receptions, transmissions, clocks, *, sort: bool = True):
                 (pl.col("time").dt.epoch("us") + pl.col("tmst_offset_us").cast(pl.Int64))
                 % (1 << 32)
             ).alias("tmst"),
+            # tenths of a dB to dB, through Float64: the Float32 nearest to k / 10
+            (pl.col("snr_db_x10").cast(pl.Float64) / 10.0).cast(pl.Float32).alias("snr_db"),
             pl.lit(CODING_RATE).alias("codr"),
             pl.lit(SOURCE).alias("source"),
             *[pl.lit(None, dtype=RECEPTION_SCHEMA[c]).alias(c) for c in LOG_OMITTED],

@@ -121,7 +121,7 @@ class NetworkResult:
     receptions : polars.DataFrame
         One row per gateway reception, as stored in ``receptions.parquet``
         (:func:`toyama_lab.network.log.receptions_table`: ``tx_id``, ``gateway_id``,
-        ``rssi_dbm``, ``snr_db``); :attr:`gateway_log` is the full log.
+        ``rssi_dbm``, ``snr_db_x10``); :attr:`gateway_log` is the full log.
     transmissions : polars.DataFrame
         Truth per uplink (:data:`toyama_lab.network.log.TRANSMISSION_SCHEMA`).
     clocks : polars.DataFrame

@@ -8,7 +8,7 @@ Files (all byte-identical for the same inputs and seed):
   :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
 * ``network/receptions.parquet`` - what each gateway heard of each frame
   (:func:`toyama_lab.network.log.receptions_schema`: ``tx_id``, ``gateway_id``,
-  ``rssi_dbm``, ``snr_db``; zstd level :data:`RECEPTIONS_COMPRESSION_LEVEL`);
+  ``rssi_dbm``, ``snr_db_x10``; zstd level :data:`RECEPTIONS_COMPRESSION_LEVEL`);
 * ``network/transmissions.parquet`` - the truth per uplink, with each frame's bytes;
 * ``network/gateways.parquet`` - the gateways' ``tmst`` counters
   (:func:`toyama_lab.network.log.gateway_clocks`);
