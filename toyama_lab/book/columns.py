@@ -132,6 +132,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "codr": ("符号化率 (例 4/5)", "coding rate (e.g. 4/5)", ""),
     "rssi_dbm": ("受信電力 (RSSI)", "received signal strength", "dBm"),
     "snr_db": ("信号対雑音比 (SNR)", "signal-to-noise ratio", "dB"),
+    "snr_db_x10": (
+        "信号対雑音比 (SNR) の 10 倍 (0.1 dB 単位の整数)",
+        "signal-to-noise ratio in tenths of a dB (an integer)",
+        "0.1 dB",
+    ),
     "antenna": ("アンテナ番号", "antenna number of the gateway (rsig)", ""),
     "channel": ("IF チャネル", "IF channel of the concentrator (rsig chan)", ""),
     "rf_chain": ("RF チェーン", "RF chain of the concentrator (rfch)", ""),

@@ -459,7 +459,7 @@ def _air(road: _Road, up: pl.DataFrame, hand: _Handoff, *, tx_offset: int):
 
     # frames of every uplink handed to the radio
     rows = np.flatnonzero(handed)
-    phy = pl.Series("phy_payload", [None] * n, dtype=pl.Binary)
+    phy = pl.repeat(None, n, dtype=pl.Binary, eager=True).alias("phy_payload")
     addr = registry["dev_addr_int"].to_numpy().astype(np.int64)
     conf = road.confirmed[device]
     if rows.size:

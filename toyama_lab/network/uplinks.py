@@ -262,7 +262,7 @@ def sensor_uplinks(
         codec = FIXED_CODECS[CODEC_OF_KIND[kind]]
         cols = {f: values[f].reshape(-1)[flat_has] for f in codec.columns}
         payload_ok = codec.encode(cols)
-        payload = pl.Series("payload", [None] * flat_has.size, dtype=pl.Binary)
+        payload = pl.repeat(None, flat_has.size, dtype=pl.Binary, eager=True).alias("payload")
         if flat_has.any():
             payload = payload.scatter(np.flatnonzero(flat_has), payload_ok)
         p_start = np.datetime64(day0, "us") + (slot * interval).astype("timedelta64[m]")
@@ -279,8 +279,8 @@ def sensor_uplinks(
                     "down_detail": pl.Series((~flat_has).astype(np.uint8)).replace_strict(
                         {1: "no_reading"}, default=None, return_dtype=pl.String
                     ),
-                    "lon": pl.Series([None] * flat_has.size, dtype=pl.Float64),
-                    "lat": pl.Series([None] * flat_has.size, dtype=pl.Float64),
+                    "lon": pl.repeat(None, flat_has.size, dtype=pl.Float64, eager=True),
+                    "lat": pl.repeat(None, flat_has.size, dtype=pl.Float64, eager=True),
                 },
                 schema_overrides={"down_detail": pl.String},
             )
@@ -373,7 +373,7 @@ def tracker_uplinks(
             "period_end": fix_time,
             "planned_s": t_fix + jitter,
             "payload": codec.encode(cols),
-            "down_detail": pl.Series([None] * len(dev), dtype=pl.String),
+            "down_detail": pl.repeat(None, len(dev), dtype=pl.String, eager=True),
             "lon": df["lon"].to_numpy(),
             "lat": df["lat"].to_numpy(),
         }

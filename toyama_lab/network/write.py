@@ -8,8 +8,10 @@ Files (all byte-identical for the same inputs and seed):
   :class:`toyama_lab.lorawan.KeyStore` columns, readable by ``KeyStore.load``;
 * ``network/receptions.parquet`` - what each gateway heard of each frame
   (:func:`toyama_lab.network.log.receptions_schema`: ``tx_id``, ``gateway_id``,
-  ``rssi_dbm``, ``snr_db_x10``; zstd level :data:`RECEPTIONS_COMPRESSION_LEVEL`);
-* ``network/transmissions.parquet`` - the truth per uplink, with each frame's bytes;
+  ``rssi_dbm``, ``snr_db_x10``; zstd level :data:`NETWORK_COMPRESSION_LEVEL`);
+* ``network/transmissions.parquet`` - the truth per uplink, with each frame's bytes
+  (zstd level :data:`NETWORK_COMPRESSION_LEVEL`, row groups of
+  :data:`TRANSMISSIONS_ROW_GROUP_ROWS`);
 * ``network/gateways.parquet`` - the gateways' ``tmst`` counters
   (:func:`toyama_lab.network.log.gateway_clocks`);
 
@@ -118,30 +120,44 @@ def _network_folder(out_dir) -> Path:
     return root / SUBFOLDER
 
 
-#: zstd level of ``receptions.parquet`` (the store's other tables keep
-#: :data:`toyama_lab.store.PARQUET_OPTIONS`): level 1 writes the receptions about a
-#: fifth faster than level 3 for 9 % more bytes (``bench/road.py``, docs/benchmarks.md).
-RECEPTIONS_COMPRESSION_LEVEL = 1
+#: zstd level of ``receptions.parquet`` and ``transmissions.parquet`` (the store's other
+#: tables keep :data:`toyama_lab.store.PARQUET_OPTIONS`): level 1 writes the receptions
+#: about a fifth faster than level 3 for 9 % more bytes, the truth (whose frame bytes are
+#: ciphertext that does not compress) a fifth faster for 7 % more (``bench/road.py``,
+#: docs/benchmarks.md).
+NETWORK_COMPRESSION_LEVEL = 1
+
+#: Rows per row group of ``transmissions.parquet`` at most (2**17): a day of the city's
+#: truth (about 200,000 rows) is cut into two groups, so its sink encodes the first
+#: while the next block is still on the air, and a reader that wants a few ``tx_id``
+#: skips the rest. The receptions keep the store's row groups (2**20 rows).
+TRANSMISSIONS_ROW_GROUP_ROWS = 131_072
 
 
 def parquet_options(table: str) -> dict:
     """Settings of the polars Parquet writer for ``table`` (a key of :data:`FILES`).
 
     Those of the store (:data:`toyama_lab.store.PARQUET_OPTIONS`, read at call
-    time), with :data:`RECEPTIONS_COMPRESSION_LEVEL` for the receptions.
+    time), with :data:`NETWORK_COMPRESSION_LEVEL` for the receptions and the
+    transmissions, and row groups of at most :data:`TRANSMISSIONS_ROW_GROUP_ROWS` for
+    the transmissions.
 
     Examples
     --------
     >>> parquet_options("receptions")["compression_level"]
     1
-    >>> parquet_options("transmissions")["compression_level"]
+    >>> parquet_options("transmissions")["row_group_size"]
+    131072
+    >>> parquet_options("registry")["compression_level"]
     3
     """
     from toyama_lab.store import PARQUET_OPTIONS
 
     opts = {k: v for k, v in PARQUET_OPTIONS.items() if k != "use_pyarrow"}
-    if table == "receptions":
-        opts["compression_level"] = RECEPTIONS_COMPRESSION_LEVEL
+    if table in ("receptions", "transmissions"):
+        opts["compression_level"] = NETWORK_COMPRESSION_LEVEL
+    if table == "transmissions":
+        opts["row_group_size"] = min(int(opts["row_group_size"]), TRANSMISSIONS_ROW_GROUP_ROWS)
     return opts
 
 
