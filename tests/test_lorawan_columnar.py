@@ -487,3 +487,39 @@ def test_derive_session_keys_batch_refuses_bad_input(args, match):
 
     with pytest.raises(ValueError, match=match):
         derive_session_keys_batch(*args)
+
+
+def test_cipher_cache_serves_two_threads_at_once():
+    """Runs of 4 KiB on one key from two threads at once (the road's two air threads).
+
+    ``cryptography`` releases the GIL while it enciphers 2 KiB or more; one encryptor
+    shared by both threads then raises ``RuntimeError: Already borrowed`` within a few
+    hundred calls. Each thread has its own encryptor, and each gets the right blocks.
+    """
+    import threading
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    from toyama_lab.lorawan.columnar.aes import ecb_runs
+
+    key = bytes(range(16))
+    cache = CipherCache([key])
+    blocks = np.random.default_rng(0).integers(0, 256, (256, 16), dtype=np.uint8)
+    want = Cipher(algorithms.AES(key), modes.ECB()).encryptor().update(blocks.tobytes())
+    one = (np.array([0]), np.array([0]), np.array([len(blocks)]))
+    errors, wrong = [], []
+
+    def work():
+        try:
+            for _ in range(2000):
+                if ecb_runs(cache, blocks, *one).tobytes() != want:
+                    wrong.append(1)
+        except Exception as exc:  # collected, asserted below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and wrong == []

@@ -22,6 +22,7 @@ References
 from __future__ import annotations
 
 import operator
+import threading
 from collections import deque
 from collections.abc import Sequence
 
@@ -48,10 +49,14 @@ _PAD = (np.eye(17, 16, dtype=np.uint8) * 0x80).view("<u8")
 
 
 class CipherCache:
-    """AES-128-ECB encryptors for a list of keys, created on first use.
+    """AES-128-ECB encryptors for a list of keys, created on first use, per thread.
 
     An ECB encryptor keeps no state between calls, so one encryptor per key
-    serves every block of every frame of that key.
+    serves every block of every frame of that key. Each thread gets encryptors of
+    its own: ``cryptography`` (44 and later) releases the GIL while it enciphers 2 KiB
+    or more, and an encryptor used by two threads at once then raises
+    ``RuntimeError: Already borrowed`` (the network road runs two blocks of days at
+    once on the same devices' keys).
 
     Parameters
     ----------
@@ -61,17 +66,22 @@ class CipherCache:
 
     def __init__(self, keys: Sequence[bytes]) -> None:
         self._keys = keys
-        self._enc: dict[int, object] = {}
+        self._local = threading.local()
         # CMAC subkeys K1, K2 by group (RFC 4493 §2.3), computed on first use
         self._k1 = np.zeros((len(keys), 16), dtype=np.uint8)
         self._k2 = np.zeros((len(keys), 16), dtype=np.uint8)
         self._has_subkeys = np.zeros(len(keys), dtype=bool)
 
     def encryptor(self, group: int):
-        enc = self._enc.get(group)
+        """The calling thread's encryptor of key ``group``."""
+        try:
+            mine = self._local.enc
+        except AttributeError:  # this thread's first call
+            mine = self._local.enc = {}
+        enc = mine.get(group)
         if enc is None:
             enc = Cipher(algorithms.AES(bytes(self._keys[group])), modes.ECB()).encryptor()
-            self._enc[group] = enc
+            mine[group] = enc
         return enc
 
 
