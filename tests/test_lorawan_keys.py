@@ -102,6 +102,23 @@ def test_save_and_load_round_trip(tmp_path, suffix):
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"keys{suffix}"]  # no temp file left
 
 
+def test_records_are_the_rows_save_writes_and_from_records_reads(tmp_path):
+    import csv
+
+    from toyama_lab.lorawan.keys import COLUMNS
+
+    ks = KeyStore.from_records(_records())
+    rows = ks.records()
+    assert all(list(r) == list(COLUMNS) for r in rows)
+    assert all(v == v.upper() for r in rows for k, v in r.items() if k != "codec")
+    with open(ks.save(tmp_path / "keys.csv"), newline="") as f:
+        assert list(csv.DictReader(f)) == rows
+    again = KeyStore.from_records(rows)
+    assert [(k.dev_addr, k.nwk_s_key, k.dev_eui) for k in again] == [
+        (k.dev_addr, k.nwk_s_key, k.dev_eui) for k in ks
+    ]
+
+
 def test_save_replaces_existing_file_atomically(tmp_path):
     p = tmp_path / "keys.csv"
     p.write_text("old")

@@ -422,7 +422,18 @@ class KeyStore:
         return f"KeyStore({len(self)} devices from {self.source!r}; keys redacted)"
 
     # -- output ---------------------------------------------------------------------------
-    def _records(self) -> list[dict[str, str]]:
+    def records(self) -> list[dict[str, str]]:
+        """The rows :meth:`save` writes: one dict per device of the :data:`COLUMNS`, keys and
+        EUIs as upper-case hex, empty text for a missing EUI, AppKey or codec.
+
+        Examples
+        --------
+        >>> ks = KeyStore.from_records(
+        ...     [{"dev_addr": "26011bda", "nwk_s_key": "00" * 16, "app_s_key": "11" * 16}]
+        ... )
+        >>> ks.records()[0]["dev_addr"], ks.records()[0]["app_key"]
+        ('26011BDA', '')
+        """
         return [
             {
                 "dev_addr": f"{k.dev_addr:08X}",
@@ -462,9 +473,9 @@ class KeyStore:
         if suffix == ".csv":
             writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(self._records())
+            writer.writerows(self.records())
         elif suffix in (".jsonl", ".ndjson"):
-            for rec in self._records():
+            for rec in self.records():
                 clean = {c: v for c, v in rec.items() if v != ""}
                 buf.write(json.dumps(clean) + "\n")
         else:

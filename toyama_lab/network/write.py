@@ -80,7 +80,7 @@ def write_keys_csv(keys, path: str | os.PathLike[str]) -> Path:
     w = csv.DictWriter(buf, fieldnames=_KEY_COLUMNS, lineterminator="\n")
     w.writeheader()
     # the rows of KeyStore.save, by DevAddr (8 upper-case hex digits sort as the numbers)
-    for rec in sorted(keys._records(), key=lambda r: r["dev_addr"]):
+    for rec in sorted(keys.records(), key=lambda r: r["dev_addr"]):
         w.writerow({"synthetic": "true", **rec})
     from toyama_lab.store import write_text
 
