@@ -118,10 +118,10 @@ def receptions_schema(gateway_ids) -> dict[str, pl.DataType]:
     run-length index, not the text of every row), ``rssi_dbm`` (whole dBm, Int16) and
     ``snr_db_x10`` (the SNR in 0.1 dB steps: ``snr_db`` times ten, Int16), the
     precisions of Semtech's packet forwarder (PROTOCOL.TXT §4: ``rssi`` signed integer,
-    1 dB; ``lsnr`` 0.1 dB). Stored as an integer, the SNR takes 40 % of the bytes a
-    Float32 column of the same values does after compression, and is written in half
-    the time (``bench/road.py``, docs/benchmarks.md); :func:`reception_rows` gives it
-    back as ``snr_db`` in dB.
+    1 dB; ``lsnr`` 0.1 dB). Stored as an integer, the SNR takes about 60 % of the bytes
+    a Float32 column of the same values does after compression, and is written in less
+    than half the time (docs/benchmarks.md); :func:`reception_rows` gives it back as
+    ``snr_db`` in dB.
 
     Everything else a gateway reports is a property of the transmission (time, frequency,
     data rate, the frame's bytes) or of the gateway (its ``tmst`` counter), so it is
