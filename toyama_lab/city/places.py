@@ -1,4 +1,5 @@
-"""Reference geography of Toyama City (富山市) used to build the synthetic city.
+"""Reference geography of Toyama City (富山市) used to build the synthetic city (its population
+and area: [1]_).
 
 Every coordinate here is WGS84 ``(lon, lat)`` in degrees and is **approximate**
 (``approx=True``) unless stated otherwise: positions were set from the authors'

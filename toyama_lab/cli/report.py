@@ -56,7 +56,17 @@ def _checked(*args):
         sys.exit(2)
 
 
-@report.command("run")
+#: Shown after the options of ``report run --help`` (``\b``: click keeps the lines as they
+#: are); kept out of the docstring, which the book's API reference reads as reStructuredText.
+_RUN_EXAMPLES = """\b
+Examples:
+  toyama-lab report run reports/monthly-2025.toml
+  toyama-lab report run workbooks/00-getting-started.ipynb -p size tiny \\
+      --grid seed=0,1,2 --out runs/start --workers 2
+"""
+
+
+@report.command("run", epilog=_RUN_EXAMPLES)
 @click.argument("target")
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="A parameter of a one-off workbook run (repeatable).")  # fmt: skip
@@ -78,14 +88,7 @@ def _checked(*args):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(target, params, grid, out, workers, dask, cell_timeout, run_timeout, retries,
                 pdf, force, quiet):  # fmt: skip
-    """Run a job file (JOB.toml) or a workbook (WORKBOOK.ipynb) and write an index.
-
-    \b
-    Examples:
-      toyama-lab report run reports/monthly-2025.toml
-      toyama-lab report run workbooks/00-getting-started.ipynb -p size tiny \\
-          --grid seed=0,1,2 --out runs/start --workers 2
-    """
+    """Run a job file (JOB.toml) or a workbook (WORKBOOK.ipynb) and write an index."""
     from toyama_lab.reports.engine import run_job
 
     job = _checked(target, params, grid, out, workers, dask, cell_timeout, run_timeout,

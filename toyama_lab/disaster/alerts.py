@@ -1,6 +1,6 @@
 """River warning levels: when each gauge crossed each level, how long it stayed, lead times.
 
-Japanese river gauges have three named warning levels (水位の名称, 国土交通省):
+Japanese river gauges have three named warning levels (水位の名称, 国土交通省 [1]_):
 
 ============  =====================  ========================================
 key           name                   meaning

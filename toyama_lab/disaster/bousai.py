@@ -4,13 +4,13 @@ Two pieces:
 
 1. **Organisation rate (組織率)**: the share of households covered by a voluntary
    disaster-prevention organisation (自主防災組織). Toyama City's SDGs report names this KPI
-   and says it rises every year (see ``/work/shared/DOMAIN.md``). **The district rates made
+   and says it rises every year [1]_. **The district rates made
    here are synthetic**: a deterministic function of ``seed`` (counter-based random numbers,
    :mod:`toyama_lab.synth.random`), built so that the population-weighted city-wide rate
    rises every year. The city-wide starting level :data:`ILLUSTRATIVE_CITYWIDE` is an
    **assumption for teaching, not an official figure**.
 2. **Shelter reach**: the share of a district's population within a straight-line distance
-   of the nearest designated shelter (指定避難所; here the elementary schools, which most
+   of the nearest designated shelter (指定避難所 [3]_; here the elementary schools, which most
    Japanese cities designate as shelters). The population of a district is spread evenly
    over a grid of points inside its polygon (an assumption: real people cluster along
    roads and valleys, so hill districts look worse than they are).
@@ -22,7 +22,7 @@ them (1.0 = straight line; street networks are typically 1.2-1.4 times longer, a
 assumption to vary in the exercise). The 500 m threshold echoes the Fire and Disaster
 Management Agency's guidance that people who need help can walk at most about 500 m when
 evacuating (消防庁「津波避難対策推進マニュアル検討会報告書」, 2013, written for tsunami
-evacuation); 1 km (about 15 minutes on foot) is an assumption of this workbook, not a
+evacuation [2]_); 1 km (about 15 minutes on foot) is an assumption of this workbook, not a
 national standard for 指定避難所.
 
 References

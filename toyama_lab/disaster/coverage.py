@@ -14,18 +14,19 @@ up in reach".
 Assumptions (stated in :data:`LINK_DEFAULTS`; change them as arguments):
 
 * ``tx_power_dbm = 13`` dBm: the 20 mW limit of a Japanese 920 MHz specified low-power
-  station (ARIB STD-T108; :data:`toyama_lab.radio.regional.JAPAN_MAX_EIRP_DBM`).
+  station (ARIB STD-T108 [3]_; :data:`toyama_lab.radio.regional.JAPAN_MAX_EIRP_DBM`).
 * ``sf = 12``, 125 kHz: the slowest, longest-reaching LoRa rate (adaptive data rate moves
   a far sensor there); sensitivity from :func:`toyama_lab.radio.link.sensitivity_dbm`
   (noise floor + demodulator SNR floor, Semtech AN1200.22), -137 dBm.
 * ``margin_db = 10`` dB: a planning fade margin, about 2.8 sigma of the 3.57 dB log-normal
-  shadowing fitted by Bor et al. (2016); an assumption, not a measured value for Toyama.
-* Okumura-Hata (Hata 1980), ``environment="suburban"`` (most of the city is low-rise),
+  shadowing fitted by Bor et al. (2016) [2]_; an assumption, not a measured value for Toyama.
+* Okumura-Hata (Hata 1980 [1]_), ``environment="suburban"`` (most of the city is low-rise),
   gateway antenna at the gateway's ``height_m``, sensor antenna at 1.5 m. Hata's fit is
   stated for 1-20 km and base heights 30-200 m; gateways on 15-20 m roofs and links under
   1 km are extrapolations.
 * Terrain, buildings and the direction of antennas are ignored (flat, median path loss).
-* A new gateway placed by :func:`greedy_sites` has its own backup power for the outage.
+* A new gateway placed by :func:`greedy_sites` (greedy maximum coverage, within
+  1 - 1/e of the best [4]_) has its own backup power for the outage.
 
 References
 ----------
