@@ -12,7 +12,7 @@ Three views of the same question, from the simplest to the most detailed:
    gateway, through :func:`toyama_lab.radio.lorasim.simulate`, for a list of node counts.
 3. **City model** (:func:`network_der`, :func:`network_der_curve`): devices spread over
    a disc around one or more gateways, Okumura-Hata path loss, an SF per device (fixed,
-   a mix, or by link margin), periodic or Poisson traffic on the AS923 channels, and
+   a mix, or by link margin), periodic or Poisson traffic on the AS923 channels [3]_, and
    every (frame, gateway) reception decided by :func:`toyama_lab.radio.collisions.receive`
    (co-SF capture or none, Croce et al.'s inter-SF thresholds, 8 demodulator paths).
 

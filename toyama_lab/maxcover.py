@@ -4,7 +4,8 @@ Shared by the disaster workbooks (where one more gateway wins back the most lost
 time, :func:`toyama_lab.disaster.coverage.greedy_sites`) and the child-safety workbooks
 (patrol points that see the most children's fixes,
 :func:`toyama_lab.childsafety.patrol.choose_patrol_points`). Both pass a boolean ``(item x
-candidate)`` cover matrix; the loop runs over picks, each a matrix-vector product.
+candidate)`` cover matrix; the loop runs over picks, each a matrix-vector product. The
+greedy choice reaches at least 1 - 1/e of the best coverage [1]_.
 
 References
 ----------

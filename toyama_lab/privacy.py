@@ -7,17 +7,17 @@ Two rules protect the children of the child-watch programme (こどもを見守�
    :func:`exclude_near_homes` applies the rule to a table of fixes,
    :func:`check_no_fix_near_home` finds rows that break it.
 2. **Small-cell suppression.** Aggregated tables (fixes per grid cell, per street, per hour)
-   must not reveal cells that describe fewer than ``k`` distinct children:
-   :func:`aggregate_with_threshold`.
+   must not reveal cells that describe fewer than ``k`` distinct children (the ``k`` of
+   k-anonymity [3]_): :func:`aggregate_with_threshold`.
 
 Notes
 -----
 The 50 m radius is the rule of Toyama City's child-watch programme as explained to PTAs
-(富山市 こどもを見守る地域連携事業; see /work/shared/DOMAIN.md, "The city sensor network").
+(富山市 こどもを見守る地域連携事業 [1]_).
 
 The default threshold :data:`MIN_CELL_CHILDREN` = 3 follows the common practice of Japanese
 official statistics, which suppress (秘匿, shown as "X") every cell that would describe one
-or two respondents, e.g. 総務省・経済産業省「経済センサス‐活動調査」利用上の注意
+or two respondents, e.g. 総務省・経済産業省「経済センサス‐活動調査」利用上の注意 [2]_
 ("調査対象の秘密保護の観点から、1又は2の事業所に関する数値は秘匿"). It is the minimum;
 for children's positions a larger ``k`` (5-10) is prudent, and suppression alone does not
 protect against differencing of overlapping tables.

@@ -5,6 +5,9 @@ discrete-time queue against it), the counter analysis
 (:mod:`toyama_lab.mobility.counters`) and the cost of late starts
 (:mod:`toyama_lab.gyosei.counter_cost`) all call these functions.
 
+The probability of waiting is Erlang's C formula [1]_ [2]_; the mean wait ``Wq``, the
+mean queue length ``Lq`` and the waiting-time distribution follow Gross et al. [3]_.
+
 References
 ----------
 .. [1] A. K. Erlang (1917), "Solution of some problems in the theory of probabilities of

@@ -1,10 +1,10 @@
 """LoRaWAN 1.0.x cryptography: payload encryption, MICs, join-accept, key derivation.
 
-All AES-128 and AES-CMAC (RFC 4493) work is done by the ``cryptography``
+All AES-128 and AES-CMAC (RFC 4493 [2]_) work is done by the ``cryptography``
 package (OpenSSL); nothing here implements AES itself. Every function is a
 pure function of its arguments.
 
-Byte orders follow the specification: DevAddr, FCnt, AppNonce, NetID and
+Byte orders follow the specification [1]_: DevAddr, FCnt, AppNonce, NetID and
 DevNonce enter the crypto blocks little-endian, as they travel on air.
 
 References

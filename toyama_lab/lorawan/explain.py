@@ -1,7 +1,7 @@
 """Byte-by-byte explanation of a LoRaWAN 1.0.x frame, in Japanese or English.
 
 :func:`explain` turns a PHYPayload into a list of :class:`ExplainRow` (offset,
-bytes, field, value, meaning, spec section), the same rows for the command
+bytes, field, value, meaning, spec section [1]_), the same rows for the command
 line (``toyama-lab frame explain``) and for notebooks. Keys are optional:
 without them the rows show the structure; with NwkSKey the MIC is checked;
 with AppSKey (or NwkSKey for FPort 0) the payload is decrypted; with AppKey a

@@ -1,13 +1,13 @@
 """Frame counters: 32-bit reconstruction from the 16-bit FCnt, replay and regression checks.
 
 A LoRaWAN 1.0.x frame carries only the 16 least significant bits of the
-32-bit frame counter (LoRaWAN 1.0.4 §4.3.1.5). The receiver rebuilds the
+32-bit frame counter (LoRaWAN 1.0.4 §4.3.1.5 [2]_). The receiver rebuilds the
 full value from the last counter it accepted for the device: it takes the
 smallest 32-bit value **above** the last one whose low 16 bits match, and
-accepts it only if it is at most :data:`MAX_FCNT_GAP` ahead. A counter equal
-to the last accepted one is a *replay*; one just below it is a *regression*
-(an old frame played again, or a device that restarted its counter with the
-same session keys, which 1.0.x forbids).
+accepts it only if it is at most :data:`MAX_FCNT_GAP` ahead (the constant of
+LoRaWAN 1.0.2 [1]_). A counter equal to the last accepted one is a *replay*;
+one just below it is a *regression* (an old frame played again, or a device
+that restarted its counter with the same session keys, which 1.0.x forbids).
 
 Two interfaces share one rule:
 

@@ -1,6 +1,6 @@
 """LoRaWAN 1.0.x PHYPayload: parse, verify, decrypt and build frames.
 
-Layout (LoRaWAN 1.0.4 §4, multi-byte fields little-endian on air)::
+Layout (LoRaWAN 1.0.4 §4 [1]_, multi-byte fields little-endian on air)::
 
     PHYPayload = MHDR(1) | MACPayload | MIC(4)            data frames
                = MHDR(1) | JoinEUI(8) | DevEUI(8) | DevNonce(2) | MIC(4)

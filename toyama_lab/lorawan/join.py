@@ -2,8 +2,9 @@
 
 The device sends a join-request (in clear, MIC with AppKey); the network
 answers with a join-accept encrypted with AppKey; both sides then derive
-NwkSKey and AppSKey from AppKey, AppNonce, NetID and DevNonce. ABP needs
-none of this: build :class:`~toyama_lab.lorawan.keys.SessionKeys` directly.
+NwkSKey and AppSKey from AppKey, AppNonce, NetID and DevNonce (LoRaWAN
+1.0.4 §6.2.5-§6.2.6 [1]_). ABP needs none of this: build
+:class:`~toyama_lab.lorawan.keys.SessionKeys` directly.
 
 References
 ----------

@@ -4,11 +4,13 @@ MAC commands travel in the FOpts field of the frame header (at most 15
 bytes, in clear in 1.0.x) or as the whole FRMPayload of an FPort 0 frame
 (encrypted with NwkSKey). Each command is one CID byte followed by a payload
 whose length depends on the CID *and the direction*: the same CID is a
-request one way and an answer the other way (LoRaWAN 1.0.4 §5, MAC command table).
+request one way and an answer the other way (LoRaWAN 1.0.4 §5 [1]_, MAC command table).
 
 Every command is described once in :data:`COMMANDS` by its fields (byte
 offset, byte count, bit position, width), and one generic parser/encoder
-works from that table.
+works from that table. The indices these commands carry (data rate, TX
+power, channel) take their meaning from the regional parameters, here
+AS923 [2]_.
 
 References
 ----------

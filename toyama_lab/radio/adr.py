@@ -3,7 +3,8 @@
 The LoRaWAN network server's ADR (Semtech's reference algorithm, [1]_) computes the
 margin ``SNR_max - SNR_required(DR) - installation_margin`` (installation margin 10 dB by
 default) and raises the data rate one step per 3 dB of margin. Its steady state is the
-lowest SF whose margin is still >= 0, which :func:`assign_sf` returns directly.
+lowest SF (AS923: DR5 = SF7 ... DR0 = SF12 [2]_) whose margin is still >= 0, which
+:func:`assign_sf` returns directly.
 
 References
 ----------

@@ -1,5 +1,8 @@
 """Time on air of a LoRa frame (Semtech LoRa modem formula).
 
+The formula is the one of the SX1276 datasheet [1]_, identical to Semtech's LoRa Modem
+Designer's Guide [2]_.
+
 All functions work on numpy arrays and broadcast their arguments against each other.
 
 References

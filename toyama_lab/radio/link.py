@@ -3,6 +3,11 @@
 Every function works on whole numpy arrays. Pair quantities (transmission x gateway) are
 ``(n_tx, n_gw)`` arrays obtained by broadcasting ``(n_tx, 1)`` against ``(1, n_gw)``.
 
+Path loss follows Bor et al.'s log-distance model [1]_ or Hata's formula [2]_. Sensitivity
+is the noise floor plus the SX1276 demodulator SNR floor (AN1200.22 [4]_; SNR floors from
+the SX1276 datasheet [3]_), the datasheet sensitivity table [3]_, or Bor et al.'s
+measurements [1]_ as coded in LoRaSim [5]_.
+
 References
 ----------
 .. [1] M. Bor, U. Roedig, T. Voigt, J. M. Alonso, "Do LoRa Low-Power Wide-Area Networks

@@ -4,7 +4,7 @@ On every school day each child walks home -> school in the morning and school ->
 the afternoon along a street-like (Manhattan) route; some children make an after-school
 detour (a park 公園, a children's hall 児童館 or a friend's house) before going home. The
 tracker sends a fix every :data:`FIX_INTERVAL_S` seconds while the child is walking and
-**records nothing within 50 m of the child's home** (the city's rule, applied at the device
+**records nothing within 50 m of the child's home** (the city's rule [3]_, applied at the device
 with :func:`toyama_lab.privacy.exclude_near_homes`).
 
 Everything random is a counter-based function of ``(seed, stream, child, day)`` (or of the
@@ -27,7 +27,7 @@ Model and sources (approximate, for a plausible teaching data set):
 * **Afternoon**: leaving school by grade, grades 1-2 14:30-14:50, 3-4 15:10-15:35,
   5-6 15:40-16:00 (5 vs 6 lessons a day; typical Japanese elementary timetables).
 * **Walking speed**: per child and day about N(1.15, 0.08) m/s, clipped to 1.0-1.3 m/s.
-  The Highway Capacity Manual (TRB, HCM 2010, ch. 18) uses 1.2 m/s (4.0 ft/s) for
+  The Highway Capacity Manual (TRB, HCM 2010, ch. 18 [1]_) uses 1.2 m/s (4.0 ft/s) for
   pedestrians in general and 1.0 m/s (3.3 ft/s) where children and elderly people are
   many; 警察庁 (信号機設置の指針) designs pedestrian green time for 1.0 m/s.
 * **Route**: a Z-shaped Manhattan path (two turns) between the two points, on a grid
@@ -39,7 +39,7 @@ Model and sources (approximate, for a plausible teaching data set):
 * **Fixes**: every 120 s while walking (random phase per leg); child trackers on LoRaWAN
   report every 1-5 min to keep airtime within the ARIB STD-T108 duty limits and to save
   battery. GPS noise N(0, 4 m) per axis (consumer GPS, "within 4.9 m (16 ft) radius under
-  open sky", GPS.gov, GPS Accuracy).
+  open sky", GPS.gov, GPS Accuracy [2]_).
 * **Battery**: start of day 70-100 % (charged at home), minus 1 % per hour after 7:00 and
   0.3 % per fix; integer percent.
 

@@ -3,9 +3,10 @@
 Every random value in the synthetic truth is a function of
 ``(seed, stream, sensor_index, minute)`` and nothing else, so any block of
 sensors x minutes gives the same numbers whatever the chunking, the order of
-the calls or the number of workers. There is no generator state to carry.
+the calls or the number of workers. There is no generator state to carry (the
+counter-based idea of Salmon et al. [2]_).
 
-The construction is the one of SplitMix64 (Steele, Lea & Flood 2014): a
+The construction is the one of SplitMix64 (Steele, Lea & Flood 2014 [1]_): a
 64-bit key is derived from ``(seed, stream, sensor_index)`` by the SplitMix64
 finaliser ("mix"), the minute is added as a Weyl sequence step
 ``key + minute * 0x9E3779B97F4A7C15``, and the sum is mixed once more. Each
@@ -16,7 +17,8 @@ minute, starting at a random 64-bit offset; two sequences overlap within
 All functions broadcast numpy-style over ``sensor_index`` and ``minute``
 (typically a column ``(n, 1)`` and a row ``(1, m)``) and use whole-array
 uint64 arithmetic (wrap-around multiplication), a few vector operations per
-value.
+value. Normal variates use the Box-Muller transform [3]_; Poisson variates with
+a small mean (below 12) use the inversion of the CDF [4]_.
 
 References
 ----------

@@ -1,7 +1,9 @@
 """Cayenne Low Power Payload (LPP), vectorised over whole columns.
 
 An LPP payload is a sequence of items ``channel (1 byte) | type (1 byte) |
-data``; the type fixes the data size and scale (table :data:`LPP_TYPES`).
+data``; the type fixes the data size and scale (table :data:`LPP_TYPES`:
+the myDevices types [1]_ and the extended types of the ElectronicCats
+library [2]_).
 Values are big-endian; signed types use two's complement.
 
 Two shapes of the same data:

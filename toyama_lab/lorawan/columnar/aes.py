@@ -1,8 +1,8 @@
 """AES-128 and AES-CMAC over many blocks and many keys at once.
 
 LoRaWAN 1.0.x needs two primitives: AES-128 in ECB mode over counter blocks
-(the ``A_i`` blocks that encrypt FRMPayload, LoRaWAN 1.0.4 §4.3.3) and
-AES-CMAC (RFC 4493) for the MIC (§4.4). Both are done here on whole arrays:
+(the ``A_i`` blocks that encrypt FRMPayload, LoRaWAN 1.0.4 §4.3.3 [2]_) and
+AES-CMAC (RFC 4493 [1]_) for the MIC (§4.4). Both are done here on whole arrays:
 
 * rows are sorted so that all rows of one key are contiguous (a *group*);
 * :class:`GroupedECB` runs **one** OpenSSL ECB call per group over all of that

@@ -4,6 +4,7 @@
 reception, a ``phy_payload`` Binary column; see
 :data:`toyama_lab.lorawan.ingest.RECEPTION_SCHEMA`) into one row per distinct
 frame with the columns of :data:`~toyama_lab.lorawan.columnar.schema.DECODED_SCHEMA`.
+Frame formats, FCnt, MIC and encryption follow the LoRaWAN 1.0.4 specification [1]_.
 The stages, each a module of this package with its own tests:
 
 1. :mod:`.receptions` - check the input and collapse repeated receptions;

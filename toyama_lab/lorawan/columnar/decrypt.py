@@ -1,6 +1,7 @@
 """Stage 4 of decoding: decrypt the FRMPayload of every frame whose MIC is good.
 
-All counter blocks of one key are enciphered in one OpenSSL call
+All counter blocks (A_i, LoRaWAN 1.0.4 §4.3.3 [1]_) of one key are
+enciphered in one OpenSSL call
 (:func:`~toyama_lab.lorawan.columnar.frame_crypto.crypt_payload`; FPort 0
 payloads use NwkSKey, the others AppSKey).
 

@@ -1,9 +1,11 @@
 """Build encrypted, signed LoRaWAN 1.0.x uplinks for whole columns.
 
 :func:`encode_batch` is the reverse of the decoder for uplinks: the radio
-simulation turns every sensor reading into a frame with it. AES runs once per
-device key over all of that device's counter blocks, and the CMAC chains of
-all frames advance in lock-step (:mod:`toyama_lab.lorawan.columnar.frame_crypto`).
+simulation turns every sensor reading into a frame with it (frame format,
+encryption and MIC of LoRaWAN 1.0.4 [1]_; FRMPayload at most 242 bytes, the
+AS923 limit [2]_). AES runs once per device key over all of that device's
+counter blocks, and the CMAC chains of all frames advance in lock-step
+(:mod:`toyama_lab.lorawan.columnar.frame_crypto`).
 
 References
 ----------

@@ -7,6 +7,9 @@
 * :func:`crypt_payload` - FRMPayload encryption/decryption (AES counter blocks);
 * :func:`rebuild_fcnt32` - 32-bit frame counters, the common case in one cumulative sum.
 
+The counter blocks A_i, the block B0 and the frame counters follow the LoRaWAN 1.0.4
+specification [1]_.
+
 References
 ----------
 .. [1] LoRa Alliance, "LoRaWAN 1.0.4 Specification", 2020: §4.3.1.5 (FCnt),

@@ -3,8 +3,9 @@
 All frames are copied once into one flat buffer (with room before and after
 every frame, :func:`~toyama_lab.lorawan.columnar.frame_crypto.padded_buffer`);
 the first 24 bytes of each frame form an ``(n, 24)`` matrix from which every
-header field is read as a column (numpy only). :func:`structural_status` then
-sets the status of frames that are malformed, joins, proprietary or missing,
+header field (LoRaWAN 1.0.4 §4 [1]_) is read as a column (numpy only).
+:func:`structural_status` then sets the status of frames that are malformed,
+joins, proprietary or missing,
 in the precedence order of :func:`toyama_lab.lorawan.frames.parse`.
 
 References

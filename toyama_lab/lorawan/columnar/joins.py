@@ -7,9 +7,9 @@
 * :func:`open_join_accepts` - decrypt many join-accepts and check their MIC, each with
   the AppKey it is given.
 
-A join-accept carries no device identity in clear (LoRaWAN 1.0.x), so the
-caller chooses the AppKey to try (:func:`decode_joins`
-uses the one of the latest verified join-request before it).
+A join-accept carries no device identity in clear
+(LoRaWAN 1.0.x, §6.2.6 [1]_), so the caller chooses the AppKey to try
+(:func:`decode_joins` uses the one of the latest verified join-request before it).
 
 References
 ----------

@@ -1,7 +1,7 @@
 """MAC command names for whole columns (a stage of the decoder).
 
 MAC commands are a CID byte followed by a payload whose length depends on the
-CID and the direction (LoRaWAN 1.0.4 §5), so a buffer can only be split from
+CID and the direction (LoRaWAN 1.0.4 §5 [1]_), so a buffer can only be split from
 left to right. :func:`split_mac_commands` does that for many buffers at once:
 step ``i`` reads the ``i``-th command of every buffer that still has one
 (numpy over rows; at most 15 steps for FOpts, at most one step per command

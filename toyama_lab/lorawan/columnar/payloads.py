@@ -1,8 +1,9 @@
 """Stage 6 of decoding: payload codecs, chosen per device, into columns fixed in advance.
 
-Each frame whose MIC is good and whose FPort is 1..223 is decoded with the
-codec of its device when the device profile names one
-(:attr:`toyama_lab.lorawan.keys.SessionKeys.codec`), otherwise with the codec
+Each frame whose MIC is good and whose FPort is 1..223 (the application
+ports, LoRaWAN 1.0.4 §4.3.2 [1]_) is decoded with the codec of its device
+when the device profile names one (:attr:`toyama_lab.lorawan.keys.SessionKeys.codec`,
+as in ChirpStack and The Things Stack [2]_), otherwise with the codec
 registered for its FPort (:data:`toyama_lab.lorawan.codecs.REGISTRY`). The
 columns (:data:`PAYLOAD_SCHEMA`) are the same for every batch, whatever the
 bytes: ``codec`` (the codec used), ``<codec>_<field>`` for every fixed-layout

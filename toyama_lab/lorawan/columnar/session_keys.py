@@ -1,11 +1,11 @@
 """LoRaWAN 1.0.x session keys of many devices at once (the OTAA key derivation on arrays).
 
 :func:`toyama_lab.lorawan.crypto.derive_session_keys` derives one device's NwkSKey and
-AppSKey after a join; :func:`derive_session_keys_batch` does the same for a whole table of
-devices: the two input blocks of every device are built as one ``(n, 2, 16)`` matrix and
-each device's pair is enciphered by one OpenSSL call with its own AppKey
-(:func:`toyama_lab.lorawan.columnar.aes.ecb_runs`). The Python loop runs over keys, as
-everywhere in this package.
+AppSKey after a join (LoRaWAN 1.0.4 §6.2.6 [1]_); :func:`derive_session_keys_batch` does
+the same for a whole table of devices: the two input blocks of every device are built as
+one ``(n, 2, 16)`` matrix and each device's pair is enciphered by one OpenSSL call with its
+own AppKey (:func:`toyama_lab.lorawan.columnar.aes.ecb_runs`). The Python loop runs over
+keys, as everywhere in this package.
 
 References
 ----------

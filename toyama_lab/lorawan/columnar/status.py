@@ -15,7 +15,8 @@ longer than its fixed size: the cases where
 :func:`toyama_lab.lorawan.frames.parse` raises ``TooLongError``),
 ``bad_major``, ``bad_mtype``, ``fopts_overflow``, ``fopts_with_port0``. A row
 without a frame (``missing_payload``, ``malformed:empty``) has null MAC
-fields, ``mtype`` included, so counts by MType count frames only.
+fields, ``mtype`` included, so counts by MType count frames only. MType, FCnt
+and MIC are those of the LoRaWAN 1.0.4 specification [1]_.
 
 Extra receptions of the same bytes are collapsed by the decoder and counted
 by :func:`status_counts` as ``duplicate``, so that the counts add up to the

@@ -1,11 +1,11 @@
 """Stage 3 of decoding: device lookup, 32-bit FCnt and MIC of the data frames.
 
-Frames are sorted by device; the 32-bit FCnt is rebuilt per device from the
-16 bits on air with the rule of :func:`toyama_lab.lorawan.fcnt.reconstruct_fcnt`
-(the same as the single-frame :class:`~toyama_lab.lorawan.fcnt.FCntTracker`),
-counting only frames whose MIC is good: a forged frame cannot move a device's
-counter. The MICs of all frames are computed in lock-step
-(:func:`~toyama_lab.lorawan.columnar.frame_crypto.frame_mic`).
+Frames are sorted by device; the 32-bit FCnt (LoRaWAN 1.0.4 §4.3.1.5 [1]_) is
+rebuilt per device from the 16 bits on air with the rule of
+:func:`toyama_lab.lorawan.fcnt.reconstruct_fcnt` (the same as the single-frame
+:class:`~toyama_lab.lorawan.fcnt.FCntTracker`), counting only frames whose MIC is good: a
+forged frame cannot move a device's counter. The MICs (§4.4 [1]_) of all frames are
+computed in lock-step (:func:`~toyama_lab.lorawan.columnar.frame_crypto.frame_mic`).
 
 References
 ----------
