@@ -47,7 +47,11 @@ if API:
     autoapi_add_toctree_entry = False
     autoapi_options = ["members", "undoc-members", "show-inheritance", "show-module-summary"]
     autoapi_ignore = ["*/__main__.py"]
-    suppress_warnings = ["autoapi"]
+    # ref.python: Sphinx makes a cross-reference of every word of a numpydoc type
+    # ("numpy.ndarray of uint8, shape (rounds, n, 16)"); a word such as ``n`` or ``length``
+    # that is also an attribute of several classes is ambiguous and is left as plain text,
+    # which is what the docstring meant
+    suppress_warnings = ["autoapi", "ref.python"]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "node_modules"]
 # .rst first: sphinx-autoapi writes its pages with the first suffix

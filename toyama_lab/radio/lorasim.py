@@ -10,7 +10,7 @@ Random streams differ from LoRaSim's (``random`` module, unseeded); agreement is
 statistical and measured in ``docs/lorasim-parity.md``.
 
 LoRaSim's model, quirks included, and what :mod:`toyama_lab.radio.collisions` does instead
------------------------------------------------------------------------------------------
+------------------------------------------------------------------------------------------
 1. **Range.** ``maxDist = d0 * e**((Lpl - PL(d0)) / (10 gamma))`` with the natural
    exponential where the log-distance model needs ``10**``; the disc is therefore about
    100-110 m wide, and every node reaches the gateway. The link budget uses
