@@ -471,21 +471,29 @@ def test_derive_session_keys_batch_equals_the_single_device_derivation():
 
 
 @pytest.mark.parametrize(
-    "args, match",
+    "args, error, match",
     [
-        ((np.zeros((2, 15), np.uint8), 0, 0, 0), "app_keys"),
-        ((np.zeros((2, 16), np.int64), 0, 0, 0), "app_keys"),
-        ((np.zeros((2, 16), np.uint8), [0, 1 << 24], 0, 0), "app_nonce must be 24-bit"),
-        ((np.zeros((2, 16), np.uint8), 0, -1, 0), "net_id must be 24-bit"),
-        ((np.zeros((2, 16), np.uint8), 0, 0, [1 << 16, 0]), "dev_nonce must be 16-bit"),
-        ((np.zeros((2, 16), np.uint8), 0, 0, [1, 2, 3]), "dev_nonce must be 2 integers"),
-        ((np.zeros((2, 16), np.uint8), 0.5, 0, 0), "app_nonce must be 2 integers"),
+        ((np.zeros((2, 15), np.uint8), 0, 0, 0), ValueError, "app_keys"),
+        ((np.zeros((2, 16), np.int64), 0, 0, 0), ValueError, "app_keys"),
+        (
+            (np.zeros((2, 16), np.uint8), [0, 1 << 24], 0, 0),
+            ValueError,
+            r"app_nonce\[1\] = 16777216 is out of range 0..16777215",
+        ),
+        ((np.zeros((2, 16), np.uint8), 0, -1, 0), ValueError, r"net_id\[0\] = -1 is out of range"),
+        (
+            (np.zeros((2, 16), np.uint8), 0, 0, [1 << 16, 0]),
+            ValueError,
+            r"dev_nonce\[0\] = 65536 is out of range 0..65535",
+        ),
+        ((np.zeros((2, 16), np.uint8), 0, 0, [1, 2, 3]), ValueError, "dev_nonce has 3 values"),
+        ((np.zeros((2, 16), np.uint8), 0.5, 0, 0), TypeError, "app_nonce must hold integers"),
     ],
 )
-def test_derive_session_keys_batch_refuses_bad_input(args, match):
+def test_derive_session_keys_batch_refuses_bad_input(args, error, match):
     from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
 
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         derive_session_keys_batch(*args)
 
 

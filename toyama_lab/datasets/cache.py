@@ -140,14 +140,19 @@ class Dataset:
         """
         return self._open_cube(kind, raw=raw)
 
-    def _open_cube(self, kind: str, *, raw: bool, **open_kw) -> xr.Dataset:
+    def _cube_store(self, kind: str) -> Path:
+        """The Zarr store of one kind's time series (a DatasetError lists the kinds)."""
         store = self.path / "timeseries" / f"{kind}.zarr"
         if not store.is_dir():
             raise DatasetError(
                 f"no time series of kind {kind!r} in {str(self.path)!r}; "
                 f"expected one of: {', '.join(self.kinds)}."
             )
-        return xr.open_zarr(store, consolidated=False, mask_and_scale=not raw, **open_kw)
+        return store
+
+    def _open_cube(self, kind: str, *, raw: bool) -> xr.Dataset:
+        store = self._cube_store(kind)
+        return xr.open_zarr(store, consolidated=False, mask_and_scale=not raw)
 
     def event_path(self, name: str) -> Path:
         """The Parquet file of one event table (for a lazy ``polars.scan_parquet``).
@@ -190,10 +195,7 @@ class Dataset:
 
         cubes = {}
         for kind in self.kinds:
-            store = self.path / "timeseries" / f"{kind}.zarr"
-            if not store.is_dir():
-                self._open_cube(kind, raw=True)  # raises the DatasetError that lists kinds
-            group = zarr.open_group(str(store), mode="r")
+            group = zarr.open_group(str(self._cube_store(kind)), mode="r")
             arrays = {
                 name: arr
                 for name, arr in sorted(group.arrays())

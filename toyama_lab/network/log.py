@@ -390,7 +390,7 @@ def transmission_table(
         pl.Series("airtime_s", airtime_s.astype(np.float64)),
         reg_names.gather(np.where(regional < 0, len(REGIONAL_REASONS), regional)).alias("regional"),
         pl.Series("delivered", loss == 0),
-        pl.Series(LOSS_REASONS, dtype=pl.Enum(LOSS_REASONS)).gather(loss).alias("loss_reason"),
+        _codes(pl.Enum(LOSS_REASONS), loss).alias("loss_reason"),
         pl.Series(DETAILS, dtype=pl.String).gather(detail).alias("loss_detail"),
         pl.Series("attempt", np.zeros(n, np.uint8) if attempt is None else attempt, pl.UInt8),
         pl.Series("confirmed", np.zeros(n, bool) if confirmed is None else confirmed, pl.Boolean),

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from toyama_lab.lorawan.columnar.columns import binary_from_padded
 from toyama_lab.lorawan.columnar.session_keys import derive_session_keys_batch
 from toyama_lab.lorawan.keys import KeyStore, SessionKeys
 
@@ -119,12 +120,6 @@ def device_ids(city) -> pl.DataFrame:
     )
 
 
-def _rows(a: np.ndarray) -> list[bytes]:
-    """The rows of a 2-D uint8 array as bytes."""
-    flat, w = a.tobytes(), a.shape[1]
-    return [flat[i : i + w] for i in range(0, len(flat), w)]
-
-
 def build_registry(city, seed: int) -> tuple[pl.DataFrame, KeyStore]:
     """Registry and session keys of every device of ``city``, deterministic from ``seed``.
 
@@ -178,10 +173,10 @@ def build_registry(city, seed: int) -> tuple[pl.DataFrame, KeyStore]:
         )
         for a, k1, k2, e, k0, c in zip(
             dev_addr.tolist(),
-            _rows(nwk),
-            _rows(app),
+            binary_from_padded(nwk).to_list(),
+            binary_from_padded(app).to_list(),
             dev_eui.tolist(),
-            _rows(app_keys),
+            binary_from_padded(app_keys).to_list(),
             codecs,
             strict=True,
         )

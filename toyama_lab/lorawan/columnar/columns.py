@@ -24,6 +24,7 @@ __all__ = [
     "gather_blocks",
     "gather_padded",
     "hex_rows",
+    "int_array",
     "null_columns",
     "ragged_index",
     "sparse_column",
@@ -297,6 +298,46 @@ def _tail_masks(width: int) -> np.ndarray:
         table = (keep.astype(np.uint8) * 0xFF).view(np.uint64)
         _TAIL_MASKS[width] = table
     return table
+
+
+def int_array(values: Any, name: str, n: int | None, lo: int, hi: int) -> np.ndarray:
+    """``values`` (a sequence, array or polars Series of integers) as int64, checked.
+
+    A scalar is repeated ``n`` times; with ``n`` given the length must be ``n``; every
+    value must lie in ``lo..hi``. Errors name ``name``, the first bad row and the range.
+
+    Raises
+    ------
+    TypeError
+        If the values are not integers.
+    ValueError
+        For a wrong length or a value out of range.
+
+    Examples
+    --------
+    >>> int_array(7, "fport", 2, 0, 255).tolist()
+    [7, 7]
+    >>> int_array([1, 300], "fport", 2, 0, 255)
+    Traceback (most recent call last):
+    ...
+    ValueError: fport[1] = 300 is out of range 0..255 (1 bad value(s)); fix the input
+    """
+    arr = values.to_numpy() if isinstance(values, pl.Series) else np.asarray(values)
+    if arr.ndim == 0 and n is not None:
+        arr = np.full(n, arr.item())
+    if arr.size and arr.dtype.kind not in "iub":  # ([] is float64 to numpy)
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if n is not None and len(arr) != n:
+        raise ValueError(f"{name} has {len(arr)} values, expected {n} (one per row)")
+    bad = np.flatnonzero((arr < lo) | (arr > hi))
+    if len(bad):
+        i = int(bad[0])
+        raise ValueError(
+            f"{name}[{i}] = {int(arr[i])} is out of range {lo}..{hi} "
+            f"({len(bad)} bad value(s)); fix the input"
+        )
+    return arr
 
 
 def sparse_column(n: int, rows: np.ndarray, values: Any, dtype: pl.DataType) -> pl.Series:

@@ -29,6 +29,7 @@ from toyama_lab.lorawan.columnar.columns import (
     binary_from_padded,
     binary_to_flat,
     flat_to_padded,
+    int_array,
     ragged_index,
 )
 from toyama_lab.lorawan.columnar.frame_crypto import (
@@ -52,25 +53,6 @@ MAX_FRM_PAYLOAD = 242
 MAX_MAC_PAYLOAD = 250
 
 
-def _as_int_array(values: Any, name: str, n: int | None, lo: int, hi: int) -> np.ndarray:
-    arr = values.to_numpy() if isinstance(values, pl.Series) else np.asarray(values)
-    if arr.ndim == 0 and n is not None:
-        arr = np.full(n, arr.item())
-    if arr.dtype.kind not in "iub":
-        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if n is not None and len(arr) != n:
-        raise ValueError(f"{name} has {len(arr)} values, expected {n} (one per frame)")
-    bad = np.flatnonzero((arr < lo) | (arr > hi))
-    if len(bad):
-        i = int(bad[0])
-        raise ValueError(
-            f"{name}[{i}] = {int(arr[i])} is out of range {lo}..{hi} "
-            f"({len(bad)} bad value(s)); fix the input"
-        )
-    return arr
-
-
 def _dev_addr_array(dev_addr: Any) -> np.ndarray:
     if isinstance(dev_addr, pl.Series) and dev_addr.dtype == pl.String:
         dev_addr = dev_addr.to_list()
@@ -79,7 +61,7 @@ def _dev_addr_array(dev_addr: Any) -> np.ndarray:
             return np.array([int(s, 16) for s in dev_addr], dtype=np.int64)
         except ValueError as exc:
             raise ValueError(f"dev_addr: expected 8 hex digits such as '26011BDA': {exc}") from exc
-    return _as_int_array(dev_addr, "dev_addr", None, 0, 0xFFFFFFFF)
+    return int_array(dev_addr, "dev_addr", None, 0, 0xFFFFFFFF)
 
 
 def encode_batch(
@@ -129,8 +111,8 @@ def encode_batch(
     """
     addr = _dev_addr_array(dev_addr)
     n = len(addr)
-    f32 = _as_int_array(fcnt32, "fcnt32", n, 0, 0xFFFFFFFF)
-    port = _as_int_array(fport, "fport", n, -1, 255)
+    f32 = int_array(fcnt32, "fcnt32", n, 0, 0xFFFFFFFF)
+    port = int_array(fport, "fport", n, -1, 255)
     pay = as_binary_series(payload, "payload")
     if len(pay) != n:
         raise ValueError(f"payload has {len(pay)} rows, expected {n} (one per frame)")
@@ -154,9 +136,7 @@ def encode_batch(
         ("ack", ack),
     ):
         flags[name] = (
-            np.zeros(n, dtype=bool)
-            if val is None
-            else _as_int_array(val, name, n, 0, 1).astype(bool)
+            np.zeros(n, dtype=bool) if val is None else int_array(val, name, n, 0, 1).astype(bool)
         )
     _check_lengths(plen, olen, port)
     table = key_table(keys)

@@ -17,20 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from toyama_lab.lorawan.columnar.aes import CipherCache, ecb_runs
+from toyama_lab.lorawan.columnar.columns import int_array
 
 __all__ = ["derive_session_keys_batch"]
-
-
-def _unsigned(name: str, values, bits: int, n: int) -> np.ndarray:
-    """``values`` as ``n`` uint32 (a scalar is repeated), each below ``2**bits``."""
-    arr = np.asarray(values)
-    if arr.ndim == 0:
-        arr = np.full(n, arr)
-    if arr.shape != (n,) or (n and not np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"{name} must be {n} integers (or one), got shape {arr.shape} {arr.dtype}")
-    if n and (arr.min() < 0 or arr.max() >= 1 << bits):
-        raise ValueError(f"{name} must be {bits}-bit unsigned integers (0 .. {(1 << bits) - 1})")
-    return arr.astype(np.uint32)
 
 
 def derive_session_keys_batch(
@@ -62,7 +51,10 @@ def derive_session_keys_batch(
     Raises
     ------
     ValueError
-        For keys that are not ``(n, 16)`` uint8, or integers out of their range.
+        For keys that are not ``(n, 16)`` uint8, integers out of their range or a wrong
+        number of them.
+    TypeError
+        For nonces or NetIDs that are not integers.
 
     Examples
     --------
@@ -83,7 +75,8 @@ def derive_session_keys_batch(
         ("net_id", net_id, 24, 4),
         ("dev_nonce", dev_nonce, 16, 7),
     ):
-        le = _unsigned(name, values, bits, n).astype("<u4").view(np.uint8).reshape(n, 4)
+        le = int_array(values, name, n, 0, (1 << bits) - 1).astype("<u4")
+        le = le.view(np.uint8).reshape(n, 4)
         blocks[:, :, at : at + bits // 8] = le[:, None, : bits // 8]
     # one run of two blocks per device, enciphered with that device's AppKey
     starts = np.arange(n, dtype=np.int64) * 2
