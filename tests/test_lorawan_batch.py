@@ -333,6 +333,8 @@ def test_statuses_of_bad_frames(keys):
     ]
     out = decode_batch(rx([c[0] for c in cases]), keys)
     assert out["status"].to_list() == [c[1] for c in cases]
+    # a data frame of a device without keys still shows its address (not the key table's)
+    assert out["dev_addr"][:3].to_list() == [good[4:0:-1].hex().upper()] * 2 + ["01020304"]
     assert set(out["status"]) <= set(STATUSES)
     assert not ((out["status"] == "ok") & ~out["mic_ok"].fill_null(False)).any()
     assert out.filter(pl.col("status") == "bad_mic")["frm_payload"].null_count() == 1

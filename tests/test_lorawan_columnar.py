@@ -24,6 +24,7 @@ from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
 from toyama_lab.lorawan.columnar.frame_crypto import key_table
 from toyama_lab.lorawan.columnar.header import read_headers, structural_status
 from toyama_lab.lorawan.columnar.joins import JOIN_SCHEMA, decode_joins
+from toyama_lab.lorawan.columnar.lookup import HashIndex
 from toyama_lab.lorawan.columnar.mac_commands import mac_command_column
 from toyama_lab.lorawan.columnar.payloads import (
     CODECS,
@@ -47,6 +48,7 @@ MODULES = [
     "frame_crypto",
     "header",
     "joins",
+    "lookup",
     "mac_commands",
     "payloads",
     "receptions",
@@ -162,7 +164,7 @@ def test_verify_and_decrypt_agree_with_the_single_frame_decoder(keys):
     h = read_headers(phy)
     status, decided = structural_status(h)
     table = key_table(keys)
-    dev, _, _ = lookup_devices(h, table)
+    dev = lookup_devices(h, table)
     v = verify_data_frames(h, status, decided, dev, table)
     plain, has_plain = decrypt_payloads(h, v, dev, table)
     assert STATUSES[status[5]] == "bad_mic" and not has_plain[5]
@@ -326,6 +328,41 @@ def test_key_file_carries_the_codec(tmp_path):
         KeyStore.load(bad)
     with pytest.raises(ValueError, match="not a payload codec"):
         SessionKeys(1, bytes(16), bytes(16), codec="bogus")
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 20000])
+def test_hash_index_finds_every_key_and_only_those(n):
+    rng = np.random.default_rng(n)
+    keys = rng.choice(1 << 40, n, replace=False).astype(np.uint64)
+    queries = np.concatenate([keys, rng.integers(0, 1 << 40, 500, dtype=np.uint64)])
+    rng.shuffle(queries)
+    row = {int(k): i for i, k in enumerate(keys)}
+    want = [row.get(int(q), -1) for q in queries]
+    assert HashIndex(keys).find(queries).tolist() == want
+
+
+def test_hash_index_with_keys_that_share_their_first_slot():
+    # 300 keys whose Fibonacci hash (the top 11 bits of key * 2**64 / golden ratio, the
+    # slot of a 300-key index) is 0: one probe walk through all of them
+    candidates = np.arange(2_000_000, dtype=np.uint64)
+    slot = (candidates * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - 11)
+    keys = candidates[slot == 0][:300]
+    assert len(keys) == 300
+    index = HashIndex(keys)
+    assert index.find(keys).tolist() == list(range(300))
+    assert index.find(keys + np.uint64(1)).tolist() == [-1] * 300
+    with pytest.raises(ValueError, match="distinct"):
+        HashIndex(np.array([5, 9, 5], dtype=np.uint32))
+
+
+def test_key_table_is_rebuilt_when_an_entry_is_replaced():
+    keys = make_keys(3)
+    table = key_table(keys)
+    assert key_table(keys) is table
+    first = next(iter(keys))
+    # KeyStore has no public setter; a private replacement must still not serve stale keys
+    keys._by_addr[first.dev_addr] = SessionKeys(first.dev_addr, bytes(16), bytes(16))
+    assert key_table(keys) is not table
 
 
 def test_changing_a_codec_rebuilds_the_key_table():

@@ -10,6 +10,7 @@ module                 job
 =====================  ===========================================================
 ``columns``            Binary columns <-> flat byte buffers, padded and block-major matrices
 ``aes``                AES-ECB by key group and lock-step AES-CMAC (``cryptography``)
+``lookup``             ``HashIndex``: rows of many DevAddrs / DevEUIs at once
 ``frame_crypto``       key table, frame MIC, FRMPayload keystream, 32-bit FCnt
 ``receptions``         stage 1: check the input, collapse repeated receptions
 ``header``             stage 2: header matrix, fields, structural status

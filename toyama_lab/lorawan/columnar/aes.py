@@ -25,6 +25,7 @@ import operator
 import threading
 from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -72,17 +73,35 @@ class CipherCache:
         self._k2 = np.zeros((len(keys), 16), dtype=np.uint8)
         self._has_subkeys = np.zeros(len(keys), dtype=bool)
 
-    def encryptor(self, group: int):
-        """The calling thread's encryptor of key ``group``."""
+    def updaters(self, groups: Sequence[int]) -> list:
+        """The calling thread's ``update_into`` of the encryptor of each of ``groups``.
+
+        Examples
+        --------
+        >>> cache = CipherCache([bytes(16), bytes(range(16))])
+        >>> out = bytearray(32)
+        >>> n = cache.updaters([1])[0](bytes(16), out)
+        >>> n, out[:4].hex()
+        (16, 'c6a13b37')
+        """
         try:
-            mine = self._local.enc
+            mine = self._local.updaters
         except AttributeError:  # this thread's first call
-            mine = self._local.enc = {}
-        enc = mine.get(group)
-        if enc is None:
-            enc = Cipher(algorithms.AES(bytes(self._keys[group])), modes.ECB()).encryptor()
-            mine[group] = enc
-        return enc
+            mine = self._local.updaters = _Updaters(self._keys)
+        return list(map(mine.__getitem__, groups))
+
+
+class _Updaters(dict):
+    """Bound ``update_into`` of one thread's encryptors by group, each made on first use."""
+
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def __missing__(self, group: int):
+        enc = Cipher(algorithms.AES(bytes(self._keys[group])), modes.ECB()).encryptor()
+        self[group] = enc.update_into
+        return enc.update_into
 
 
 def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,14 +144,9 @@ class _Runs:
 
     def _set(self, cache, run_group, starts, stops, n) -> None:
         self.n = n
-        self.calls = list(
-            zip(
-                [cache.encryptor(g).update_into for g in np.asarray(run_group).tolist()],
-                (np.asarray(starts) * 16).tolist(),
-                (np.asarray(stops) * 16).tolist(),
-                strict=True,
-            )
-        )
+        self.funcs = cache.updaters(np.asarray(run_group).tolist())
+        self.starts = (np.asarray(starts) * 16).tolist()
+        self.stops = (np.asarray(stops) * 16).tolist()
 
     def encrypt_into(self, src: np.ndarray, dst: np.ndarray) -> None:
         """Encipher the first ``n`` rows of ``src`` into ``dst`` (both C-contiguous uint8).
@@ -145,14 +159,15 @@ class _Runs:
     def bind(self, src: np.ndarray, dst: np.ndarray):
         """A function that enciphers ``src`` into ``dst`` (as :meth:`encrypt_into`).
 
-        The buffer slices are made once, so a CMAC round that reuses the same
-        two arrays costs one OpenSSL call per run and nothing else.
+        The buffer slices are made once (by ``map``, without a Python loop body), so a
+        CMAC round that reuses the same two arrays costs one OpenSSL call per run and
+        nothing else.
         """
         s = memoryview(src.reshape(-1))
         d = memoryview(dst.reshape(-1))
-        funcs = [f for f, _, _ in self.calls]
-        srcs = [s[a:b] for _, a, b in self.calls]
-        dsts = [d[a:] for _, a, _ in self.calls]
+        srcs = list(map(s.__getitem__, map(slice, self.starts, self.stops)))
+        dsts = list(map(d.__getitem__, map(slice, self.starts, repeat(None))))
+        funcs = self.funcs
 
         def run() -> None:
             deque(map(operator.call, funcs, srcs, dsts), maxlen=0)

@@ -35,10 +35,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.columnar.columns import binary_from_padded, unaligned_u32
+from toyama_lab.lorawan.columnar.columns import (
+    binary_from_padded,
+    sparse_column,
+)
 from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
 from toyama_lab.lorawan.columnar.frame_crypto import key_table
 from toyama_lab.lorawan.columnar.header import (
+    MAX_FOPTS_LEN,
     MIC_LEN,
     MIN_DATA_LEN,
     Headers,
@@ -54,6 +58,7 @@ from toyama_lab.lorawan.columnar.status import IS_MALFORMED, MTYPE_NAMES, STATUS
 from toyama_lab.lorawan.columnar.verify import Verified, lookup_devices, verify_data_frames
 
 if TYPE_CHECKING:
+    from toyama_lab.lorawan.columnar.frame_crypto import KeyTable
     from toyama_lab.lorawan.keys import KeyStore
 
 __all__ = ["assemble", "decode_batch"]
@@ -70,7 +75,7 @@ def assemble(
     plain: np.ndarray,
     has_plain: np.ndarray,
     phy: pl.Series,
-    addresses: tuple[np.ndarray, np.ndarray] | None = None,
+    devices: tuple[KeyTable, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """The MAC columns (:data:`~toyama_lab.lorawan.columnar.schema.MAC_SCHEMA`) of every frame.
 
@@ -78,9 +83,10 @@ def assemble(
     and FCnt only for data frames, ``adr_ack_req``/``class_b`` only uplink,
     ``f_pending`` only downlink, FPort and FOpts only when well formed,
     ``frm_payload`` only with a good MIC, ``fcnt`` and ``mic_ok`` only when checked.
-    ``addresses`` (distinct DevAddrs and each frame's index, from
-    :func:`~toyama_lab.lorawan.columnar.verify.lookup_devices`) saves a second
-    ``numpy.unique``.
+    ``devices`` (the key table and each frame's row in it, from
+    :func:`~toyama_lab.lorawan.columnar.verify.lookup_devices`) lets the
+    ``dev_addr`` text come from the table's printed addresses when every frame
+    with an address has keys (otherwise the distinct addresses are printed).
     """
     length, is_null, mtype, direction = h.length, h.is_null, h.mtype, h.direction
     mic_ok = v.mic_ok | joins.mic_ok
@@ -99,22 +105,32 @@ def assemble(
         direction,
     )
     has_addr = data
-    if len(joins.accept_rows) or addresses is None:
+    if len(joins.accept_rows):
         # a verified join-accept names the DevAddr given to the device
         dev_addr = h.dev_addr.copy()
         dev_addr[joins.accept_rows] = joins.accept_dev_addr
         has_addr = data.copy()
         has_addr[joins.accept_rows] = True
-        uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
     else:
-        uniq_addr, addr_row = addresses
-    addr_text = pl.Series([f"{int(a):08X}" for a in uniq_addr], dtype=pl.String)
+        dev_addr = h.dev_addr
+    if devices is not None and not len(joins.accept_rows) and devices[1][data].min(initial=0) >= 0:
+        addr_text, addr_row = devices[0].addr_text, np.maximum(devices[1], 0)
+    else:
+        uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
+        addr_text = pl.Series([f"{a:08X}" for a in uniq_addr.tolist()], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
+    # FOpts (bytes 8.. of the header) of the few frames that have any, placed by row:
+    # slicing every frame's bytes would cost more than the rest of the table
+    with_fopts = np.flatnonzero(fopts_len8)
+    fopts = sparse_column(
+        h.n,
+        with_fopts,
+        binary_from_padded(h.matrix[with_fopts, 8 : 8 + MAX_FOPTS_LEN], fopts_len[with_fopts]),
+        pl.Binary,
+    )
     full = binary_from_padded(plain)  # sliced to each payload's length in the select below
-    # the last 4 bytes of every frame as one 32-bit read each (frames shorter than 4 bytes
-    # read padding, and are not ``_mic`` rows)
-    mic_words = unaligned_u32(h.flat)[np.maximum(h.start + length - MIC_LEN, 0)]
-    mic_col = binary_from_padded(mic_words.astype("<u4").view(np.uint8).reshape(-1, MIC_LEN))
+    # frames shorter than 4 bytes read padding, and are not ``_mic`` rows
+    mic_col = binary_from_padded(h.mic32.astype("<u4").view(np.uint8).reshape(-1, MIC_LEN))
     raw = pl.DataFrame(
         {
             "_addr_row": addr_row.astype(np.uint32),
@@ -123,7 +139,7 @@ def assemble(
             "_pay_len": np.where(has_plain, h.pay_len, 0).astype(np.uint32),
             "fctrl": h.fctrl,
             "fopts_len": fopts_len8,
-            "phy": phy,
+            "_fopts": fopts,
             "fcnt16": h.fcnt16.astype(np.uint16),
             "fcnt": (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32),
             "fport": np.where(h.fport >= 0, h.fport, 0).astype(np.uint8),
@@ -163,7 +179,7 @@ def assemble(
         when("_up", bit(4), "class_b"),
         when("_down", bit(4), "f_pending"),
         when("_fopts_ok", pl.col("fopts_len"), "fopts_len"),
-        when("_fopts_ok", pl.col("phy").bin.slice(8, pl.col("fopts_len")), "fopts"),
+        when("_fopts_ok", pl.col("_fopts").fill_null(b""), "fopts"),
         pl.when(data_col).then(pl.col("fcnt16")).alias("fcnt16"),
         when("_fcnt", pl.col("fcnt"), "fcnt"),
         when("_port", pl.col("fport"), "fport"),
@@ -234,7 +250,7 @@ def decode_batch(
     h = read_headers(frames["phy_payload"])
     status, decided = structural_status(h)
     table = key_table(keys)
-    dev, uniq_addr, addr_row = lookup_devices(h, table)
+    dev = lookup_devices(h, table)
     unknown = (dev < 0) & ~decided
     if unknown.any():
         status[unknown] = code("unknown_device")
@@ -242,9 +258,7 @@ def decode_batch(
     v = verify_data_frames(h, status, decided, dev, table, last_fcnt)
     plain, has_plain = decrypt_payloads(h, v, dev, table)
     joins = decode_joins(keys, h, status)
-    mac = assemble(
-        h, status, v, joins, plain, has_plain, frames["phy_payload"], (uniq_addr, addr_row)
-    )
+    mac = assemble(h, status, v, joins, plain, has_plain, frames["phy_payload"], (table, dev))
     parts = [mac, joins.columns, frames.drop("_first")]
     if decode_payloads:
         device_codec = np.append(table.codec, -1)[dev]  # dev -1 (unknown) -> no codec

@@ -22,10 +22,12 @@ import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
+import polars as pl
 
 from toyama_lab.lorawan.codecs import CODEC_NAMES
 from toyama_lab.lorawan.columnar.aes import CipherCache, cmac_blocks, ecb_runs
 from toyama_lab.lorawan.columnar.columns import gather_blocks
+from toyama_lab.lorawan.columnar.lookup import HashIndex
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = [
     "crypt_payload",
     "frame_mic",
     "key_table",
+    "keystore_entries",
     "le_bytes",
     "padded_buffer",
     "radix_key",
@@ -49,14 +52,16 @@ class KeyTable:
 
     Group numbers of the cache: ``i`` is the AppSKey of device ``i``,
     ``n + i`` its NwkSKey (``n`` devices). One table is kept per KeyStore
-    (weakly, see :func:`key_table`), so the AES key schedules are built once
-    and live exactly as long as the KeyStore that holds the keys.
+    (weakly, see :func:`key_table`), so the AES key schedules, the hash index
+    of the DevAddrs (:class:`~toyama_lab.lorawan.columnar.lookup.HashIndex`) and
+    their printed form are built once and live exactly as long as the KeyStore
+    that holds the keys.
     """
 
     def __init__(self, keys: KeyStore) -> None:
         entries = sorted(keys, key=lambda k: k.dev_addr)
         self.n = len(entries)
-        self.signature = _signature(keys)
+        self.signature = keystore_entries(keys)
         self.addrs = np.array([k.dev_addr for k in entries], dtype=np.uint32)
         #: codec number (index into CODEC_NAMES) of each device's profile, -1 for none
         self.codec = np.array(
@@ -64,28 +69,37 @@ class KeyTable:
             dtype=np.int64,
         )
         self.ciphers = CipherCache([k.app_s_key for k in entries] + [k.nwk_s_key for k in entries])
+        self._index = HashIndex(self.addrs)
+        self._addr_text: pl.Series | None = None
 
     def lookup(self, dev_addr: np.ndarray) -> np.ndarray:
-        """Device index of each DevAddr, -1 when unknown."""
-        if self.n == 0:
-            return np.full(len(dev_addr), -1, dtype=np.int64)
-        pos = np.searchsorted(self.addrs, dev_addr).clip(0, self.n - 1)
-        return np.where(self.addrs[pos] == dev_addr, pos, -1).astype(np.int64)
+        """Device index of each DevAddr (int64), -1 when unknown."""
+        return self._index.find(dev_addr)
+
+    @property
+    def addr_text(self) -> pl.Series:
+        """The DevAddrs as printed (8 upper-case hex digits), in the order of :attr:`addrs`."""
+        if self._addr_text is None:
+            self._addr_text = pl.Series([f"{a:08X}" for a in self.addrs.tolist()], dtype=pl.String)
+        return self._addr_text
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _signature(keys: KeyStore) -> tuple:
-    return tuple(
-        (k.dev_addr, k.nwk_s_key, k.app_s_key, k.codec)
-        for k in sorted(keys, key=lambda k: k.dev_addr)
-    )
+def keystore_entries(keys: KeyStore) -> tuple:
+    """The entries of a KeyStore as they are now, to tell whether a table built from it is stale.
+
+    Entries are frozen :class:`~toyama_lab.lorawan.keys.SessionKeys`, so a changed key
+    or codec is a new object: comparing two of these tuples is one identity check per
+    device (equal entries compare equal too), far cheaper than comparing every key.
+    """
+    return tuple(keys)
 
 
 def key_table(keys: KeyStore) -> KeyTable:
     """The :class:`KeyTable` of a KeyStore, rebuilt only when its keys or codecs changed."""
-    signature = _signature(keys)
+    signature = keystore_entries(keys)
     try:
         table = _TABLES.get(keys)
     except TypeError:  # not weak-referenceable: no cache
@@ -291,20 +305,21 @@ def rebuild_fcnt32(
     new_dev = np.ones(n, dtype=bool)
     new_dev[1:] = device[1:] != device[:-1]
     step = np.empty(n, dtype=np.int64)
-    step[1:] = (f[1:] - f[:-1]) % (1 << 16)
+    step[1:] = (f[1:] - f[:-1]) & 0xFFFF  # modulo 2**16 (a mask, far cheaper than %)
     if last_seen is None:
         first_ok = True
         step[new_dev] = f[new_dev]
     else:
         prior = np.asarray(last_seen, dtype=np.int64)[device[new_dev]]
-        delta = (f[new_dev] - prior) % (1 << 16)
+        delta = (f[new_dev] - prior) & 0xFFFF
         first_ok = bool(np.all((prior < 0) | ((delta > 0) & (delta <= MAX_FCNT_GAP))))
         step[new_dev] = np.where(prior < 0, f[new_dev], prior + delta)
     later = step[~new_dev]
     if first_ok and np.all((later > 0) & (later <= MAX_FCNT_GAP)):
         total = np.cumsum(step)
-        head = np.maximum.accumulate(np.where(new_dev, np.arange(n), 0))
-        fcnt32 = total - (total[head] - step[head])
+        # each device's counters: the running sum minus what it held before the device
+        head = np.flatnonzero(new_dev)
+        fcnt32 = total - np.repeat(total[head] - step[head], np.diff(head, append=n))
         if fcnt32.max() <= FCNT32_MAX:
             return fcnt32, np.zeros(n, dtype=np.int8)
     return reconstruct_fcnt(fcnt16, device, last_seen)

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.columnar.columns import binary_to_flat, gather_padded
+from toyama_lab.lorawan.columnar.columns import binary_to_flat, gather_padded, unaligned_u32
 from toyama_lab.lorawan.columnar.frame_crypto import padded_buffer
 from toyama_lab.lorawan.columnar.status import code
 from toyama_lab.lorawan.frames import MAX_PHY_LEN
 
 __all__ = [
     "HEADER_WIDTH",
+    "MAX_FOPTS_LEN",
     "MIC_LEN",
     "MIN_DATA_LEN",
     "Headers",
@@ -37,6 +38,7 @@ __all__ = [
 
 HEADER_WIDTH = 24  # MHDR 1 + DevAddr 4 + FCtrl 1 + FCnt 2 + FOpts <= 15 + FPort 1 [bytes]
 MIC_LEN = 4
+MAX_FOPTS_LEN = 15  # FOptsLen is 4 bits, LoRaWAN 1.0.4 §4.3.1
 MIN_DATA_LEN = 12  # MHDR + FHDR(7) + MIC(4), LoRaWAN 1.0.4 §4.3
 JOIN_REQUEST_LEN = 23  # MHDR + JoinEUI 8 + DevEUI 8 + DevNonce 2 + MIC 4 (§6.2.5)
 JOIN_ACCEPT_LENS = (17, 33)  # without / with CFList (§6.2.6)
@@ -70,6 +72,7 @@ class Headers:
     fport: np.ndarray  # -1 without FPort
     pay_start: np.ndarray  # offset of FRMPayload in the frame
     pay_len: np.ndarray
+    mic32: np.ndarray  # uint32, the last 4 bytes of the frame (little-endian; garbage when shorter)
 
     @property
     def n(self) -> int:
@@ -115,6 +118,8 @@ def read_headers(phy: pl.Series) -> Headers:
         fport=np.where(has_port, np.take(flat, start + port_pos).astype(np.int64), -1),
         pay_start=pay_start,
         pay_len=np.where(has_port, length - MIC_LEN - pay_start, 0),
+        # one unaligned 32-bit read per frame (``start`` >= 16, so never before ``flat``)
+        mic32=unaligned_u32(flat)[start + length - MIC_LEN],
     )
 
 

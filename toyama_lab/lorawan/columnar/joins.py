@@ -38,7 +38,9 @@ from toyama_lab.lorawan.columnar.columns import (
     null_columns,
     sparse_column,
 )
+from toyama_lab.lorawan.columnar.frame_crypto import keystore_entries
 from toyama_lab.lorawan.columnar.header import Headers
+from toyama_lab.lorawan.columnar.lookup import HashIndex
 from toyama_lab.lorawan.columnar.status import code
 
 if TYPE_CHECKING:
@@ -68,20 +70,14 @@ class JoinKeyTable:
             key=lambda k: k.dev_eui,
         )
         self.n = len(entries)
-        self.signature = _signature(keys)
+        self.signature = keystore_entries(keys)
         self.euis = np.array([int.from_bytes(k.dev_eui, "big") for k in entries], dtype=np.uint64)
         self.ciphers = CipherCache([k.app_key for k in entries])
+        self._index = HashIndex(self.euis)
 
     def lookup(self, dev_eui: np.ndarray) -> np.ndarray:
         """Index of each DevEUI (uint64) in the table, -1 when it has no AppKey."""
-        if self.n == 0:
-            return np.full(len(dev_eui), -1, dtype=np.int64)
-        pos = np.searchsorted(self.euis, dev_eui).clip(0, self.n - 1)
-        return np.where(self.euis[pos] == dev_eui, pos, -1).astype(np.int64)
-
-
-def _signature(keys: KeyStore) -> tuple:
-    return tuple(sorted((k.dev_eui, k.app_key) for k in keys if k.dev_eui and k.app_key))
+        return self._index.find(dev_eui)
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -93,7 +89,7 @@ def join_key_table(keys: KeyStore) -> JoinKeyTable:
         table = _TABLES.get(keys)
     except TypeError:  # not weak-referenceable: no cache
         return JoinKeyTable(keys)
-    if table is None or table.signature != _signature(keys):
+    if table is None or table.signature != keystore_entries(keys):
         table = JoinKeyTable(keys)
         _TABLES[keys] = table
     return table

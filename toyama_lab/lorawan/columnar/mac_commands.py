@@ -100,6 +100,7 @@ def split_mac_commands(
 
 #: dtype of the names: a polars Enum over :data:`MAC_NAMES` (compares with plain strings).
 MAC_NAME_DTYPE = pl.Enum(list(MAC_NAMES))
+_NAME_SERIES = pl.Series(MAC_NAMES, dtype=MAC_NAME_DTYPE)
 
 
 def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarray) -> pl.Series:
@@ -111,7 +112,7 @@ def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarr
     """
     if len(row) == 0:
         return pl.repeat(None, n, dtype=pl.List(MAC_NAME_DTYPE), eager=True)
-    names = pl.Series(MAC_NAMES, dtype=MAC_NAME_DTYPE).gather(name)
+    names = _NAME_SERIES.gather(name)
     # ``row`` is sorted: flagged so, the group-by takes polars' sorted-key fast path
     entries = pl.DataFrame({"r": pl.Series(row).set_sorted(), "m": names})
     lists = entries.group_by("r", maintain_order=True).agg("m")

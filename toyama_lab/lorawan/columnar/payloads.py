@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.codecs import REGISTRY
-from toyama_lab.lorawan.columnar.columns import null_columns
+from toyama_lab.lorawan.columnar.columns import sparse_column
 
 __all__ = ["CODECS", "PAYLOAD_SCHEMA", "choose_codecs", "decode_payload_columns"]
 
@@ -85,23 +85,39 @@ def decode_payload_columns(frm_payload: pl.Series, codec: np.ndarray) -> pl.Data
         One row per input row, exactly :data:`PAYLOAD_SCHEMA`.
     """
     n = len(frm_payload)
-    parts: list[pl.DataFrame] = []
-    pos = np.full(n, -1, dtype=np.int64)
-    m = 0
+    columns: dict[str, pl.Series] = {}
+    decoded, errors = [], []
     for k in np.unique(codec[codec >= 0]).tolist():
         rows = np.flatnonzero(codec == k)
         dec = CODECS[k].decode_columns(frm_payload.gather(rows))
-        parts.append(dec.with_columns(pl.lit(CODECS[k].name, dtype=pl.String).alias("codec")))
-        pos[rows] = m + np.arange(len(rows))
-        m += len(rows)
-    if not parts:
-        return null_columns(n, PAYLOAD_SCHEMA)
-    stacked = pl.concat(parts, how="diagonal")
-    stacked = stacked.select(
-        pl.col(c).cast(t) if c in stacked.columns else pl.lit(None, dtype=t).alias(c)
-        for c, t in PAYLOAD_SCHEMA.items()
-    )
-    if m == n and np.array_equal(pos, np.arange(n)):
-        return stacked
-    index = pl.Series(pos).set(pl.Series(pos < 0), None)
-    return stacked.select(pl.all().gather(index))
+        decoded.append(rows)
+        errors.append(dec["payload_error"])
+        # every other column belongs to this codec alone: placed at its rows, null elsewhere
+        for c in dec.columns:
+            if c != "payload_error":
+                columns[c] = _place(n, rows, dec[c], PAYLOAD_SCHEMA[c])
+    if decoded:
+        rows = np.concatenate(decoded)
+        columns["codec"] = sparse_column(n, rows, _CODEC_NAMES.gather(codec[rows]), pl.String)
+        columns["payload_error"] = sparse_column(n, rows, pl.concat(errors), pl.String)
+    for c, t in PAYLOAD_SCHEMA.items():
+        if c not in columns:  # a codec no frame of this batch uses
+            columns[c] = pl.repeat(None, n, dtype=t, eager=True)
+    return pl.DataFrame([columns[c].alias(c) for c in PAYLOAD_SCHEMA])
+
+
+_CODEC_NAMES = pl.Series([c.name for c in CODECS], dtype=pl.String)
+
+
+def _place(n: int, rows: np.ndarray, values: pl.Series, dtype: pl.DataType) -> pl.Series:
+    """``values`` at ``rows`` of a length-``n`` column, null elsewhere.
+
+    A scatter into a column of nulls (a few hundred values into 100,000 rows cost a
+    third of a gather of all rows); polars cannot scatter lists, so a list column
+    is gathered with a null index.
+    """
+    if not isinstance(dtype, pl.List):
+        return sparse_column(n, rows, values, dtype)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[rows] = np.arange(len(rows))
+    return values.cast(dtype).gather(pl.Series(pos).set(pl.Series(pos < 0), None))

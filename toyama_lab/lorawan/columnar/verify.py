@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyama_lab.lorawan.columnar.columns import unaligned_u32
 from toyama_lab.lorawan.columnar.frame_crypto import (
     KeyTable,
     frame_mic,
@@ -52,20 +51,9 @@ class Verified:
     ok_in_order: np.ndarray
 
 
-def lookup_devices(h: Headers, table: KeyTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Device row of each frame's DevAddr in ``table`` (-1: no session keys).
-
-    Returns
-    -------
-    dev : numpy.ndarray of int64
-        Device row per frame.
-    uniq_addr, addr_row : numpy.ndarray
-        The distinct DevAddrs and the index of each frame's one (``numpy.unique``),
-        reused to print the addresses once each.
-    """
-    # Few distinct addresses: look each up once (a sorted search per row is slower).
-    uniq_addr, addr_row = np.unique(h.dev_addr, return_inverse=True)
-    return table.lookup(uniq_addr)[addr_row], uniq_addr, addr_row
+def lookup_devices(h: Headers, table: KeyTable) -> np.ndarray:
+    """Device row (int64) of each frame's DevAddr in ``table``; -1: no session keys."""
+    return table.lookup(h.dev_addr)
 
 
 def _last_seen(table: KeyTable, last_fcnt: Mapping[int, int] | None) -> np.ndarray | None:
@@ -115,8 +103,7 @@ def verify_data_frames(
     c_key = dev_key[sort]
     c_len = h.length[order] - MIC_LEN
     c_start = h.start[order]
-    # the received MIC as one little-endian 32-bit word per frame (one 4-byte gather)
-    mic_rx32 = unaligned_u32(h.flat)[c_start + c_len]
+    mic_rx32 = h.mic32[order]
     last_seen = _last_seen(table, last_fcnt)
     c_f16 = h.fcnt16[order]
     c_dir = h.direction[order]
@@ -161,9 +148,12 @@ def verify_data_frames(
     mic_ok[order] = ok
     mic_checked[order] = True
     fcnt32[order] = f32
-    status[order] = np.select(
-        [~ok, fst == FCntStatus.OK, fst == FCntStatus.GAP_TOO_LARGE],
-        [code("bad_mic"), code("ok"), code("fcnt_gap")],
-        code("replay"),
-    )
+    # undecided frames have status ``ok`` (0) so far: only the others are written
+    worse = np.flatnonzero(~ok | (fst != FCntStatus.OK))
+    if len(worse):
+        status[order[worse]] = np.select(
+            [~ok[worse], fst[worse] == FCntStatus.GAP_TOO_LARGE],
+            [code("bad_mic"), code("fcnt_gap")],
+            code("replay"),
+        )
     return Verified(mic_ok, mic_checked, fcnt32, order, ok)
