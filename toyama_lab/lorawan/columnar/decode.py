@@ -35,14 +35,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.columnar.columns import (
-    binary_from_padded,
-    sparse_column,
-)
+from toyama_lab.lorawan.columnar.columns import binary_from_padded
 from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
 from toyama_lab.lorawan.columnar.frame_crypto import key_table
 from toyama_lab.lorawan.columnar.header import (
-    MAX_FOPTS_LEN,
     MIC_LEN,
     MIN_DATA_LEN,
     Headers,
@@ -119,15 +115,6 @@ def assemble(
         uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
         addr_text = pl.Series([f"{a:08X}" for a in uniq_addr.tolist()], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
-    # FOpts (bytes 8.. of the header) of the few frames that have any, placed by row:
-    # slicing every frame's bytes would cost more than the rest of the table
-    with_fopts = np.flatnonzero(fopts_len8)
-    fopts = sparse_column(
-        h.n,
-        with_fopts,
-        binary_from_padded(h.matrix[with_fopts, 8 : 8 + MAX_FOPTS_LEN], fopts_len[with_fopts]),
-        pl.Binary,
-    )
     full = binary_from_padded(plain)  # sliced to each payload's length in the select below
     # frames shorter than 4 bytes read padding, and are not ``_mic`` rows
     mic_col = binary_from_padded(h.mic32.astype("<u4").view(np.uint8).reshape(-1, MIC_LEN))
@@ -139,7 +126,7 @@ def assemble(
             "_pay_len": np.where(has_plain, h.pay_len, 0).astype(np.uint32),
             "fctrl": h.fctrl,
             "fopts_len": fopts_len8,
-            "_fopts": fopts,
+            "phy": phy,
             "fcnt16": h.fcnt16.astype(np.uint16),
             "fcnt": (v.fcnt32 & 0xFFFFFFFF).astype(np.uint32),
             "fport": np.where(h.fport >= 0, h.fport, 0).astype(np.uint8),
@@ -179,7 +166,7 @@ def assemble(
         when("_up", bit(4), "class_b"),
         when("_down", bit(4), "f_pending"),
         when("_fopts_ok", pl.col("fopts_len"), "fopts_len"),
-        when("_fopts_ok", pl.col("_fopts").fill_null(b""), "fopts"),
+        when("_fopts_ok", pl.col("phy").bin.slice(8, pl.col("fopts_len")), "fopts"),
         pl.when(data_col).then(pl.col("fcnt16")).alias("fcnt16"),
         when("_fcnt", pl.col("fcnt"), "fcnt"),
         when("_port", pl.col("fport"), "fport"),

@@ -28,7 +28,6 @@ from toyama_lab.lorawan.frames import MAX_PHY_LEN
 
 __all__ = [
     "HEADER_WIDTH",
-    "MAX_FOPTS_LEN",
     "MIC_LEN",
     "MIN_DATA_LEN",
     "Headers",
@@ -38,7 +37,6 @@ __all__ = [
 
 HEADER_WIDTH = 24  # MHDR 1 + DevAddr 4 + FCtrl 1 + FCnt 2 + FOpts <= 15 + FPort 1 [bytes]
 MIC_LEN = 4
-MAX_FOPTS_LEN = 15  # FOptsLen is 4 bits, LoRaWAN 1.0.4 §4.3.1
 MIN_DATA_LEN = 12  # MHDR + FHDR(7) + MIC(4), LoRaWAN 1.0.4 §4.3
 JOIN_REQUEST_LEN = 23  # MHDR + JoinEUI 8 + DevEUI 8 + DevNonce 2 + MIC 4 (§6.2.5)
 JOIN_ACCEPT_LENS = (17, 33)  # without / with CFList (§6.2.6)
