@@ -38,6 +38,7 @@ __all__ = [
     "cmac_subkeys",
     "ecb_by_group",
     "ecb_runs",
+    "run_spans",
 ]
 
 #: The constant R_128 of RFC 4493 §2.3 (x^128 + x^7 + x^2 + x + 1 -> 0x87).
@@ -104,8 +105,14 @@ class _Updaters(dict):
         return enc.update_into
 
 
-def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop rows of the runs of equal values in a sorted array."""
+def run_spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop rows of the runs of equal values in a sorted array.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in run_spans(np.array([4, 4, 7, 9, 9, 9]))]
+    [[0, 2, 3], [2, 3, 6]]
+    """
     change = np.flatnonzero(group[1:] != group[:-1]) + 1
     starts = np.concatenate([[0], change])
     stops = np.concatenate([change, [len(group)]])
@@ -125,7 +132,7 @@ class _Runs:
         group: np.ndarray,
         spans: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        starts, stops = _spans(group) if spans is None else spans
+        starts, stops = run_spans(group) if spans is None else spans
         self._set(cache, group[starts], starts, stops, len(group))
 
     @classmethod

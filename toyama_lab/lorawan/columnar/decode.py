@@ -71,7 +71,8 @@ def assemble(
     plain: np.ndarray,
     has_plain: np.ndarray,
     phy: pl.Series,
-    devices: tuple[KeyTable, np.ndarray] | None = None,
+    table: KeyTable,
+    dev: np.ndarray,
 ) -> pl.DataFrame:
     """The MAC columns (:data:`~toyama_lab.lorawan.columnar.schema.MAC_SCHEMA`) of every frame.
 
@@ -79,10 +80,10 @@ def assemble(
     and FCnt only for data frames, ``adr_ack_req``/``class_b`` only uplink,
     ``f_pending`` only downlink, FPort and FOpts only when well formed,
     ``frm_payload`` only with a good MIC, ``fcnt`` and ``mic_ok`` only when checked.
-    ``devices`` (the key table and each frame's row in it, from
-    :func:`~toyama_lab.lorawan.columnar.verify.lookup_devices`) lets the
-    ``dev_addr`` text come from the table's printed addresses when every frame
-    with an address has keys (otherwise the distinct addresses are printed).
+    ``dev`` is each frame's row in ``table``
+    (:func:`~toyama_lab.lorawan.columnar.verify.lookup_devices`): the ``dev_addr``
+    text comes from the table's printed addresses when every data frame has keys and
+    no join-accept gives an address; otherwise the distinct addresses are printed.
     """
     length, is_null, mtype, direction = h.length, h.is_null, h.mtype, h.direction
     mic_ok = v.mic_ok | joins.mic_ok
@@ -101,17 +102,15 @@ def assemble(
         direction,
     )
     has_addr = data
-    if len(joins.accept_rows):
+    if not len(joins.accept_rows) and dev[data].min(initial=0) >= 0:
+        # every address shown has keys: the key table's, printed once per table
+        addr_text, addr_row = table.addr_text, np.maximum(dev, 0)
+    else:
         # a verified join-accept names the DevAddr given to the device
         dev_addr = h.dev_addr.copy()
         dev_addr[joins.accept_rows] = joins.accept_dev_addr
         has_addr = data.copy()
         has_addr[joins.accept_rows] = True
-    else:
-        dev_addr = h.dev_addr
-    if devices is not None and not len(joins.accept_rows) and devices[1][data].min(initial=0) >= 0:
-        addr_text, addr_row = devices[0].addr_text, np.maximum(devices[1], 0)
-    else:
         uniq_addr, addr_row = np.unique(dev_addr, return_inverse=True)
         addr_text = pl.Series([f"{a:08X}" for a in uniq_addr.tolist()], dtype=pl.String)
     fopts_len8 = fopts_len.astype(np.uint8)
@@ -245,7 +244,7 @@ def decode_batch(
     v = verify_data_frames(h, status, decided, dev, table, last_fcnt)
     plain, has_plain = decrypt_payloads(h, v, dev, table)
     joins = decode_joins(keys, h, status)
-    mac = assemble(h, status, v, joins, plain, has_plain, frames["phy_payload"], (table, dev))
+    mac = assemble(h, status, v, joins, plain, has_plain, frames["phy_payload"], table, dev)
     parts = [mac, joins.columns, frames.drop("_first")]
     if decode_payloads:
         device_codec = np.append(table.codec, -1)[dev]  # dev -1 (unknown) -> no codec

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from toyama_lab.lorawan.codecs import CODEC_NAMES
-from toyama_lab.lorawan.columnar.aes import CipherCache, cmac_blocks, ecb_runs
+from toyama_lab.lorawan.columnar.aes import CipherCache, cmac_blocks, ecb_runs, run_spans
 from toyama_lab.lorawan.columnar.columns import gather_blocks
 from toyama_lab.lorawan.columnar.lookup import HashIndex
 from toyama_lab.lorawan.fcnt import FCNT32_MAX, MAX_FCNT_GAP, reconstruct_fcnt
@@ -240,7 +240,7 @@ def _xor_full_rows(
     np.bitwise_or(
         b64[:, 1:], np.arange(1, nb + 1, dtype=np.uint64) << np.uint64(56), out=a[:, :, 1]
     )
-    starts, stops = _spans(g)
+    starts, stops = run_spans(g)
     stream = ecb_runs(
         table.ciphers, a.view(np.uint8).reshape(-1, 16), g[starts], starts * nb, stops * nb
     ).reshape(n, w)
@@ -271,7 +271,7 @@ def _xor_ragged(
     small = np.int32 if total < 2**31 else np.int64  # half the memory traffic when it fits
     counter = np.arange(total, dtype=small) - np.repeat(first[:-1].astype(small), nb)
     a[:, 15] = counter + 1
-    starts, stops = _spans(g)
+    starts, stops = run_spans(g)
     keep = first[stops] > first[starts]  # keys with at least one block
     stream = ecb_runs(table.ciphers, a, g[starts[keep]], first[starts[keep]], first[stops[keep]])
     # XOR block by block into the payload matrix (16-byte blocks moved as complex128)
@@ -280,12 +280,6 @@ def _xor_ragged(
     mixed = np.take(blocks, at).view(np.uint8).reshape(total, 16)
     mixed ^= stream
     blocks[at] = mixed.view(np.complex128).reshape(-1)
-
-
-def _spans(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop rows of the runs of equal values in a sorted array."""
-    change = np.flatnonzero(group[1:] != group[:-1]) + 1
-    return np.concatenate([[0], change]), np.concatenate([change, [len(group)]])
 
 
 def rebuild_fcnt32(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from toyama_lab.lorawan.columnar.columns import sparse_column
 from toyama_lab.lorawan.mac import COMMANDS
 
 __all__ = [
@@ -111,16 +112,13 @@ def mac_command_lists(n: int, row: np.ndarray, name: np.ndarray, where: np.ndarr
     it). Output rows without any entry are null.
     """
     if len(row) == 0:
-        return pl.repeat(None, n, dtype=pl.List(MAC_NAME_DTYPE), eager=True)
+        return sparse_column(n, row, [], pl.List(MAC_NAME_DTYPE))
     names = _NAME_SERIES.gather(name)
     # ``row`` is sorted: flagged so, the group-by takes polars' sorted-key fast path
     entries = pl.DataFrame({"r": pl.Series(row).set_sorted(), "m": names})
     lists = entries.group_by("r", maintain_order=True).agg("m")
-    # output row -> position in ``lists`` (null where the row has no commands)
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[np.asarray(where, dtype=np.int64)[lists["r"].to_numpy()]] = np.arange(len(lists))
-    index = pl.Series(pos).set(pl.Series(pos < 0), None)
-    return lists["m"].gather(index)
+    out_rows = np.asarray(where, dtype=np.int64)[lists["r"].to_numpy()]
+    return sparse_column(n, out_rows, lists["m"], pl.List(MAC_NAME_DTYPE))
 
 
 def mac_command_column(

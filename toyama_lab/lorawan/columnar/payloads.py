@@ -95,7 +95,7 @@ def decode_payload_columns(frm_payload: pl.Series, codec: np.ndarray) -> pl.Data
         # every other column belongs to this codec alone: placed at its rows, null elsewhere
         for c in dec.columns:
             if c != "payload_error":
-                columns[c] = _place(n, rows, dec[c], PAYLOAD_SCHEMA[c])
+                columns[c] = sparse_column(n, rows, dec[c], PAYLOAD_SCHEMA[c])
     if decoded:
         rows = np.concatenate(decoded)
         columns["codec"] = sparse_column(n, rows, _CODEC_NAMES.gather(codec[rows]), pl.String)
@@ -107,17 +107,3 @@ def decode_payload_columns(frm_payload: pl.Series, codec: np.ndarray) -> pl.Data
 
 
 _CODEC_NAMES = pl.Series([c.name for c in CODECS], dtype=pl.String)
-
-
-def _place(n: int, rows: np.ndarray, values: pl.Series, dtype: pl.DataType) -> pl.Series:
-    """``values`` at ``rows`` of a length-``n`` column, null elsewhere.
-
-    A scatter into a column of nulls (a few hundred values into 100,000 rows cost a
-    third of a gather of all rows); polars cannot scatter lists, so a list column
-    is gathered with a null index.
-    """
-    if not isinstance(dtype, pl.List):
-        return sparse_column(n, rows, values, dtype)
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[rows] = np.arange(len(rows))
-    return values.cast(dtype).gather(pl.Series(pos).set(pl.Series(pos < 0), None))
