@@ -380,6 +380,21 @@ def test_no_page_refers_to_the_network(site):
 
 
 @pytest.mark.slow
+def test_sources_page_shows_every_title_as_written(site):
+    """The bibliography style lowercases titles unless braced: "LoRaWAN" must not print
+    as "Lorawan", nor "SX1276" as "Sx1276"."""
+    import html
+
+    page = (site["html"] / "reference" / "sources.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    titles = re.findall(r"^  title = \{\{(.+)\}\},$", bib, flags=re.M)
+    assert len(titles) == len(re.findall(r"^@\w+\{", bib, flags=re.M))
+    missing = [t for t in titles if re.sub(r"\s+", " ", t.replace("\\%", "%")) not in text]
+    assert not missing
+
+
+@pytest.mark.slow
 def test_curriculum_pages_have_every_part(site):
     required = ["問い", "目標", "時間配分", "準備", "使うワークブック", "課題", "要点"]
     required += ["確認テスト", "持ち帰り課題", "ファシリテーターノート"]
