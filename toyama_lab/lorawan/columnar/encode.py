@@ -140,8 +140,7 @@ def encode_batch(
         )
     _check_lengths(plen, olen, port)
     table = key_table(keys)
-    uniq_addr, addr_row = np.unique(addr.astype(np.uint32), return_inverse=True)
-    dev = table.lookup(uniq_addr)[addr_row]
+    dev = table.lookup(addr)
     missing = np.flatnonzero(dev < 0)
     if len(missing):
         from toyama_lab.lorawan.errors import UnknownDeviceError
