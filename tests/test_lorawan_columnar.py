@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 from toyama_lab.lorawan import frames
 from toyama_lab.lorawan.batch import DECODED_SCHEMA, FRAME_SCHEMA, decode_batch, encode_batch
 from toyama_lab.lorawan.codecs import CAYENNE, CODEC_NAMES, RAIN, RIVER
+from toyama_lab.lorawan.columnar import arrow_c
 from toyama_lab.lorawan.columnar.aes import CipherCache, block_major, cmac_blocks
 from toyama_lab.lorawan.columnar.columns import hex_rows, sparse_column
 from toyama_lab.lorawan.columnar.decrypt import decrypt_payloads
@@ -41,6 +42,7 @@ from toyama_lab.lorawan.keys import KeyStore, SessionKeys
 BASE = 0x26030000
 MODULES = [
     "aes",
+    "arrow_c",
     "columns",
     "decode",
     "decrypt",
@@ -128,6 +130,43 @@ def test_collapse_keeps_first_and_counts():
 
 
 # --------------------------------------------------------------------------- stage 2
+def _rows_of(buf, start, length):
+    return [bytes(buf[a : a + k]) for a, k in zip(start.tolist(), length.tolist(), strict=True)]
+
+
+@pytest.mark.parametrize(("seed", "chunked"), [(0, True), (1, False), (2, False)])
+def test_binary_buffer_gives_every_row_and_zero_margins(seed, chunked):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    lengths = rng.choice([0, 1, 11, 12, 13, 40, 255], n)
+    rows = [None if rng.random() < 0.05 else rng.bytes(int(k)) for k in lengths]
+    # three chunks (rechunked first), or one chunk whose slice starts at view 7
+    whole = pl.concat(
+        [pl.Series(rows[:1000], dtype=pl.Binary), pl.Series(rows[1000:], dtype=pl.Binary)],
+        rechunk=False,
+    ).append(pl.Series([b"z" * 20], dtype=pl.Binary))
+    series = (whole if chunked else whole.rechunk()).slice(7)
+    want = [*rows, b"z" * 20][7:]
+    buf, start, length, is_null = arrow_c.binary_buffer(series, before=16, after=48)
+    assert _rows_of(buf, start, length) == [b"" if r is None else r for r in want]
+    assert is_null.tolist() == [r is None for r in want]
+    longest = int(length.max())
+    assert int(start.min()) >= 16 and not buf[:16].any() and not buf[-(48 + longest) :].any()
+    # the polars-only route (for any other Arrow layout) gives the same rows
+    buf2, start2, length2 = arrow_c._by_list_cast(series, 16, 48)
+    assert _rows_of(buf2, start2, length2) == _rows_of(buf, start, length)
+    assert not buf2[:16].any() and not buf2[-(48 + longest) :].any()
+
+
+def test_binary_buffer_of_empty_and_all_null_columns():
+    buf, start, length, is_null = arrow_c.binary_buffer(pl.Series([], dtype=pl.Binary), 16, 4)
+    assert len(start) == len(length) == len(is_null) == 0 and len(buf) == 20 and not buf.any()
+    buf, start, length, is_null = arrow_c.binary_buffer(pl.Series([None, None], dtype=pl.Binary))
+    assert length.tolist() == [0, 0] and is_null.tolist() == [True, True]
+    with pytest.raises(TypeError, match="Binary"):
+        arrow_c.binary_buffer(pl.Series(["text"]))
+
+
 def test_read_headers_agrees_with_parse(keys):
     phy = encode_batch(
         [BASE, BASE + 1], [3, 70000], [5, -1], [b"abc", b""], keys, fopts=[b"\x02", b""]

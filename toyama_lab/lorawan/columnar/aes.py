@@ -69,9 +69,12 @@ class CipherCache:
     def __init__(self, keys: Sequence[bytes]) -> None:
         self._keys = keys
         self._local = threading.local()
-        # CMAC subkeys K1, K2 by group (RFC 4493 §2.3), computed on first use
+        # CMAC subkeys K1, K2 by group (RFC 4493 §2.3), computed on first use, and what a
+        # last block of r = 0..16 message bytes is XORed with: its 10* padding and K2, or K1
+        # for a complete block (RFC 4493 §2.4), as one table row per (group, r)
         self._k1 = np.zeros((len(keys), 16), dtype=np.uint8)
         self._k2 = np.zeros((len(keys), 16), dtype=np.uint8)
+        self._last = np.zeros((len(keys), 17, 16), dtype=np.uint8)
         self._has_subkeys = np.zeros(len(keys), dtype=bool)
 
     def updaters(self, groups: Sequence[int]) -> list:
@@ -151,7 +154,8 @@ class _Runs:
 
     def _set(self, cache, run_group, starts, stops, n) -> None:
         self.n = n
-        self.funcs = cache.updaters(np.asarray(run_group).tolist())
+        self.groups = np.asarray(run_group)
+        self.funcs = cache.updaters(self.groups.tolist())
         self.starts = (np.asarray(starts) * 16).tolist()
         self.stops = (np.asarray(stops) * 16).tolist()
 
@@ -256,8 +260,12 @@ def cmac_subkeys(cache: CipherCache, groups: np.ndarray) -> tuple[np.ndarray, np
     if len(todo):
         ell = ecb_by_group(cache, np.zeros((len(todo), 16), dtype=np.uint8), todo)
         k1 = _double(ell)
+        k2 = _double(k1)
         cache._k1[todo] = k1
-        cache._k2[todo] = _double(k1)
+        cache._k2[todo] = k2
+        last = np.repeat(k2[:, None, :], 17, axis=1)
+        last[:, 16] = k1
+        cache._last[todo] = last ^ _PAD.view(np.uint8)
         cache._has_subkeys[todo] = True
     return cache._k1[groups], cache._k2[groups]
 
@@ -356,54 +364,44 @@ def cmac_blocks(
     enciphers all states with one OpenSSL ECB call per group, writing the new
     states in place. Before the rounds, the last block of every message is
     padded (10*, RFC 4493 §2.4) and XORed with its subkey (K1 for a complete
-    block, K2 otherwise); a message's tag is taken right after its last
-    round, and later rounds encipher its stale state for nothing (cheaper
-    than splitting the OpenSSL calls).
+    block, K2 otherwise). Later rounds encipher the stale state of a finished
+    message for nothing (cheaper than splitting the OpenSSL calls); the states
+    after round ``i`` are kept in place of block ``i``, so every tag is then
+    read with one gather.
     """
     rounds, n, _ = blocks.shape
     if n == 0:
         return np.zeros((0, 16), dtype=np.uint8)
     lengths = np.asarray(lengths, dtype=np.int64)
-    n_blocks = np.maximum(1, (lengths + 15) // 16)
-    if rounds < int(n_blocks.max()):
+    last = (np.maximum(lengths, 1) - 1) >> 4  # index of each message's last block
+    most = int(last.max()) + 1
+    if rounds < most:
         raise ValueError(
             f"{rounds} block rounds cannot hold messages of {int(lengths.max())} bytes"
         )
-    new = np.ones(n, dtype=bool)
-    new[1:] = group[1:] != group[:-1]
-    inverse = np.cumsum(new) - 1  # rank of each row's group among the groups present
-    k1, k2 = cmac_subkeys(cache, group[new])
-    complete = (lengths > 0) & (lengths % 16 == 0)
-    last = n_blocks - 1
+    runs = _Runs(cache, group)
+    cmac_subkeys(cache, runs.groups)
     rem = lengths - 16 * last  # bytes in the last block, 0..16
     # 16-byte blocks moved as one complex128 each (fancy indexing per element, not per byte)
     flat = _as_c16(blocks.reshape(-1, 16))
     at = last * n + np.arange(n)
     tail = np.take(flat, at).view(np.uint8).reshape(n, 16)
-    # keep the message bytes, then the 10* padding: two 16-byte table rows per length
+    # keep the message bytes, then XOR its padding and subkey: one table row per length
+    # (np.take: a chunked copy, faster than fancy indexing)
     tail64 = tail.view("<u8")
-    tail64 &= np.take(_KEEP, rem, axis=0)  # np.take: a chunked copy, faster than [rem]
-    tail64 |= np.take(_PAD, rem, axis=0)
-    subkey = np.take(_as_c16(np.concatenate([k1, k2])), inverse + len(k1) * (~complete))
-    tail ^= subkey.view(np.uint8).reshape(n, 16)
+    tail64 &= np.take(_KEEP, rem, axis=0)
+    tail64 ^= np.take(cache._last.view("<u8").reshape(-1, 2), 17 * group + rem, axis=0)
     flat[at] = _as_c16(tail)
-    # rows by the round their chain ends in (a radix sort when the rounds fit a byte)
-    ends = np.argsort(last.astype(np.uint8) if rounds <= 256 else last, kind="stable")
-    bounds = np.searchsorted(last[ends], np.arange(rounds + 1))
     state = np.zeros((n + 1, 16), dtype=np.uint8)  # one spare row for update_into
     x = np.empty_like(state)
-    tags = np.empty((n, 16), dtype=np.uint8)
-    state_c, tags_c = _as_c16(state), _as_c16(tags)
-    encipher = _Runs(cache, group).bind(x, state)  # x -> state, in place, every round
-    for i in range(int(n_blocks.max())):
+    encipher = runs.bind(x, state)  # x -> state, in place, every round
+    for i in range(most):
         np.bitwise_xor(state[:n], blocks[i], out=x[:n])
         encipher()
-        e = ends[bounds[i] : bounds[i + 1]]
-        if len(e) == n:
-            tags[:] = state[:n]
-        elif len(e):
-            tags_c[e] = np.take(state_c, e)
-    return tags
+        # block i is read: it keeps the states after round i instead (one contiguous copy)
+        blocks[i] = state[:n]
+    # each message's tag: the state after its last round, where its last block was
+    return np.take(flat, at).view(np.uint8).reshape(n, 16)
 
 
 def _as_c16(rows: np.ndarray) -> np.ndarray:

@@ -52,8 +52,10 @@ def decrypt_payloads(
     enc = gather_padded(
         h.flat, pick(h.start + h.pay_start), g_len, width, zero_tail=False, padded=True
     )
-    # the MIC stage's device order, as row numbers of ``good``
-    by_device = v.order[v.ok_in_order]
+    # the MIC stage's device order, as row numbers of ``good``, and its blocks B0
+    all_ok = bool(v.ok_in_order.all())
+    by_device = v.order if all_ok else v.order[v.ok_in_order]
+    b0 = v.b0_in_order if all_ok else v.b0_in_order[v.ok_in_order]
     if not every:
         pos = np.zeros(n, dtype=np.int64)
         pos[good] = np.arange(len(good))
@@ -69,6 +71,7 @@ def decrypt_payloads(
         g_len,
         order=by_device,
         overwrite=True,
+        b0=b0,
     )
     if every:
         return dec, has_plain

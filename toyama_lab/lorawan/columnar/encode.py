@@ -190,7 +190,7 @@ def encode_batch(
         direction[order],
         addr[order],
         f32[order],
-    )
+    )[0]
     full = np.zeros((n, width + MIC_LEN), dtype=np.uint8)
     full[:, :width] = body
     cols = frame_len[:, None] + np.arange(MIC_LEN)

@@ -149,26 +149,37 @@ def frame_mic(
     direction: np.ndarray,
     dev_addr: np.ndarray,
     fcnt32: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """MIC (first four CMAC bytes over B0 | MHDR..FRMPayload) of rows sorted by device.
 
     The frame of row ``i`` (without MIC) is ``buf[starts[i]:starts[i] + body_len[i]]``;
     ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
     the longest one (see :func:`padded_buffer`), so every window read is in it.
+
+    Returns
+    -------
+    mic : numpy.ndarray of uint8, shape (n, 4)
+    b0 : numpy.ndarray of uint8, shape (n, 16)
+        The blocks B0 (bytes 1-14 are those of the blocks A_i that encrypt the same
+        frame's payload: :func:`crypt_payload` takes them instead of building them again).
     """
     # One gather builds the CMAC input block by block: 16 bytes before each frame, then
     # the frame (what follows it is never read into the tag); B0 then goes into block 0
     # (one contiguous write).
     rounds = (int(body_len.max(initial=0)) + 15) // 16 + 1
     blocks = gather_blocks(buf, starts - 16, rounds)
-    blocks[0] = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
-    return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4]
+    b0 = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
+    blocks[0] = b0
+    return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4], b0
 
 
 def padded_buffer(flat: np.ndarray, longest: int) -> np.ndarray:
     """``flat`` with 16 zero bytes before it and ``longest + 48`` after it."""
-    buf = np.zeros(16 + len(flat) + longest + 48, dtype=np.uint8)
-    buf[16 : 16 + len(flat)] = flat
+    end = 16 + len(flat)
+    buf = np.empty(end + longest + 48, dtype=np.uint8)  # only the margins are zeroed
+    buf[:16] = 0
+    buf[16:end] = flat
+    buf[end:] = 0
     return buf
 
 
@@ -184,6 +195,7 @@ def crypt_payload(
     order: np.ndarray | None = None,
     *,
     overwrite: bool = False,
+    b0: np.ndarray | None = None,
 ) -> np.ndarray:
     """Encrypt or decrypt FRMPayloads (the same XOR with the AES keystream).
 
@@ -199,7 +211,9 @@ def crypt_payload(
     (optional) lists the rows sorted by device, as the MIC stage has them; it
     saves a sort when it also groups the keys (no FPort 0 rows among several
     devices). ``overwrite``: ``payload`` (C-contiguous uint8) may be modified in
-    place.
+    place. ``b0`` (optional, with ``order``): the MIC blocks B0 of the rows in
+    ``order`` (:func:`frame_mic`); the blocks A_i share their bytes 1-14 (Dir,
+    DevAddr, FCnt), so they are taken from there when ``order`` groups the keys.
     """
     n, w = payload.shape
     out = payload if overwrite else np.array(payload, dtype=np.uint8, order="C", copy=True)
@@ -213,12 +227,27 @@ def crypt_payload(
     if np.any(g[1:] < g[:-1]):
         rows = np.argsort(radix_key(group, 2 * table.n), kind="stable")
         g = group[rows]
-    base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
+        b0 = None  # B0 is in the order given, no longer that of ``rows``
+    if b0 is None or order is None:
+        base = b0_blocks(0x01, direction[rows], dev_addr[rows], fcnt32[rows], 0)
+    else:
+        base = _counter_base(b0)
     if n * (w // 16) <= _FULL_ROWS_MAX_BLOCKS * total:
         _xor_full_rows(table, out, rows, g, base)
     else:
         _xor_ragged(table, out, rows, g, base, n_blocks[rows])
     return out
+
+
+def _counter_base(b0: np.ndarray) -> np.ndarray:
+    """Blocks A_i with i = 0 from blocks B0 (LoRaWAN 1.0.4 §4.3.3, §4.4): byte 0 is
+    0x01 instead of 0x49, byte 15 (the message length in B0) is 0; bytes 1-14 are equal."""
+    w = np.empty((len(b0), 2), dtype="<u8")
+    b64 = np.ascontiguousarray(b0, dtype=np.uint8).view("<u8")
+    np.bitwise_and(b64[:, 0], np.uint64(~0xFF & 0xFFFFFFFFFFFFFFFF), out=w[:, 0])
+    w[:, 0] |= np.uint64(0x01)
+    np.bitwise_and(b64[:, 1], np.uint64(0x00FFFFFFFFFFFFFF), out=w[:, 1])
+    return w.view(np.uint8)
 
 
 #: :func:`crypt_payload` enciphers whole rows while they hold at most this many

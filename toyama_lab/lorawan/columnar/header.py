@@ -1,12 +1,12 @@
 """Stage 2 of decoding: the header matrix and the structural status of every frame.
 
-All frames are copied once into one flat buffer (with room before and after
-every frame, :func:`~toyama_lab.lorawan.columnar.frame_crypto.padded_buffer`);
-the first 24 bytes of each frame form an ``(n, 24)`` matrix from which every
-header field (LoRaWAN 1.0.4 §4 [1]_) is read as a column (numpy only).
-:func:`structural_status` then sets the status of frames that are malformed,
-joins, proprietary or missing,
-in the precedence order of :func:`toyama_lab.lorawan.frames.parse`.
+All frames are copied once into one flat buffer, straight from polars' Arrow
+buffers (:func:`~toyama_lab.lorawan.columnar.arrow_c.binary_buffer`, with zeros
+before the first byte and after the last); the first 24 bytes of each frame
+form an ``(n, 24)`` matrix from which every header field (LoRaWAN 1.0.4 §4 [1]_)
+is read as a column (numpy only). :func:`structural_status` then sets the status
+of frames that are malformed, joins, proprietary or missing, in the precedence
+order of :func:`toyama_lab.lorawan.frames.parse`.
 
 References
 ----------
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.columnar.columns import binary_to_flat, gather_padded, unaligned_u32
-from toyama_lab.lorawan.columnar.frame_crypto import padded_buffer
+from toyama_lab.lorawan.columnar.arrow_c import binary_buffer
+from toyama_lab.lorawan.columnar.columns import as_binary_series, gather_padded, unaligned_u32
 from toyama_lab.lorawan.columnar.status import code
 from toyama_lab.lorawan.frames import MAX_PHY_LEN
 
@@ -48,10 +48,11 @@ _IS_DOWN = np.array([0, 0, 0, 1, 0, 1, 0, 0], dtype=np.uint8)  # Dir of data MTy
 class Headers:
     """Header fields of ``n`` frames, one numpy array per field.
 
-    ``flat`` holds every frame (16 spare bytes before the first, enough after
-    the last for any window read below); frame ``i`` is
-    ``flat[start[i]:start[i] + length[i]]``. Fields of a frame too short to hold
-    them are meaningless and gated by the status.
+    ``flat`` holds every frame; frame ``i`` is ``flat[start[i]:start[i] + length[i]]``
+    (not necessarily after frame ``i - 1``). Every frame has at least 16 bytes of
+    ``flat`` before it, and ``flat`` ends with 48 zero bytes more than the longest
+    frame, so every window read below is in it. Fields of a frame too short to
+    hold them are meaningless and gated by the status.
     """
 
     flat: np.ndarray
@@ -77,6 +78,15 @@ class Headers:
         return len(self.length)
 
 
+def _u32_column(matrix: np.ndarray, byte: int) -> np.ndarray:
+    """Bytes ``byte..byte+3`` of each row of a C-contiguous uint8 matrix as little-endian
+    uint32: one strided, unaligned view copied (no copy of the four byte columns first)."""
+    n, width = matrix.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    return np.ndarray((n,), "<u4", buffer=matrix, offset=byte, strides=(width,)).astype(np.uint32)
+
+
 def read_headers(phy: pl.Series) -> Headers:
     """Read the header fields of every PHYPayload of a Binary column.
 
@@ -86,10 +96,8 @@ def read_headers(phy: pl.Series) -> Headers:
     >>> f"{int(h.dev_addr[0]):08X}", int(h.fcnt16[0]), int(h.fport[0]), int(h.pay_len[0])
     ('49BE7DF1', 2, 1, 4)
     """
-    flat, offsets, is_null = binary_to_flat(phy)
-    length = np.diff(offsets)
-    flat = padded_buffer(flat, int(length.max(initial=0)))
-    start = offsets[:-1] + 16
+    # 16 bytes before every frame and 48 after the longest, as padded_buffer gives them
+    flat, start, length, is_null = binary_buffer(as_binary_series(phy), before=16, after=48)
     # Bytes past a short frame are never read: every field below is gated by a length check.
     h = gather_padded(flat, start, length, HEADER_WIDTH, zero_tail=False, padded=True)
     mhdr = h[:, 0]
@@ -107,9 +115,9 @@ def read_headers(phy: pl.Series) -> Headers:
         matrix=h,
         mtype=mtype,
         major=mhdr & 0x03,
-        dev_addr=np.ascontiguousarray(h[:, 1:5]).view("<u4").ravel(),
+        dev_addr=_u32_column(h, 1),
         fctrl=fctrl,
-        fcnt16=np.ascontiguousarray(h[:, 6:8]).view("<u2").ravel().astype(np.int64),
+        fcnt16=h.view("<u2")[:, 3].astype(np.int64),  # bytes 6-7
         fopts_len=fopts_len,
         is_data=_IS_DATA[mtype],
         direction=_IS_DOWN[mtype],

@@ -109,8 +109,8 @@ def check_join_requests(
     ----------
     table : JoinKeyTable
     buf : numpy.ndarray of uint8
-        Frame buffer with at least 32 spare bytes after every frame
-        (:func:`toyama_lab.lorawan.columnar.frame_crypto.padded_buffer`).
+        Frame buffer with at least 32 bytes after the start of every frame
+        (:attr:`toyama_lab.lorawan.columnar.header.Headers.flat`).
     starts : numpy.ndarray of int
         Offset of each join-request in ``buf``.
 

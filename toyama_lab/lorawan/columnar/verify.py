@@ -41,7 +41,8 @@ class Verified:
 
     ``order`` lists the checked frames sorted by device (the rows of one key
     are contiguous); ``ok_in_order[k]`` tells whether frame ``order[k]`` has
-    a good MIC.
+    a good MIC, and ``b0_in_order[k]`` is the block B0 its MIC was checked with
+    (:func:`~toyama_lab.lorawan.columnar.frame_crypto.frame_mic`).
     """
 
     mic_ok: np.ndarray
@@ -49,6 +50,7 @@ class Verified:
     fcnt32: np.ndarray  # int64; the 16 bits on air where not checked
     order: np.ndarray
     ok_in_order: np.ndarray
+    b0_in_order: np.ndarray  # (len(order), 16) uint8
 
 
 def lookup_devices(h: Headers, table: KeyTable) -> np.ndarray:
@@ -94,7 +96,8 @@ def verify_data_frames(
     cand = np.flatnonzero(~decided)
     if not len(cand):
         empty = np.zeros(0, dtype=np.int64)
-        return Verified(mic_ok, mic_checked, fcnt32, empty, np.zeros(0, dtype=bool))
+        no_b0 = np.zeros((0, 16), dtype=np.uint8)
+        return Verified(mic_ok, mic_checked, fcnt32, empty, np.zeros(0, dtype=bool), no_b0)
     every = len(cand) == n  # the usual case: no frame set aside
     dev_key = radix_key(dev if every else dev[cand], table.n)
     sort = np.argsort(dev_key, kind="stable")
@@ -114,6 +117,7 @@ def verify_data_frames(
     ok = np.zeros(n_c, dtype=bool)
     active = np.ones(n_c, dtype=bool)
     checked = np.zeros(n_c, dtype=bool)
+    b0 = np.zeros((n_c, 16), dtype=np.uint8)
 
     def pick(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
         # ``rows`` is sorted and unique, so all n_c of them is the identity: no copy
@@ -129,7 +133,7 @@ def verify_data_frames(
         f32[idx_act] = new32
         fst[idx_act] = new_st
         if len(redo):
-            tags = frame_mic(
+            tags, redo_b0 = frame_mic(
                 table,
                 pick(c_dev, redo),
                 h.flat,
@@ -142,6 +146,10 @@ def verify_data_frames(
             # compare the 4 MIC bytes as one 32-bit word per frame
             ok[redo] = tags.view("<u4")[:, 0] == pick(mic_rx32, redo)
             checked[redo] = True
+            if len(redo) == n_c:
+                b0 = redo_b0  # the usual single round: every row, no copy
+            else:
+                b0[redo] = redo_b0
         if np.array_equal(active, ok):
             break
         active = ok.copy()
@@ -156,4 +164,4 @@ def verify_data_frames(
             [code("bad_mic"), code("fcnt_gap")],
             code("replay"),
         )
-    return Verified(mic_ok, mic_checked, fcnt32, order, ok)
+    return Verified(mic_ok, mic_checked, fcnt32, order, ok, b0)
