@@ -53,11 +53,10 @@ from toyama_lab.lorawan.codecs._base import (
     pack_int,
     unpack_int,
 )
+from toyama_lab.lorawan.columnar.arrow_c import binary_buffer
 from toyama_lab.lorawan.columnar.columns import (
     as_binary_series,
     binary_from_spans,
-    binary_to_flat,
-    gather_padded,
 )
 
 __all__ = ["CAYENNE", "ITEMS_DTYPE", "ITEM_FIELDS", "LPP_TYPES", "CayenneLPP", "LppType"]
@@ -221,8 +220,8 @@ class _Items:
         for tid in np.unique(self.typ).tolist():
             t = LPP_TYPES[tid]
             sel = self.typ == tid
-            count = int(sel.sum())
-            data = gather_padded(self.flat, self.start[sel], np.full(count, t.size), t.size)
+            # every item found is whole: its t.size bytes are in ``flat`` (no padding needed)
+            data = self.flat[self.start[sel][:, None] + np.arange(t.size)]
             pos = 0
             for i, f in enumerate(t.components):
                 raw = unpack_int(data[:, pos : pos + f.size], INT_KINDS[f.kind][1])
@@ -233,10 +232,11 @@ class _Items:
 def _walk(payloads: pl.Series | list[bytes]) -> _Items:
     """Find every item of every payload: one step per item position, all payloads at once."""
     s = as_binary_series(payloads)
-    flat, offsets, _ = binary_to_flat(s)
-    ext = np.concatenate([flat, np.zeros(2, dtype=np.uint8)])
-    pos = offsets[:-1].copy()
-    end = offsets[1:]
+    # every payload's bytes, and 2 zero bytes past the longest: a header read at the
+    # last byte of a payload stays in ``ext`` (and is then marked short)
+    ext, first, length, _ = binary_buffer(s, after=2)
+    pos = first.copy()
+    end = first + length
     alive = np.flatnonzero(pos < end)
     rows, chans, types, starts = [], [], [], []
     err_rows: list[np.ndarray] = []
@@ -253,7 +253,7 @@ def _walk(payloads: pl.Series | list[bytes]) -> _Items:
             err_msgs += ["payload ends inside an item header (channel/type)"] * int(short_hdr.sum())
         if unknown.any():
             err_rows.append(alive[unknown])
-            where = p[unknown] - offsets[alive[unknown]]
+            where = p[unknown] - first[alive[unknown]]
             err_msgs += [
                 f"unknown LPP type byte {int(v)} at byte {int(q)}"
                 for v, q in zip(t[unknown], where, strict=True)
@@ -275,7 +275,7 @@ def _walk(payloads: pl.Series | list[bytes]) -> _Items:
 
     return _Items(
         len(s),
-        flat,
+        ext,
         cat(rows, np.int64),
         cat(chans, np.uint8),
         cat(types, np.int64),

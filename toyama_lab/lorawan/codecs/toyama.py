@@ -167,10 +167,10 @@ class FixedCodec:
                 f"(FPort {self.fport}); check that the frame was sent on the right port"
             )
         mat = gather_padded(flat, offsets[:-1], np.where(ok, lengths, 0), self.length)
-        data = {}
-        for f, off in zip(self.fields, self.offsets, strict=True):
-            values = f.from_raw(unpack_int(mat[:, off : off + f.size], INT_KINDS[f.kind][1]))
-            data[f.name] = pl.Series(f.name, values).cast(_polars_dtype(f))
+        data = {
+            name: pl.Series(name, values).cast(self.decoded_dtypes[name])
+            for name, values in self.values(mat).items()
+        }
         if ok.all() and strict:
             return pl.DataFrame(data)
         # one pass: null fields where the length is wrong, and the message
@@ -185,6 +185,27 @@ class FixedCodec:
                 .alias("_error")
             )
         return pl.DataFrame({**data, "_ok": ok}).select(exprs)
+
+    def values(self, mat: np.ndarray) -> dict[str, np.ndarray]:
+        """Physical value of every field of ``(m, length)`` payload bytes, by field name.
+
+        The numpy core of :meth:`decode` (no length checks; integers as int64,
+        scaled fields as float64; :attr:`decoded_dtypes` gives the column types).
+
+        Examples
+        --------
+        >>> RIVER.values(np.array([[0x00, 0x7B]], dtype=np.uint8))
+        {'level_cm': array([123])}
+        """
+        return {
+            f.name: f.from_raw(unpack_int(mat[:, off : off + f.size], INT_KINDS[f.kind][1]))
+            for f, off in zip(self.fields, self.offsets, strict=True)
+        }
+
+    @property
+    def decoded_dtypes(self) -> dict[str, pl.DataType]:
+        """The polars type of each field's column, by field name."""
+        return {f.name: _polars_dtype(f) for f in self.fields}
 
     def decoded_schema(self) -> dict[str, pl.DataType]:
         """Columns of :meth:`decode_columns`: ``<codec>_<field>`` and their dtypes.

@@ -141,7 +141,9 @@ def _from_views(
     views = _memory(array.buffers[1], 4 * (array.offset + n), "<u4").reshape(-1, 4)
     views = views[array.offset :]
     sizes = _memory(array.buffers[array.n_buffers - 1], k, "<i8")
-    length = np.where(is_null, 0, views[:, 0]).astype(np.int64)
+    length = views[:, 0].astype(np.int64)
+    if array.null_count:
+        length[is_null] = 0
     after += int(length.max(initial=0))
     inline = np.flatnonzero(length <= _INLINE)
     total = int(sizes.sum())
@@ -156,12 +158,14 @@ def _from_views(
     for b in range(k):  # a handful of buffers, not rows
         buf[first[b] : first[b + 1]] = _memory(array.buffers[2 + b], int(sizes[b]), "u1")
     buf[tail + 16 * len(inline) :] = 0
-    long_rows = length > _INLINE
-    start = np.where(long_rows, first[np.where(long_rows, views[:, 2], 0)] + views[:, 3], 0)
+    buffer_of = views[:, 2]  # of the rows kept in a data buffer; bytes of the row otherwise
+    if len(inline):
+        buffer_of = np.where(length > _INLINE, buffer_of, 0)
+    start = first[buffer_of] + views[:, 3] if k else np.zeros(n, dtype=np.int64)
     if len(inline):
         buf[tail : tail + 16 * len(inline)] = views[inline].view(np.uint8).reshape(-1)
         start[inline] = tail + 16 * np.arange(len(inline)) + 4
-    return buf, start.astype(np.int64), length
+    return buf, start, length
 
 
 def _by_list_cast(series: pl.Series, before: int, after: int) -> tuple[np.ndarray, ...]:

@@ -240,7 +240,9 @@ def gather_padded(
 _TILE_BYTES = 1 << 19
 
 
-def gather_blocks(flat: np.ndarray, starts: np.ndarray, rounds: int) -> np.ndarray:
+def gather_blocks(
+    flat: np.ndarray, starts: np.ndarray, rounds: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """The 16-byte blocks of windows of ``flat``, block-major: ``(rounds, n, 16)`` uint8.
 
     ``out[i, k]`` is ``flat[starts[k] + 16 * i : starts[k] + 16 * i + 16]``: the
@@ -250,7 +252,9 @@ def gather_blocks(flat: np.ndarray, starts: np.ndarray, rounds: int) -> np.ndarr
     the MIC input of ``bench/decode.py``'s other-encoder frames: 11 ms instead
     of 17 ms for a gather of all rows followed by one transposition). ``flat``
     must hold every window (``IndexError`` otherwise). The loop runs over tiles
-    of a few thousand rows, not over rows.
+    of a few thousand rows, not over rows. ``out`` (optional): a C-contiguous
+    ``(rounds, n, 16)`` uint8 array to write into, e.g. all blocks but the first
+    of a larger array.
 
     Examples
     --------
@@ -259,7 +263,11 @@ def gather_blocks(flat: np.ndarray, starts: np.ndarray, rounds: int) -> np.ndarr
     """
     starts = np.asarray(starts, dtype=np.int64)
     n, width = len(starts), 16 * rounds
-    out = np.empty((rounds, n), dtype=np.complex128)  # one 16-byte block per element
+    if out is None:
+        out = np.empty((rounds, n, 16), dtype=np.uint8)
+    elif out.shape != (rounds, n, 16) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous ({rounds}, {n}, 16) uint8 array")
+    blocks = out.view(np.complex128).reshape(rounds, n)  # one 16-byte block per element
     if n and rounds:
         flat = np.ascontiguousarray(flat, dtype=np.uint8)
         if len(flat) < width:
@@ -267,8 +275,8 @@ def gather_blocks(flat: np.ndarray, starts: np.ndarray, rounds: int) -> np.ndarr
         windows = np.lib.stride_tricks.sliding_window_view(flat, width)
         tile = max(64, _TILE_BYTES // width)
         for a in range(0, n, tile):
-            out[:, a : a + tile] = windows[starts[a : a + tile]].view(np.complex128).T
-    return out.view(np.uint8).reshape(rounds, n, 16)
+            blocks[:, a : a + tile] = windows[starts[a : a + tile]].view(np.complex128).T
+    return out
 
 
 def unaligned_u32(flat: np.ndarray) -> np.ndarray:

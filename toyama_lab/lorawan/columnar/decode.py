@@ -61,6 +61,8 @@ __all__ = ["assemble", "decode_batch"]
 
 _MTYPES = pl.Series(MTYPE_NAMES, dtype=pl.String)
 _STATUS_TEXT = pl.Series(STATUSES, dtype=pl.String)
+#: the two output schemas, built once (each decode checks its table against one)
+_SCHEMAS = {True: pl.Schema(DECODED_SCHEMA), False: pl.Schema(FRAME_SCHEMA)}
 
 
 def assemble(
@@ -251,6 +253,5 @@ def decode_batch(
         codec = choose_codecs(h.fport, has_plain, device_codec)
         parts.append(decode_payload_columns(mac["frm_payload"], codec))
     out = pl.concat(parts, how="horizontal")
-    schema = DECODED_SCHEMA if decode_payloads else FRAME_SCHEMA
-    assert out.schema == pl.Schema(schema), "decoded table drifted from its schema"
+    assert out.schema == _SCHEMAS[bool(decode_payloads)], "decoded table drifted from its schema"
     return out

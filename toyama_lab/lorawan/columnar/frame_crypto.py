@@ -153,8 +153,8 @@ def frame_mic(
     """MIC (first four CMAC bytes over B0 | MHDR..FRMPayload) of rows sorted by device.
 
     The frame of row ``i`` (without MIC) is ``buf[starts[i]:starts[i] + body_len[i]]``;
-    ``buf`` has at least 16 bytes before every frame and 48 spare bytes after
-    the longest one (see :func:`padded_buffer`), so every window read is in it.
+    ``buf`` has at least 48 spare bytes after the longest frame (see
+    :func:`padded_buffer`), so every window read is in it.
 
     Returns
     -------
@@ -163,13 +163,13 @@ def frame_mic(
         The blocks B0 (bytes 1-14 are those of the blocks A_i that encrypt the same
         frame's payload: :func:`crypt_payload` takes them instead of building them again).
     """
-    # One gather builds the CMAC input block by block: 16 bytes before each frame, then
-    # the frame (what follows it is never read into the tag); B0 then goes into block 0
-    # (one contiguous write).
+    # The CMAC input block by block: B0 (one contiguous write), then one gather of the
+    # frames (what follows a frame is never read into its tag).
     rounds = (int(body_len.max(initial=0)) + 15) // 16 + 1
-    blocks = gather_blocks(buf, starts - 16, rounds)
+    blocks = np.empty((rounds, len(starts), 16), dtype=np.uint8)
     b0 = b0_blocks(0x49, direction, dev_addr, fcnt32, body_len & 0xFF)
     blocks[0] = b0
+    gather_blocks(buf, starts, rounds - 1, out=blocks[1:])
     return cmac_blocks(table.ciphers, blocks, 16 + body_len, dev + table.n)[:, :4], b0
 
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toyama_lab.lorawan.codecs import REGISTRY
-from toyama_lab.lorawan.columnar.columns import sparse_column
+from toyama_lab.lorawan.codecs import REGISTRY, FixedCodec
+from toyama_lab.lorawan.columnar.arrow_c import binary_buffer
+from toyama_lab.lorawan.columnar.columns import gather_padded, sparse_column
 
 __all__ = ["CODECS", "PAYLOAD_SCHEMA", "choose_codecs", "decode_payload_columns"]
 
@@ -83,27 +84,75 @@ def decode_payload_columns(frm_payload: pl.Series, codec: np.ndarray) -> pl.Data
     -------
     polars.DataFrame
         One row per input row, exactly :data:`PAYLOAD_SCHEMA`.
+
+    Notes
+    -----
+    The payloads to decode are copied once into one byte buffer. A codec of
+    fixed-size fields (:class:`~toyama_lab.lorawan.codecs.FixedCodec`) reads
+    its rows from there with numpy (:meth:`~toyama_lab.lorawan.codecs.FixedCodec.values`);
+    the others (Cayenne LPP) decode their rows with ``decode_columns``. Every
+    flat column, ``codec`` and ``payload_error`` are then placed at their rows
+    in one polars ``select``.
     """
     n = len(frm_payload)
-    columns: dict[str, pl.Series] = {}
-    decoded, errors = [], []
-    for k in np.unique(codec[codec >= 0]).tolist():
-        rows = np.flatnonzero(codec == k)
-        dec = CODECS[k].decode_columns(frm_payload.gather(rows))
-        decoded.append(rows)
-        errors.append(dec["payload_error"])
-        # every other column belongs to this codec alone: placed at its rows, null elsewhere
-        for c in dec.columns:
-            if c != "payload_error":
-                columns[c] = sparse_column(n, rows, dec[c], PAYLOAD_SCHEMA[c])
-    if decoded:
-        rows = np.concatenate(decoded)
-        columns["codec"] = sparse_column(n, rows, _CODEC_NAMES.gather(codec[rows]), pl.String)
-        columns["payload_error"] = sparse_column(n, rows, pl.concat(errors), pl.String)
-    for c, t in PAYLOAD_SCHEMA.items():
-        if c not in columns:  # a codec no frame of this batch uses
-            columns[c] = pl.repeat(None, n, dtype=t, eager=True)
-    return pl.DataFrame([columns[c].alias(c) for c in PAYLOAD_SCHEMA])
+    codec = np.asarray(codec, dtype=np.int64)
+    used = np.flatnonzero(codec >= 0)
+    # (a fixed codec reads only rows of its own length: no window runs past a row)
+    buf, start, length, is_null = binary_buffer(frm_payload.gather(used))
+    data: dict[str, np.ndarray | pl.Series] = {"_codec": codec}
+    shown: dict[str, tuple[str, pl.DataType]] = {}  # output column -> (mask, dtype)
+    nested: dict[str, pl.Series] = {}
+    message = np.full(n, -1, dtype=np.int64)  # each row's error: an index into ``messages``
+    messages: list[str] = []
+    for k in np.unique(codec[used]).tolist():
+        at = np.flatnonzero(codec[used] == k)  # positions among ``used``
+        rows = used[at]
+        c = CODECS[k]
+        if isinstance(c, FixedCodec):
+            ok = (length[at] == c.length) & ~is_null[at]
+            mat = gather_padded(buf, start[at[ok]], length[at[ok]], c.length, padded=True)
+            mask = np.zeros(n, dtype=bool)
+            mask[rows[ok]] = True
+            data[f"_ok_{k}"] = mask
+            for name, values in c.values(mat).items():
+                full = np.zeros(n, dtype=values.dtype)
+                full[rows[ok]] = values
+                column = f"{c.name}_{name}"
+                data[column] = full
+                shown[column] = (f"_ok_{k}", c.decoded_dtypes[name])
+            if not ok.all():
+                message[rows[~ok]] = len(messages)
+                messages.append(f"{c.name}: expected {c.length} bytes")
+        else:
+            dec = c.decode_columns(frm_payload.gather(rows))
+            for column in dec.columns:
+                if column != "payload_error":
+                    nested[column] = sparse_column(n, rows, dec[column], PAYLOAD_SCHEMA[column])
+            errors = dec["payload_error"]
+            bad = np.flatnonzero(errors.is_not_null().to_numpy())
+            if len(bad):
+                text, index = np.unique(errors.gather(bad).to_numpy(), return_inverse=True)
+                message[rows[bad]] = len(messages) + index
+                messages += text.tolist()
+    data["_message"] = message
+    exprs = []
+    for column, dtype in PAYLOAD_SCHEMA.items():
+        if column == "codec":
+            name = pl.lit(_CODEC_NAMES).gather(pl.col("_codec").clip(0))
+            exprs.append(pl.when(pl.col("_codec") >= 0).then(name).alias(column))
+        elif column == "payload_error":
+            text = pl.lit(pl.Series(messages or [""], dtype=pl.String))
+            found = text.gather(pl.col("_message").clip(0))
+            exprs.append(pl.when(pl.col("_message") >= 0).then(found).alias(column))
+        elif column in shown:
+            mask, dtype = shown[column]
+            exprs.append(pl.when(pl.col(mask)).then(pl.col(column).cast(dtype)).alias(column))
+        elif column not in nested:  # a codec no frame of this batch uses
+            exprs.append(pl.lit(None, dtype=dtype).alias(column))
+    out = pl.DataFrame(data).select(exprs)
+    for column, values in sorted(nested.items(), key=lambda kv: list(PAYLOAD_SCHEMA).index(kv[0])):
+        out.insert_column(list(PAYLOAD_SCHEMA).index(column), values.alias(column))
+    return out
 
 
 _CODEC_NAMES = pl.Series([c.name for c in CODECS], dtype=pl.String)
