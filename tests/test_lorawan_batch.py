@@ -106,6 +106,16 @@ def test_gather_blocks_is_the_block_major_row_gather(n, rounds):
     assert np.array_equal(gather_blocks(flat, starts, rounds), rows.transpose(1, 0, 2))
 
 
+def test_gather_blocks_writes_into_the_array_given():
+    flat = np.arange(100, dtype=np.uint8)
+    blocks = np.full((3, 2, 16), 7, dtype=np.uint8)
+    out = gather_blocks(flat, np.array([0, 10]), 2, out=blocks[1:])
+    assert out.base is blocks or np.shares_memory(out, blocks)
+    assert (blocks[0] == 7).all() and blocks[1, 1, 0] == 10 and blocks[2, 0, 0] == 16
+    with pytest.raises(ValueError, match="C-contiguous"):
+        gather_blocks(flat, np.array([0, 10]), 2, out=np.zeros((2, 2, 8), dtype=np.uint8))
+
+
 def test_gather_blocks_rejects_windows_outside_the_buffer():
     with pytest.raises(IndexError):
         gather_blocks(np.zeros(40, dtype=np.uint8), np.array([0, 20]), 2)
