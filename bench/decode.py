@@ -6,9 +6,9 @@ counters crossing 65535 for some devices), then times, in the same run and on th
 same frames:
 
 1. ``decode_batch`` (parse + 32-bit FCnt + MIC check + decrypt), without and with
-   payload decoding (the default of ``decode_batch``); without payload decoding it
-   takes R turns with loop 3 (three decode runs without and three with payload
-   decoding, one loop run: :func:`time_in_turn`), and each keeps its best run;
+   payload decoding (the default of ``decode_batch``), taking R turns with the
+   ``cryptography`` loop of point 3 (:func:`time_in_turn`: three decode runs without
+   and three with payload decoding, then one loop run); each keeps its best run;
 2. a per-frame loop over the single-frame API (``FCntTracker.check`` ->
    ``toyama_lab.lorawan.frames.decode`` -> ``accept``);
 3. a careful hand-written per-frame loop with ``cryptography`` (one AES-ECB
@@ -22,7 +22,9 @@ A second set of N frames is built by another encoder (:func:`build_other`: the
 project's encoder), with random FPorts 1..223 and random payload lengths 0..242
 bytes; ``decode_batch`` (with and without payloads) and the ``cryptography``
 loop are timed on them too. Every decoder must verify every frame (the run
-fails otherwise).
+fails otherwise). The goal of issue 14 (``decode_batch`` at least 10x the
+``cryptography`` loop) compares like with like, without payload codecs: the loop
+runs none. The rows with payloads are shown beside it.
 
 ``--stages`` adds the CPU time of each stage of ``decode_batch`` (median of
 ``--repeat`` runs) on both frame sets.
@@ -502,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     for a, label, b in pairs:
         r_wall, r_cpu = ratio(a, b)
         goal = next((f"  (goal >= {g})" for key, g in goals.items() if b[0].startswith(key)), "")
+        if "payloads" in label:  # the loop runs no payload codec: shown, not held to the goal
+            goal = "  (the loop decodes no payloads)"
         print(f"{label + ' / ' + b[0]:<53}: {r_wall:6.1f} x wall {r_cpu:6.1f} x cpu{goal}")
     print(
         f"(decode_batch with and without payloads and the cryptography loop ran in turn, "
