@@ -47,3 +47,28 @@ def test_receptions_table_sorts_by_transmission_then_gateway_with_either_sort():
         assert t["rssi_dbm"].to_list() == [-120, -91, -80, -100]
         assert t["snr_db_x10"].to_list() == [0, -21, 30, 10]
         assert t["tx_id"].flags["SORTED_ASC"]
+
+
+def test_receptions_table_rounds_float32_and_integer_levels_as_given():
+    import numpy as np
+
+    from toyama_lab.network.log import receptions_table
+
+    rng = np.random.default_rng(3)
+    pair_tx, pair_gw = rng.integers(0, 50, 400), rng.integers(0, 3, 400)
+    order = np.lexsort((np.arange(400), pair_gw, pair_tx))  # by transmission, gateway, row
+    for rssi, snr in [
+        (rng.normal(-110, 9, 400).astype(np.float32), rng.normal(0, 6, 400).astype(np.float32)),
+        (rng.integers(-140, -40, 400), rng.integers(-20, 12, 400)),
+    ]:
+        t = receptions_table(
+            pair_tx=pair_tx,
+            pair_gw=pair_gw,
+            rssi_dbm=rssi,
+            snr_db=snr,
+            gateway_ids=["gw-a", "gw-b", "gw-c"],
+        )
+        # rounded as ``rint(levels[order] * scale)`` in the levels' own dtype
+        assert t["rssi_dbm"].to_list() == np.rint(rssi[order]).astype(np.int16).tolist()
+        assert t["snr_db_x10"].to_list() == np.rint(snr[order] * 10.0).astype(np.int16).tolist()
+        assert t["tx_id"].to_list() == pair_tx[order].tolist()

@@ -247,20 +247,34 @@ def receptions_table(
         key |= np.arange(n, dtype=np.int64)
         key.sort()
         order = key & ((1 << row_bits) - 1)
-        tx_id = key >> (row_bits + gw_bits)
-        gw_code = (key >> row_bits) & ((1 << gw_bits) - 1)
+        key >>= row_bits  # (transmission, gateway rank), in place: no array per field
+        gw_code = (key & ((1 << gw_bits) - 1)).astype(np.uint32)
+        key >>= gw_bits
+        tx_id = key
     else:
         order = np.argsort(pair_tx * n_gw + gw.astype(np.int64), kind="stable")
         tx_id, gw_code = pair_tx[order], gw[order]
     del gw
+    tx_id += int(tx_offset)
     return pl.DataFrame(
         {
-            "tx_id": pl.Series(tx_id + int(tx_offset)).set_sorted(),
+            "tx_id": pl.Series(tx_id).set_sorted(),
             "gateway_id": _codes(schema["gateway_id"], gw_code),
-            "rssi_dbm": np.rint(np.asarray(rssi_dbm)[order]).astype(np.int16),
-            "snr_db_x10": np.rint(np.asarray(snr_db)[order] * 10.0).astype(np.int16),
+            "rssi_dbm": _rounded_int16(rssi_dbm, order),
+            "snr_db_x10": _rounded_int16(snr_db, order, scale=10.0),
         }
     )
+
+
+def _rounded_int16(values: np.ndarray, order: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``rint(values[order] * scale)`` as Int16, with one temporary array (in place)."""
+    x = np.take(np.asarray(values), order)  # (a new array: rounded in place below)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    if scale != 1.0:
+        x *= scale
+    np.rint(x, out=x)
+    return x.astype(np.int16)
 
 
 def reception_rows(receptions, transmissions, clocks, *, sort: bool = True):
