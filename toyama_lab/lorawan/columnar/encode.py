@@ -37,7 +37,6 @@ from toyama_lab.lorawan.columnar.frame_crypto import (
     frame_mic,
     key_table,
     le_bytes,
-    padded_buffer,
     radix_key,
 )
 from toyama_lab.lorawan.columnar.header import MIC_LEN
@@ -156,46 +155,47 @@ def encode_batch(
     enc_mat = crypt_payload(
         table, dev, port, direction, addr, f32, flat_to_padded(pflat, poff, pwidth), plen
     )
-    enc = enc_mat[np.arange(pwidth) < plen[:, None]]
+    enc_mat *= np.arange(pwidth) < plen[:, None]  # no keystream past a payload's end
     has_port = port >= 0
     frame_len = 8 + olen + has_port + plen  # without MIC
+    at = 9 + olen  # each FRMPayload's first byte, after FOpts and FPort
     width = int(frame_len.max(initial=0))
-    body = np.zeros((n, width), dtype=np.uint8)
-    body[:, 0] = np.where(flags["confirmed"], 0x80, 0x40)
-    body[:, 1:5] = le_bytes(addr, 4)
-    body[:, 5] = (
+    # One zeroed buffer: 16 bytes of margin, then a row of ``stride`` bytes per frame (the
+    # frame, its MIC, zeros; wide enough for a whole payload row at any FOpts length), then
+    # the margin the MIC reads past the last row (as frame_crypto.padded_buffer leaves).
+    stride = max(width + MIC_LEN, int(at.max(initial=9)) + pwidth)
+    buf = np.zeros(16 + n * stride + width + 48, dtype=np.uint8)
+    frame = buf[16 : 16 + n * stride].reshape(n, stride)
+    frame[:, 0] = np.where(flags["confirmed"], 0x80, 0x40)
+    frame[:, 1:5] = le_bytes(addr, 4)
+    frame[:, 5] = (
         (flags["adr"].astype(np.uint8) << 7)
         | (flags["adr_ack_req"].astype(np.uint8) << 6)
         | (flags["ack"].astype(np.uint8) << 5)
         | olen.astype(np.uint8)
     )
-    body[:, 6:8] = le_bytes(f32 & 0xFFFF, 2)
-    flat_body = body.reshape(-1)
-    row_base = np.arange(n, dtype=np.int64) * width
-    idx, _ = ragged_index(row_base + 8, olen)
-    flat_body[idx] = oflat
+    frame[:, 6:8] = le_bytes(f32 & 0xFFFF, 2)
+    idx, _ = ragged_index(np.arange(n, dtype=np.int64) * stride + 8, olen)  # FOpts: few bytes
+    frame.reshape(-1)[idx] = oflat
     port_rows = np.flatnonzero(has_port)
-    flat_body[row_base[port_rows] + 8 + olen[port_rows]] = port[port_rows].astype(np.uint8)
-    idx, _ = ragged_index(row_base + 9 + olen, np.where(has_port, plen, 0))
-    flat_body[idx] = enc
+    frame[port_rows, 8 + olen[port_rows]] = port[port_rows].astype(np.uint8)
+    for k in np.unique(olen).tolist():  # FOpts lengths 0..15: the payload rows in a few moves
+        rows = np.flatnonzero(olen == k)
+        frame[rows, 9 + k : 9 + k + pwidth] = enc_mat[rows]
     # MIC per device, rows sorted by device.
     order = np.argsort(radix_key(dev, table.n), kind="stable")
-    mic = np.empty((n, 4), dtype=np.uint8)
-    mic[order] = frame_mic(
+    mic = frame_mic(
         table,
         dev[order],
-        padded_buffer(body.reshape(-1), width),
-        16 + order * width,
+        buf,
+        16 + order * stride,
         frame_len[order],
         direction[order],
         addr[order],
         f32[order],
     )[0]
-    full = np.zeros((n, width + MIC_LEN), dtype=np.uint8)
-    full[:, :width] = body
-    cols = frame_len[:, None] + np.arange(MIC_LEN)
-    full[np.arange(n)[:, None], cols] = mic
-    return binary_from_padded(full, frame_len + MIC_LEN, "phy_payload")
+    frame[order[:, None], frame_len[order, None] + np.arange(MIC_LEN)] = mic
+    return binary_from_padded(frame, frame_len + MIC_LEN, "phy_payload")
 
 
 def _check_lengths(plen: np.ndarray, olen: np.ndarray, port: np.ndarray) -> None:
