@@ -525,9 +525,10 @@ def _air(road: _Road, up: pl.DataFrame, hand: _Handoff, *, tx_offset: int):
         regional[sel] = air.regional[:k]
         loss[sel] = air.loss[:k]
         detail[sel] = air.detail[:k]
-        # receptions: original rows by their row, retransmissions as n + their number
-        a_tx = np.asarray(air.pair_tx, dtype=np.int64)
-        p_tx.append(np.where(a_tx < k, sel[np.minimum(a_tx, k - 1)], n + n_ex + a_tx - k))
+        # receptions: original rows by their row, retransmissions as n + their number (one
+        # gather: a day's millions of receptions make each temporary tens of MB)
+        ext = sel if src.size == k else np.r_[sel, n + n_ex + np.arange(src.size - k)]
+        p_tx.append(ext[air.pair_tx])
         p_gw.append(air.pair_gw)
         p_rssi.append(air.pair_rssi)
         p_snr.append(air.pair_snr)
@@ -537,7 +538,12 @@ def _air(road: _Road, up: pl.DataFrame, hand: _Handoff, *, tx_offset: int):
                        air.sf[tail], air.freq_hz[tail], air.airtime_s[tail], air.regional[tail],
                        air.loss[tail], air.detail[tail]))  # fmt: skip
             n_ex += src.size - k
-    cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
+
+    def cat(parts: list[np.ndarray], dtype) -> np.ndarray:  # one part (one day): no copy
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
     pair_tx, pair_gw = cat(p_tx, np.int64), cat(p_gw, np.int64)
     pair_rssi, pair_snr = cat(p_rssi, np.float64), cat(p_snr, np.float64)
     # memory: one copy of the day's receptions from here on
