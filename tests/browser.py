@@ -4,6 +4,7 @@ Helpers for ``tests/test_browser.py``:
 
 - :func:`find_chromium` / :func:`require_chromium`: the browser (Debian's
   ``chromium``) and a Japanese font, or a clear skip (locally) / failure (in CI);
+  :func:`require_japanese_font` the same for the printed PDFs (WeasyPrint);
 - :func:`export_html`: an executed notebook as one self-contained HTML file
   through nbconvert's ``lab`` template, either stock (it refers to require.js and
   MathJax on a CDN) or with those CDN blocks removed (no external reference);
@@ -64,6 +65,9 @@ INSTALL_HINT = (
     "fonts-noto-cjk)"
 )
 
+#: What is missing when fontconfig offers no Japanese font.
+NO_JAPANESE_FONT = "a Japanese font (`fc-list :lang=ja` lists none; Debian: fonts-noto-cjk)"
+
 #: plotly.js, once per page, first in the head (before any require.js, so that it sets
 #: ``window.Plotly``): the figure outputs' ``text/html`` parts do not carry it
 #: (``toyama_lab.viz``), the page that shows them does. Text from ``resources["plotlyjs"]``.
@@ -115,7 +119,7 @@ def missing_requirements(chromium: str | None, fonts: list[str]) -> list[str]:
     if chromium is None:
         missing.append(f"Chromium (none of {', '.join(CHROMIUM_NAMES)} is on PATH)")
     if not fonts:
-        missing.append("a Japanese font (`fc-list :lang=ja` lists none; Debian: fonts-noto-cjk)")
+        missing.append(NO_JAPANESE_FONT)
     return missing
 
 
@@ -134,11 +138,29 @@ def require_chromium(environ=None, chromium=..., fonts=...) -> str:
     fonts = japanese_fonts() if fonts is ... else fonts
     missing = missing_requirements(chromium, fonts)
     if missing:
-        message = f"browser tests need {' and '.join(missing)}; {INSTALL_HINT}."
-        if environ.get("CI"):
-            pytest.fail(f"CI={environ['CI']}: {message}", pytrace=False)
-        pytest.skip(message)
+        _skip_or_fail(f"browser tests need {' and '.join(missing)}; {INSTALL_HINT}.", environ)
     return chromium
+
+
+def require_japanese_font(environ=None, fonts=...) -> list[str]:
+    """The Japanese font families for a printed PDF; otherwise fail when ``CI`` is set, else skip.
+
+    WeasyPrint draws with the fonts fontconfig offers: without a Japanese one a PDF's
+    Japanese text is missing (and without any font, all its text), which a PDF test would
+    otherwise report as missing cards or sections instead of naming the cause.
+    """
+    environ = os.environ if environ is None else environ
+    fonts = japanese_fonts() if fonts is ... else fonts
+    if not fonts:
+        _skip_or_fail(f"PDF tests need {NO_JAPANESE_FONT}; {INSTALL_HINT}.", environ)
+    return fonts
+
+
+def _skip_or_fail(message: str, environ) -> None:
+    """Skip the test locally; fail it in CI, where .ci/run installs what is missing."""
+    if environ.get("CI"):
+        pytest.fail(f"CI={environ['CI']}: {message}", pytrace=False)
+    pytest.skip(message)
 
 
 def export_html(notebook: Path, out: Path, *, offline: bool = True) -> Path:

@@ -115,6 +115,29 @@ def test_missing_browser_skips_locally_and_fails_in_ci(environ, chromium, fonts,
     assert ("Japanese font" in message) == (not fonts)
 
 
+@pytest.mark.parametrize(
+    ("environ", "fonts", "outcome"),
+    [
+        ({}, ["Noto Sans CJK JP"], "ok"),
+        ({"CI": "true"}, ["Noto Sans CJK JP"], "ok"),
+        ({}, [], "skip"),
+        ({"CI": "1"}, [], "fail"),
+    ],
+)
+def test_missing_japanese_font_skips_pdf_tests_locally_and_fails_them_in_ci(
+    environ, fonts, outcome
+):
+    expected = {"skip": pytest.skip.Exception, "fail": pytest.fail.Exception}.get(outcome)
+    if expected is None:
+        assert browser.require_japanese_font(environ, fonts) == fonts
+        return
+    with pytest.raises(expected) as info:
+        browser.require_japanese_font(environ, fonts)
+    message = str(info.value)
+    assert "PDF tests need a Japanese font" in message and "system-packages.sh" in message
+    assert "Chromium" not in message.split(";")[0]
+
+
 # --- the helpers that judge the pages ------------------------------------------------
 
 
