@@ -39,6 +39,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from toyama_lab._fonts import font_families
+
 #: Executable names of Chromium (Debian: ``chromium``; Ubuntu/others: ``chromium-browser``).
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 #: Headless flags that work as root in a container, with no network and no GPU.
@@ -105,12 +107,7 @@ def find_chromium() -> str | None:
 
 def japanese_fonts() -> list[str]:
     """Font families that fontconfig offers for Japanese (empty: Chromium would draw tofu)."""
-    if shutil.which("fc-list") is None:
-        return []
-    done = subprocess.run(
-        ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=False
-    )
-    return sorted({line.strip() for line in done.stdout.splitlines() if line.strip()})
+    return font_families("ja") or []
 
 
 def missing_requirements(chromium: str | None, fonts: list[str]) -> list[str]:

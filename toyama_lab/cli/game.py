@@ -14,6 +14,7 @@ cannot be written or the PDF cannot be rendered (e.g. Pango missing: run
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -34,14 +35,22 @@ def game_cmd() -> None:
               help="Language of the printed set.")  # fmt: skip
 def print_cmd(out: str, lang: str) -> None:
     """Render every card, role sheets, board, rules and facilitator sheet to A4 PDF and HTML."""
+    from toyama_lab._fonts import FontWarning, NoFontError
     from toyama_lab.game import default_rules
     from toyama_lab.game.printout import write_print
 
     try:
-        paths = write_print(out, default_rules(), lang)
-    except (OSError, ImportError) as exc:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", FontWarning)
+            paths = write_print(out, default_rules(), lang)
+    except (OSError, ImportError, NoFontError) as exc:
         click.echo(f"error: could not write the printed set into {out!r}: {exc}", err=True)
         sys.exit(1)
+    for w in said:  # the fonts' warning, as a line of the command's own
+        if issubclass(w.category, FontWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for kind, path in paths.items():
         click.echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")
 

@@ -424,9 +424,22 @@ def write_print(out: str | Path, rules: Rules, lang: str = "ja") -> dict[str, Pa
     -------
     dict
         ``{"html": path, "pdf": path}``.
+
+    Warns
+    -----
+    toyama_lab._fonts.FontWarning
+        Printing Japanese when fontconfig offers no Japanese font (its text would be missing).
+
+    Raises
+    ------
+    toyama_lab._fonts.NoFontError
+        When fontconfig offers no font at all (nothing is written).
     """
     import weasyprint  # heavy (Pango); only needed when printing
 
+    from toyama_lab._fonts import check_fonts
+
+    check_fonts(lang, f"game-{lang}.pdf")  # before anything is written
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     text = render_html(rules, lang)

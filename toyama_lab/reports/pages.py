@@ -218,10 +218,22 @@ def pdf_report(nb, path: str | os.PathLike, title: str) -> Path:
     -------
     pathlib.Path
         ``path``.
+
+    Warns
+    -----
+    toyama_lab._fonts.FontWarning
+        When fontconfig offers no Japanese font (the PDF's text would be missing).
+
+    Raises
+    ------
+    toyama_lab._fonts.NoFontError
+        When fontconfig offers no font at all (nothing is written).
     """
     import weasyprint
 
     from toyama_lab._atomic import write_atomic
+    from toyama_lab._fonts import check_fonts
 
+    check_fonts("ja", Path(path).name)  # the page is in Japanese (lang="ja")
     document = weasyprint.HTML(string=print_html(nb, title)).render()
     return write_atomic(path, lambda p: document.write_pdf(p), mode=OUTPUT_MODE)
