@@ -198,7 +198,9 @@ class Links:
     cand_ptr, cand_gw, cand_mean : numpy.ndarray
         CSR lists of the gateways each fixed device can reach (mean power above
         :func:`pair_cutoff_dbm` of its SF less :data:`MARGIN_SIGMA` fading sigmas) and
-        that mean power [dBm] (float32), strongest first; ``cand_gw`` is int32.
+        that mean power [dBm] (float32); ``cand_gw`` is int32. Per device, the
+        ``cand_n_sens`` candidates above the sensitivity margin come first, in gateway
+        order, then the others, strongest first.
     seed : int
         Seed the links were built with.
     cand_fade_key : numpy.ndarray of uint32
@@ -209,6 +211,8 @@ class Links:
         How many of those (a prefix) have a mean power above the sensitivity of the
         device's SF less :data:`MARGIN_SIGMA` fading sigmas: the only pairs of a frame that meets no
         other frame (:func:`toyama_lab.radio.collisions.contention_mask`) that can matter.
+        Every frame that meets others (whose floor is at most its sensitivity) has all
+        of them among its pairs.
     dev_h : numpy.ndarray, shape (n_dev,)
         Antenna height of each device (:data:`DEVICE_HEIGHT_M` of its kind). [m]
     mobile_keys : numpy.ndarray of uint32, shape (2, n_dev, n_gw)
@@ -365,9 +369,12 @@ def build_links(city, registry: pl.DataFrame, seed: int, cfg: RadioConfig) -> Li
     order = np.lexsort((-cmean, rows))  # per device, strongest first
     rows, cand, cmean = rows[order], cand[order], cmean[order]
     sens = np.asarray(sensitivity_dbm(np.arange(7, 13), cfg.bw_hz))[sf - 7]
-    n_sens = np.bincount(
-        rows[cmean >= sens[rows] - MARGIN_SIGMA * cfg.fading_db], minlength=n_dev
-    ).astype(np.int64)
+    above = cmean >= sens[rows] - MARGIN_SIGMA * cfg.fading_db  # a prefix of each device's
+    n_sens = np.bincount(rows[above], minlength=n_dev).astype(np.int64)
+    # that prefix in gateway order (the rest stays strongest first): a frame that meets no
+    # other frame then yields its receptions in (transmission, gateway) order
+    order = np.lexsort((np.where(above, cand, -1), ~above, rows))
+    rows, cand, cmean = rows[order], cand[order], cmean[order]
     fade_key = fading.link_keys(seed, rows.astype(np.int64) * 1024 + cand)
     mobile_keys = np.zeros((2, n_dev, n_gw), dtype=np.uint32)
     mi = np.flatnonzero(~fixed)
@@ -436,7 +443,8 @@ def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, 
     """Pairs of fixed devices above their floor: (tx row, gateway, RSSI [dBm] float32).
 
     Transmissions ``fr`` are expanded into the first ``counts`` of their candidate
-    gateways (strongest first), the fading is drawn and pairs below ``floor_tx`` (per
+    gateways (:class:`Links`: those above the sensitivity margin in gateway order, then
+    the others strongest first), the fading is drawn and pairs below ``floor_tx`` (per
     transmission) are dropped, in blocks of about :data:`_PAIR_BLOCK` pairs so that the
     intermediate arrays stay in cache and the heap is reused; the result is the same as
     in one go. ``cwords`` are the frames' :func:`toyama_lab.radio.fading.counter_words`.
@@ -560,13 +568,21 @@ def _hot_floor(hr, start, toa, freq, sf, sens, cfg) -> np.ndarray:
 
 
 def _candidates_above(links: Links, dev: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Per frame, how many of its device's candidates (strongest first) have mean >= level."""
+    """Per frame, how many of its device's candidates have mean >= level (a prefix).
+
+    ``level`` is at most the device's sensitivity less :data:`MARGIN_SIGMA` fading sigmas
+    (the floor of a frame is at most its sensitivity), so the ``cand_n_sens`` first
+    candidates always count; the others are strongest first.
+    """
     ptr = links.cand_ptr
     n_dev = ptr.size - 1
-    # one sorted key over all devices: device number, then descending mean power
+    # one sorted key over all devices: device number, then descending mean power, the
+    # candidates above the sensitivity margin (in gateway order) as the strongest
     owner = np.repeat(np.arange(n_dev), np.diff(ptr))
     span = 1000.0  # [dB], wider than any spread of powers
-    key = owner * span - np.clip(links.cand_mean.astype(np.float64), -span / 2, span / 2)
+    mean = np.clip(links.cand_mean.astype(np.float64), -span / 2, span / 2)
+    mean[np.arange(owner.size) - ptr[owner] < links.cand_n_sens[owner]] = span / 2
+    key = owner * span - mean
     at = np.searchsorted(key, dev * span - np.clip(level, -span / 2, span / 2), side="right")
     return at - ptr[dev]
 
