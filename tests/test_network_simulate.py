@@ -431,3 +431,37 @@ def test_blocks_stopped_early_or_failing_leave_no_thread(tiny):
     with pytest.raises(ValueError, match="seed"):
         next(gen)
     assert not _air_threads()
+
+
+def test_the_first_blocks_are_read_on_the_air_threads_while_the_road_is_set_up(tiny):
+    import threading
+
+    from toyama_lab.network import simulate_network_blocks
+    from toyama_lab.network.simulate import AIR_THREADS
+
+    city, readings, _ = tiny
+    one_day = {k: {v: a[:, :1440] for v, a in d.items()}
+               for k, d in readings.items() if k != "gps_tracker"}  # fmt: skip
+    calls = []
+
+    def read_block(a, n):
+        calls.append((a, n, threading.current_thread().name))
+        return one_day
+
+    kw = dict(seed=0, scenario="normal-week", start=START)
+    blocks = list(simulate_network_blocks(city, read_block, 4, **kw))
+    assert len(blocks) == 4
+    assert sorted(c[:2] for c in calls) == [(0, 1), (1, 1), (2, 1), (3, 1)]
+    where = {a: name for a, _, name in calls}
+    assert all(where[a].startswith("air") for a in range(AIR_THREADS))
+    assert all(where[a] == threading.current_thread().name for a in range(AIR_THREADS, 4))
+
+    def failing(a, n):  # a block read early fails: raised when its turn comes, no thread left
+        if a == 1:
+            raise OSError("disk gone")
+        return one_day
+
+    gen = simulate_network_blocks(city, failing, 4, **kw)
+    with pytest.raises(OSError, match="disk gone"):
+        list(gen)
+    assert not _air_threads()

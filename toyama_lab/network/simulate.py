@@ -646,8 +646,9 @@ def simulate_network_blocks(
         for days ``first_day .. first_day + n - 1`` of the window; its
         ``"gps_tracker"`` fixes carry a :data:`FIX_NUMBER` column (row number in the
         whole window's fix table) so that their jitters match the one-shot run. The first
-        block is read on an air thread while the road is set up, the others in the
-        calling thread.
+        :data:`AIR_THREADS` blocks are read on the air threads while the road is set up
+        (they are idle until then), the others in the calling thread; so ``read_block``
+        may be called from two threads at once.
     n_days : int
         Days in the window.
     seed, scenario, start, intervals, config
@@ -664,10 +665,13 @@ def simulate_network_blocks(
     for name, v in (("n_days", n_days), ("block_days", block_days)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name}={v!r} must be a positive integer number of days.")
+    spans = [
+        (a, min(a + int(block_days), int(n_days))) for a in range(0, int(n_days), int(block_days))
+    ]
     pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
     try:
-        # the first block's readings are read while the road is set up
-        first = pool.submit(read_block, 0, min(int(block_days), int(n_days)))
+        # the first blocks' readings are read on the idle air threads while the road is set up
+        early = deque(pool.submit(read_block, a, b - a) for a, b in spans[:AIR_THREADS])
         road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
                         config=config)  # fmt: skip
     except BaseException:
@@ -689,9 +693,8 @@ def simulate_network_blocks(
         return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
 
     try:
-        for a in range(0, int(n_days), int(block_days)):
-            b = min(a + int(block_days), int(n_days))
-            readings = first.result() if a == 0 else read_block(a, b - a)
+        for a, b in spans:
+            readings = early.popleft().result() if early else read_block(a, b - a)
             up, _ = _plan(road, readings, first_day=a)
             del readings
             if spill is not None and spill.height:
