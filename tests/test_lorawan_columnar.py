@@ -167,6 +167,33 @@ def test_binary_buffer_of_empty_and_all_null_columns():
         arrow_c.binary_buffer(pl.Series(["text"]))
 
 
+def test_binary_buffer_reads_polars_binary_views_through_the_public_stream(monkeypatch):
+    """The views route is taken (the list cast is the fallback for other layouts): a
+    polars that stops exporting ``Binary`` as views through ``__arrow_c_stream__``
+    fails here instead of silently decoding at half the speed."""
+
+    def no_cast(*args):
+        raise AssertionError("the list-cast fallback was taken")
+
+    monkeypatch.setattr(arrow_c, "_by_list_cast", no_cast)
+    series = pl.Series([b"ab", None, bytes(range(40))], dtype=pl.Binary)
+    buf, start, length, is_null = arrow_c.binary_buffer(series, 16, 4)
+    assert _rows_of(buf, start, length) == [b"ab", b"", bytes(range(40))]
+    assert is_null.tolist() == [False, True, False]
+
+
+def test_a_failing_arrow_stream_raises_its_own_message():
+    import ctypes
+
+    stream = arrow_c._Stream()
+    text = ctypes.create_string_buffer(b"out of buffers")  # (lives as long as the stream)
+    stream.get_last_error = type(stream.get_last_error)(lambda s: ctypes.addressof(text))
+    arrow_c._check(stream, 0)  # success: nothing raised
+    with pytest.raises(RuntimeError, match="out of buffers"):
+        arrow_c._check(stream, 12)
+    assert ctypes.sizeof(stream) == 5 * ctypes.sizeof(ctypes.c_void_p)  # ArrowArrayStream
+
+
 def test_read_headers_agrees_with_parse(keys):
     phy = encode_batch(
         [BASE, BASE + 1], [3, 70000], [5, -1], [b"abc", b""], keys, fopts=[b"\x02", b""]

@@ -3,9 +3,11 @@
 polars keeps a ``Binary`` column as Arrow *binary views* [2]_: one 16-byte view
 per row (length; then either the bytes themselves, when there are at most 12,
 or a buffer number and an offset) and a few data buffers holding the longer
-rows. :func:`binary_buffer` exports the column with polars' Arrow C data
-interface [1]_, copies the data buffers once into one numpy buffer and turns
-the views into a start and a length per row, all on whole arrays. Asking
+rows. :func:`binary_buffer` takes the column through the Arrow PyCapsule
+interface [3]_ (``Series.__arrow_c_stream__``, public in polars: an Arrow C
+stream [4]_ of Arrow C data interface arrays [1]_), copies the data buffers once
+into one numpy buffer and turns the views into a start and a length per row, all
+on whole arrays. Asking
 polars for the bytes as a list column instead (``cast(pl.List(pl.UInt8))``,
 then ``explode``) copies them twice and costs about twice as long
 (100,000 LoRaWAN frames: 3.2 ms against 1.6 ms, measured with
@@ -20,6 +22,11 @@ References
    release callbacks), https://arrow.apache.org/docs/format/CDataInterface.html
 .. [2] Apache Arrow, "Arrow Columnar Format", section "Variable-size Binary View
    Layout" (format string ``vz``), https://arrow.apache.org/docs/format/Columnar.html
+.. [3] Apache Arrow, "The Arrow PyCapsule Interface" (``__arrow_c_stream__``, capsule
+   name ``arrow_array_stream``),
+   https://arrow.apache.org/docs/format/CDataInterface/PyCapsuleInterface.html
+.. [4] Apache Arrow, "The Arrow C stream interface" (``ArrowArrayStream``),
+   https://arrow.apache.org/docs/format/CStreamInterface.html
 """
 
 from __future__ import annotations
@@ -68,6 +75,33 @@ _Array._fields_ = [
     ("release", ctypes.CFUNCTYPE(None, ctypes.POINTER(_Array))),
     ("private_data", ctypes.c_void_p),
 ]
+
+
+class _Stream(ctypes.Structure):
+    pass
+
+
+_Stream._fields_ = [
+    (
+        "get_schema",
+        ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Stream), ctypes.POINTER(_Schema)),
+    ),
+    ("get_next", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Stream), ctypes.POINTER(_Array))),
+    ("get_last_error", ctypes.CFUNCTYPE(ctypes.c_char_p, ctypes.POINTER(_Stream))),
+    ("release", ctypes.CFUNCTYPE(None, ctypes.POINTER(_Stream))),
+    ("private_data", ctypes.c_void_p),
+]
+
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype = ctypes.c_void_p
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+def _check(stream: _Stream, code: int) -> None:
+    """Raise the stream's own message when one of its callbacks failed (``code`` != 0)."""
+    if code:
+        message = stream.get_last_error(ctypes.byref(stream))
+        raise RuntimeError(f"polars' Arrow stream failed ({code}): {message!r}")
 
 
 def _memory(address: int | None, size: int, dtype: str) -> np.ndarray:
@@ -121,15 +155,21 @@ def binary_buffer(
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros(before + after, dtype=np.uint8), empty, empty, is_null
     if series.n_chunks() > 1:
-        series = series.rechunk()
+        series = series.rechunk()  # one array in the stream
+    capsule = series.__arrow_c_stream__()  # released by the capsule when it is collected
+    stream = _Stream.from_address(_capsule_pointer(capsule, b"arrow_array_stream"))
     schema, array = _Schema(), _Array()
-    series._export_arrow_to_c(ctypes.addressof(array), ctypes.addressof(schema))
+    _check(stream, stream.get_schema(ctypes.byref(stream), ctypes.byref(schema)))
     try:
-        if schema.format != b"vz":
-            return (*_by_list_cast(series, before, after), is_null)
-        return (*_from_views(array, before, after, is_null), is_null)
+        _check(stream, stream.get_next(ctypes.byref(stream), ctypes.byref(array)))
+        try:
+            if schema.format != b"vz" or not array.release or array.length != len(series):
+                return (*_by_list_cast(series, before, after), is_null)
+            return (*_from_views(array, before, after, is_null), is_null)
+        finally:
+            if array.release:  # (an ended stream gives a released array)
+                array.release(ctypes.byref(array))
     finally:
-        array.release(ctypes.byref(array))
         schema.release(ctypes.byref(schema))
 
 
