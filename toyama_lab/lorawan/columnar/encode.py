@@ -158,12 +158,12 @@ def encode_batch(
     enc_mat *= np.arange(pwidth) < plen[:, None]  # no keystream past a payload's end
     has_port = port >= 0
     frame_len = 8 + olen + has_port + plen  # without MIC
-    at = 9 + olen  # each FRMPayload's first byte, after FOpts and FPort
     width = int(frame_len.max(initial=0))
     # One zeroed buffer: 16 bytes of margin, then a row of ``stride`` bytes per frame (the
     # frame, its MIC, zeros; wide enough for a whole payload row at any FOpts length), then
     # the margin the MIC reads past the last row (as frame_crypto.padded_buffer leaves).
-    stride = max(width + MIC_LEN, int(at.max(initial=9)) + pwidth)
+    # (a FRMPayload starts at byte 9 + its FOpts length, after FOpts and FPort)
+    stride = max(width + MIC_LEN, 9 + int(olen.max(initial=0)) + pwidth)
     buf = np.zeros(16 + n * stride + width + 48, dtype=np.uint8)
     frame = buf[16 : 16 + n * stride].reshape(n, stride)
     frame[:, 0] = np.where(flags["confirmed"], 0x80, 0x40)
