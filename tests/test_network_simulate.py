@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import numpy as np
 import polars as pl
@@ -414,8 +415,10 @@ def test_blocks_stopped_early_or_failing_leave_no_thread(tiny):
     first = next(gen)
     assert first.transmissions["tx_id"][0] == 0
     assert _air_threads()  # the next blocks are under way
+    assert gc.get_freeze_count() > 0  # full collections skip the older objects meanwhile
     gen.close()  # a consumer that stops: the blocks not started are dropped
     assert not _air_threads()
+    assert gc.get_freeze_count() == 0  # ... and walk them again after
 
     # a read that fails: block 1 is read early on an air thread, block 2 in this thread
     for bad in (1, 2):
@@ -429,11 +432,13 @@ def test_blocks_stopped_early_or_failing_leave_no_thread(tiny):
         with pytest.raises(OSError, match="disk gone"):
             list(gen)
         assert not _air_threads()
+        assert gc.get_freeze_count() == 0
     # an error while the road is set up (the first block is being read meanwhile)
     gen = simulate_network_blocks(city, lambda a, n: one_day, 4, **{**kw, "seed": -1})
     with pytest.raises(ValueError, match="seed"):
         next(gen)
     assert not _air_threads()
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_first_blocks_are_read_on_the_air_threads_while_the_road_is_set_up(tiny):
@@ -448,13 +453,35 @@ def test_the_first_blocks_are_read_on_the_air_threads_while_the_road_is_set_up(t
     calls = []
 
     def read_block(a, n):
-        calls.append((a, n, threading.current_thread().name))
+        calls.append((a, n, threading.current_thread().name, gc.get_freeze_count()))
         return one_day
 
     kw = dict(seed=0, scenario="normal-week", start=START)
     blocks = list(simulate_network_blocks(city, read_block, 4, **kw))
     assert len(blocks) == 4
     assert sorted(c[:2] for c in calls) == [(0, 1), (1, 1), (2, 1), (3, 1)]
-    where = {a: name for a, _, name in calls}
+    where = {a: name for a, _, name, _ in calls}
     assert all(where[a].startswith("air") for a in range(AIR_THREADS))
     assert all(where[a] == threading.current_thread().name for a in range(AIR_THREADS, 4))
+    # the whole road runs with the objects made before it frozen (toyama_lab._gc)
+    assert all(c[3] > 0 for c in calls)
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_one_shot_road_runs_with_older_objects_frozen(tiny, monkeypatch):
+    import toyama_lab.network.simulate as sim
+
+    city, readings, _ = tiny
+    seen = []
+    air = sim._air
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return air(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "_air", spy)
+    one_day = {k: {v: a[:, :1440] for v, a in d.items()}
+               for k, d in readings.items() if k != "gps_tracker"}  # fmt: skip
+    sim.simulate_network(city, one_day, seed=0, scenario="normal-week", start=START)
+    assert len(seen) == 1 and seen[0] > 0
+    assert gc.get_freeze_count() == 0
