@@ -84,6 +84,40 @@ def test_blocks_failing_midway_leave_no_folder(tiny, tmp_path, error):
     assert not [t for t in threading.enumerate() if t.name == "sink"]
 
 
+def test_blocks_are_written_with_the_heap_frozen_and_closed_on_failure(tiny, tmp_path, monkeypatch):
+    """Full collections skip what existed before while the blocks are made and written
+    (toyama_lab._gc); after, and after a failure, the heap is as it was, and a road that
+    stops being read is closed (its blocks not started dropped) at once."""
+    import gc
+
+    import toyama_lab.network.log as log
+
+    _, _, res = tiny
+    seen, closed = [], []
+
+    def road(n):
+        try:
+            for _ in range(n):
+                seen.append(gc.get_freeze_count())
+                yield res
+        finally:
+            closed.append(True)
+
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    write_network_blocks(road(2), ds)
+    assert len(seen) == 2 and all(c > 0 for c in seen)
+    assert gc.get_freeze_count() == 0 and closed == [True]
+
+    bad = dict(log.TRANSMISSION_SCHEMA, phy_payload=pl.Int64)  # the truth's sink fails
+    monkeypatch.setattr(log, "TRANSMISSION_SCHEMA", bad)
+    gen = road(10**6)
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        write_network_blocks(gen, ds, overwrite=True)
+    assert gc.get_freeze_count() == 0
+    assert closed == [True, True] and len(seen) < 100  # stopped, not read to the end
+
+
 def test_truth_writer_failure_is_raised_and_leaves_nothing(tiny, tmp_path, monkeypatch):
     """The truth's own sink fails (its rows do not fit the schema): that error is raised
     in the caller's thread, the receptions' sink stops, nothing is left."""

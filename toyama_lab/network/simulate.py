@@ -638,8 +638,9 @@ def simulate_network_blocks(
     after the block (the last slot of a day plus the device's phase) waits for the next
     block, whose air it belongs to. The boundary rule of
     the air is the one of :func:`simulate_network`: a frame only meets frames planned on
-    its own JST day. While the road runs, Python's full garbage collections skip the objects
-    made before it (:func:`toyama_lab._gc.frozen_heap`).
+    its own JST day. :func:`toyama_lab.network.write.write_network_blocks`, which writes
+    the blocks as they come, closes the generator when it stops (the blocks not started
+    are dropped) and runs with the heap frozen (:func:`toyama_lab._gc.frozen_heap`).
 
     Parameters
     ----------
@@ -671,54 +672,52 @@ def simulate_network_blocks(
     spans = [
         (a, min(a + int(block_days), int(n_days))) for a in range(0, int(n_days), int(block_days))
     ]
-    # full collections skip the city and the imports while the road runs (toyama_lab._gc)
-    with frozen_heap():
-        pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
-        try:
-            # the first blocks' readings are read on the idle air threads while the road is set up
-            early = deque(pool.submit(read_block, a, b - a) for a, b in spans[:AIR_THREADS])
-            road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
-                            config=config)  # fmt: skip
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        params = _params(road)
-        fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
-        spill = None
-        tx_offset = 0
-        pending: deque[Future] = deque()
+    pool = ThreadPoolExecutor(max_workers=AIR_THREADS, thread_name_prefix="air")
+    try:
+        # the first blocks' readings are read on the idle air threads while the road is set up
+        early = deque(pool.submit(read_block, a, b - a) for a, b in spans[:AIR_THREADS])
+        road = _prepare(city, seed=seed, scenario=scenario, start=start, intervals=intervals,
+                        config=config)  # fmt: skip
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    params = _params(road)
+    fcnt_next = np.zeros(road.registry.height, dtype=np.int64)
+    spill = None
+    tx_offset = 0
+    pending: deque[Future] = deque()
 
-        def finished(future: Future) -> NetworkResult:
-            nonlocal tx_offset
-            rx, tx = future.result()
-            if tx_offset:
-                rx = rx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
-                tx = tx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
-            tx_offset += tx.height
-            return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
+    def finished(future: Future) -> NetworkResult:
+        nonlocal tx_offset
+        rx, tx = future.result()
+        if tx_offset:
+            rx = rx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
+            tx = tx.with_columns((pl.col("tx_id") + tx_offset).set_sorted())
+        tx_offset += tx.height
+        return NetworkResult(road.registry, road.keys, rx, tx, road.clocks, {}, params)
 
-        try:
-            for a, b in spans:
-                readings = early.popleft().result() if early else read_block(a, b - a)
-                up, _ = _plan(road, readings, first_day=a)
-                del readings
-                if spill is not None and spill.height:
-                    up = pl.concat([spill, up])
-                up = up.sort("planned_s", "device_index", maintain_order=True)
-                if b < int(n_days):
-                    up, spill = (
-                        up.filter(pl.col("planned_s") < b * _DAY_S),
-                        up.filter(pl.col("planned_s") >= b * _DAY_S),
-                    )
-                hand = _hand_off(road, up, fcnt_next)
-                # tx_id from 0 in the block; finished() shifts it once the blocks before are done
-                pending.append(pool.submit(_air_block, road, up, hand))
-                del up, hand
-                if len(pending) == AIR_THREADS:
-                    yield finished(pending.popleft())
-            while pending:
+    try:
+        for a, b in spans:
+            readings = early.popleft().result() if early else read_block(a, b - a)
+            up, _ = _plan(road, readings, first_day=a)
+            del readings
+            if spill is not None and spill.height:
+                up = pl.concat([spill, up])
+            up = up.sort("planned_s", "device_index", maintain_order=True)
+            if b < int(n_days):
+                up, spill = (
+                    up.filter(pl.col("planned_s") < b * _DAY_S),
+                    up.filter(pl.col("planned_s") >= b * _DAY_S),
+                )
+            hand = _hand_off(road, up, fcnt_next)
+            # tx_id from 0 in the block; finished() shifts it once the blocks before are done
+            pending.append(pool.submit(_air_block, road, up, hand))
+            del up, hand
+            if len(pending) == AIR_THREADS:
                 yield finished(pending.popleft())
-        finally:
-            # a consumer that stops early, or an error: drop the blocks not started, wait for
-            # the running ones (their threads cannot be interrupted)
-            pool.shutdown(wait=True, cancel_futures=True)
+        while pending:
+            yield finished(pending.popleft())
+    finally:
+        # a consumer that stops early, or an error: drop the blocks not started, wait for
+        # the running ones (their threads cannot be interrupted)
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -42,6 +42,7 @@ import io
 import itertools
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from toyama_lab.lorawan.keys import COLUMNS as KEY_COLUMNS
@@ -371,54 +372,77 @@ def write_network_blocks(
     ValueError
         If ``blocks`` is empty.
     """
-    from toyama_lab._heap import release_free_heap
-    from toyama_lab.network.log import TRANSMISSION_SCHEMA, receptions_schema
-    from toyama_lab.network.road import LOSS_REASONS
-    from toyama_lab.store import atomic_folder, subfolder_stage, write_parquet, write_text
+    from toyama_lab._gc import frozen_heap
+    from toyama_lab.store import atomic_folder, subfolder_stage
 
     blocks = iter(blocks)
     final = _network_folder(out_dir)
-    with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
-        first = next(blocks, None)
-        if first is None:
-            raise ValueError("no blocks to write; give at least one block of days.")
-        gateways = _gateways(first)
-        write_parquet(first.registry, tmp / FILES["registry"])
-        write_keys_csv(first.keys, tmp / FILES["keys"])
-        write_parquet(first.clocks, tmp / FILES["gateways"])
-        params, n_devices = first.params, first.registry.height
-        counts = dict.fromkeys(LOSS_REASONS, 0)
-        pending = [first]
-        del first
-        txs = _ThreadSink(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
-                          parquet_options("transmissions"))  # fmt: skip
-
-        def receptions():
-            # the simulation runs as the receptions' Parquet sink pulls their rows; the
-            # truth of each block goes to its own sink, in its own thread, on the way
-            for res in itertools.chain([pending.pop()], blocks):
-                txs.put(res.transmissions)
-                for r, c in res.loss_counts().iter_rows():
-                    counts[r] += int(c)
-                rx = res.receptions
-                del res  # hold one block at a time
-                release_free_heap()  # what the block's simulation freed
-                yield rx
-                del rx
-
-        try:
-            schema = receptions_schema(gateways)
-            opts = parquet_options("receptions")
-            n_rx = sink_frames(receptions(), tmp / FILES["receptions"], schema, opts)
-            n_tx = txs.close()
-        except BaseException:
-            txs.abort()
-            raise
-        text = _meta(params, n_devices, n_tx, n_rx, counts)
-        write_text(tmp / FILES["params"], text)
-        if on_complete is not None:
-            on_complete(tmp)
+    # full collections skip the city and the imports while the road runs (toyama_lab._gc)
+    with frozen_heap(), _closed_at_end(blocks):
+        with atomic_folder(final, overwrite=overwrite, stage=subfolder_stage(final)) as tmp:
+            _write_blocks(blocks, tmp, on_complete)
     return {k: final / v for k, v in FILES.items()}
+
+
+@contextmanager
+def _closed_at_end(blocks):
+    """Close ``blocks`` when the block ends, if it can be closed: a road that stops being
+    read (an error while writing) drops its blocks not started and waits for the others
+    (:func:`toyama_lab.network.simulate_network_blocks`) now, not when it is collected."""
+    try:
+        yield
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_blocks(blocks, tmp: Path, on_complete) -> None:
+    """The body of :func:`write_network_blocks`: every file into the staging folder ``tmp``."""
+    from toyama_lab._heap import release_free_heap
+    from toyama_lab.network.log import TRANSMISSION_SCHEMA, receptions_schema
+    from toyama_lab.network.road import LOSS_REASONS
+    from toyama_lab.store import write_parquet, write_text
+
+    first = next(blocks, None)
+    if first is None:
+        raise ValueError("no blocks to write; give at least one block of days.")
+    gateways = _gateways(first)
+    write_parquet(first.registry, tmp / FILES["registry"])
+    write_keys_csv(first.keys, tmp / FILES["keys"])
+    write_parquet(first.clocks, tmp / FILES["gateways"])
+    params, n_devices = first.params, first.registry.height
+    counts = dict.fromkeys(LOSS_REASONS, 0)
+    pending = [first]
+    del first
+    txs = _ThreadSink(tmp / FILES["transmissions"], TRANSMISSION_SCHEMA,
+                      parquet_options("transmissions"))  # fmt: skip
+
+    def receptions():
+        # the simulation runs as the receptions' Parquet sink pulls their rows; the
+        # truth of each block goes to its own sink, in its own thread, on the way
+        for res in itertools.chain([pending.pop()], blocks):
+            txs.put(res.transmissions)
+            for r, c in res.loss_counts().iter_rows():
+                counts[r] += int(c)
+            rx = res.receptions
+            del res  # hold one block at a time
+            release_free_heap()  # what the block's simulation freed
+            yield rx
+            del rx
+
+    try:
+        schema = receptions_schema(gateways)
+        opts = parquet_options("receptions")
+        n_rx = sink_frames(receptions(), tmp / FILES["receptions"], schema, opts)
+        n_tx = txs.close()
+    except BaseException:
+        txs.abort()
+        raise
+    text = _meta(params, n_devices, n_tx, n_rx, counts)
+    write_text(tmp / FILES["params"], text)
+    if on_complete is not None:
+        on_complete(tmp)
 
 
 def _gateways(result) -> list:

@@ -1,7 +1,8 @@
 """Frame cryptography and counters for whole columns (used by the decoder and encoder).
 
 * :class:`KeyTable` - the session keys of a :class:`~toyama_lab.lorawan.keys.KeyStore`
-  as arrays plus one AES encryptor per key (and thread), kept as long as the KeyStore
+  as arrays plus AES encryptors for every key
+  (:class:`~toyama_lab.lorawan.columnar.aes.CipherCache`), kept as long as the KeyStore
   lives, and the codec each device profile names;
 * :func:`frame_mic` - MICs of many frames (B0 | frame, AES-CMAC in lock-step);
 * :func:`crypt_payload` - FRMPayload encryption/decryption (AES counter blocks);
