@@ -258,7 +258,7 @@ def time_batch(keys: KeyStore, phy: pl.Series, repeat: int, payloads: bool = Fal
 
 def time_in_turn(
     keys: KeyStore, phy: pl.Series, fcnt: np.ndarray, m: int, repeat: int, label: str
-) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float], pl.DataFrame]:
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float], pl.DataFrame, list]:
     """``decode_batch`` (without and with payload codecs) and the ``cryptography`` loop,
     run in turn.
 
@@ -266,25 +266,31 @@ def time_in_turn(
     then one loop run; the decode runs are short) and each keeps its best wall and
     CPU time: all are measured over the same span of time, so none is compared with a
     luckier moment of another on a shared machine. The loop decodes the first ``m``
-    frames. Returns the three bests and the table decoded without payload codecs.
+    frames. Returns the three bests, the table decoded without payload codecs, and each
+    turn's own wall-clock ratio (its best decode without payload codecs against its loop
+    run, in frames per second), so that a reader sees how far the turns spread.
     """
     df = pl.DataFrame({"phy_payload": phy})
     frames_list = phy.to_list()[:m]
     decode_batch(df, keys)  # key schedules built before the timing
     best = {False: (float("inf"),) * 2, True: (float("inf"),) * 2, "loop": (float("inf"),) * 2}
     out = None
+    turn_ratios = []
     for _ in range(repeat):
+        turn_wall = float("inf")
         for payloads in (False, True):
             for _ in range(3):
                 with Clock() as c:
                     decoded = decode_batch(df, keys, decode_payloads=payloads)
                 best[payloads] = (min(best[payloads][0], c.wall), min(best[payloads][1], c.cpu))
                 out = decoded if not payloads else out
+                turn_wall = turn_wall if payloads else min(turn_wall, c.wall)
         wall, cpu, ok = time_cryptography_loop(keys, frames_list, fcnt[:m])
         if ok != m:
             raise SystemExit(f"cryptography loop verified {ok} of {m} {label} frames")
         best["loop"] = (min(best["loop"][0], wall), min(best["loop"][1], cpu))
-    return best[False], best[True], best["loop"], out
+        turn_ratios.append((len(phy) / turn_wall) / (m / wall))
+    return best[False], best[True], best["loop"], out, turn_ratios
 
 
 def time_single_frame_api(keys: KeyStore, phy: list[bytes]):
@@ -432,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     _, first, _ = time_batch(keys, phy, 1)
     first_row = ("decode_batch (first run)", args.n, *first)
     m = args.n if args.loop_n is None else min(args.loop_n, args.n)
-    dec, dec_pay, loop, out = time_in_turn(keys, phy, fcnt, m, args.repeat, "usual")
+    dec, dec_pay, loop, out, turns = time_in_turn(keys, phy, fcnt, m, args.repeat, "usual")
     counts = dict(status_counts(out).iter_rows())
     if counts != {"ok": args.n}:
         raise SystemExit(f"decode_batch did not verify every frame: {counts}")
@@ -479,7 +485,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # Frames of another encoder: random FPorts 1..223 and payload lengths 0..242.
     o_keys, o_phy, o_fcnt = build_other(args.n, args.devices)
-    dec, dec_pay, loop, o_out = time_in_turn(o_keys, o_phy, o_fcnt, m, args.repeat, "other-encoder")
+    dec, dec_pay, loop, o_out, o_turns = time_in_turn(
+        o_keys, o_phy, o_fcnt, m, args.repeat, "other-encoder"
+    )
     if dict(status_counts(o_out).iter_rows()) != {"ok": args.n}:
         raise SystemExit("decode_batch did not verify every frame of the other encoder")
     other = [(f"decode_batch (best of {3 * args.repeat})", args.n, *dec)]
@@ -515,6 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.repeat} times 3 + 3 runs and 1 run, best of each; "
         "the first run also builds the key schedules)"
     )
+    for label, ratios in (("usual", turns), ("other encoder", o_turns)):
+        shown = ", ".join(f"{r:.1f}" for r in ratios)
+        print(
+            f"decode_batch / cryptography loop, each turn on its own ({label}), wall: "
+            f"{shown} x (median {float(np.median(ratios)):.1f} x)"
+        )
     batch = rows[0]
     fps_cpu = batch[1] / batch[3]
     print(
