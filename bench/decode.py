@@ -24,7 +24,9 @@ bytes; ``decode_batch`` (with and without payloads) and the ``cryptography``
 loop are timed on them too. Every decoder must verify every frame (the run
 fails otherwise). The goal of issue 14 (``decode_batch`` at least 10x the
 ``cryptography`` loop) compares like with like, without payload codecs: the loop
-runs none. The rows with payloads are shown beside it.
+runs none. The rows with payloads are shown beside it. Each turn's own ratio (its best
+decode without payload codecs against its loop run) is printed too, with their median: the
+spread of a single decode against a single loop run on the machine at hand.
 
 ``--stages`` adds the CPU time of each stage of ``decode_batch`` (median of
 ``--repeat`` runs) on both frame sets.
