@@ -298,6 +298,30 @@ def test_expand_flattens_csr_slices():
     assert owner.size == item.size == 0
 
 
+def test_owners_is_repeat_without_np_repeat(monkeypatch):
+    """The slice number of every element, as np.repeat gives it (empty slices anywhere,
+    none at all), made without np.repeat, which holds the GIL (toyama_lab._ragged)."""
+    from toyama_lab._ragged import expand, owners
+
+    rng = np.random.default_rng(3)
+    cases = [rng.integers(0, 4, k) * (rng.random(k) < 0.6) for k in rng.integers(0, 40, 300)]
+    want = [np.repeat(np.arange(c.size), c) for c in cases]
+    begin = [rng.integers(-9, 9, c.size) for c in cases]
+    want_items = [np.arange(int(c.sum())) + np.repeat(b - (np.cumsum(c) - c), c)
+                  for b, c in zip(begin, cases, strict=True)]  # fmt: skip
+
+    def no_repeat(*args, **kwargs):
+        raise AssertionError("np.repeat called")
+
+    monkeypatch.setattr(np, "repeat", no_repeat)
+    for c, w, b, wi in zip(cases, want, begin, want_items, strict=True):
+        got = owners(c)
+        assert got.dtype == np.intp and np.array_equal(got, w)
+        owner, item = expand(b, c)
+        assert np.array_equal(owner, w) and np.array_equal(item, wi)
+    assert owners(np.zeros(5, dtype=np.int64)).size == 0
+
+
 def test_harmful_pairs_need_overlap_in_band_past_the_lock():
     from toyama_lab.radio.collisions import harmful_pairs
 

@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from toyama_lab._ragged import items
+from toyama_lab._ragged import items, owners
 from toyama_lab.geo import local_xy_m
 from toyama_lab.network.config import AS923_JP_CHANNELS_HZ, RadioConfig
 from toyama_lab.radio import fading
@@ -459,20 +459,22 @@ def _fixed_pairs(fr, counts, device, cwords, floor_tx, links: Links, seed: int, 
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if b <= a:
             continue
-        # per-frame values repeated along each frame's candidates: streaming copies, not
-        # gathers through an owner index
+        # per-frame values taken along each frame's candidates through the frame number of
+        # every pair (toyama_lab._ragged: gathers, which let the other air thread run;
+        # np.repeat holds the GIL)
         c, f_b = counts[a:b], fr[a:b]
-        item = items(begin[a:b], c)
+        own = owners(c)
+        item = items(begin[a:b], c, own)
         if keys is not None:
             h = keys[item]
         else:  # links built with another seed: keys derived here
-            h = fading.link_keys(seed, np.repeat(device[f_b], c) * 1024 + links.cand_gw[item])
+            h = fading.link_keys(seed, device[f_b].take(own) * 1024 + links.cand_gw[item])
         with np.errstate(over="ignore"):
-            h += np.repeat(cwords[f_b], c)
+            h += cwords[f_b].take(own)
         rssi = fading.normals_from_words(h, cfg.fading_db)
         rssi += links.cand_mean[item]
-        keep = np.flatnonzero(rssi >= np.repeat(floor_tx[f_b], c))
-        out.append(np.repeat(f_b, c)[keep], links.cand_gw[item[keep]], rssi[keep])
+        keep = np.flatnonzero(rssi >= floor_tx[f_b].take(own))
+        out.append(f_b[own[keep]], links.cand_gw[item[keep]], rssi[keep])
     return out.arrays()
 
 
@@ -575,10 +577,9 @@ def _candidates_above(links: Links, dev: np.ndarray, level: np.ndarray) -> np.nd
     candidates always count; the others are strongest first.
     """
     ptr = links.cand_ptr
-    n_dev = ptr.size - 1
     # one sorted key over all devices: device number, then descending mean power, the
     # candidates above the sensitivity margin (in gateway order) as the strongest
-    owner = np.repeat(np.arange(n_dev), np.diff(ptr))
+    owner = owners(np.diff(ptr))
     span = 1000.0  # [dB], wider than any spread of powers
     mean = np.clip(links.cand_mean.astype(np.float64), -span / 2, span / 2)
     mean[np.arange(owner.size) - ptr[owner] < links.cand_n_sens[owner]] = span / 2

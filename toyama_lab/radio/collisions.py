@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyama_lab._ragged import expand
+from toyama_lab._ragged import expand, owners
 from toyama_lab.radio.airtime import symbol_time
 from toyama_lab.radio.link import sensitivity_dbm
 
@@ -173,8 +173,8 @@ def overlapping_pairs(start_s, end_s):
     counts = hi - lo
     # ties in start: the stable order makes the earlier index the "older"
     first = np.cumsum(counts) - counts
-    newer = np.repeat(hi, counts)
-    older = np.arange(int(counts.sum())) - np.repeat(first - lo, counts)
+    newer = owners(counts)  # = np.repeat(hi, counts), without holding the GIL (_ragged)
+    older = np.arange(newer.size) - (first - lo).take(newer)
     keep = e[older] > s[newer]
     return order[older[keep]], order[newer[keep]]
 
