@@ -49,6 +49,7 @@ import os
 import pickle
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -280,8 +281,8 @@ def main() -> None:
     alone_c = min(t[5] for t in turns)
     print(f"{'radio alone (best of turns)':28s} {alone_w:8.2f} {alone_c:8.2f}")
     print(f"fastest road / its radio part, wall: {wall / radio_w:.1f}x, cpu: {cpu / radio_c:.1f}x")
-    ratios = sorted(t[0] / t[4] for t in turns)
-    print(f"whole road / radio alone, wall, median of the turns: {ratios[len(ratios) // 2]:.1f}x")
+    ratios = [t[0] / t[4] for t in turns]
+    print(f"whole road / radio alone, wall, median of the turns: {statistics.median(ratios):.1f}x")
     print(
         f"whole road / radio alone, cpu (best of {len(turns)} each): "
         f"{min(t[1] for t in turns) / alone_c:.1f}x"

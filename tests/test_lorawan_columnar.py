@@ -645,7 +645,7 @@ def test_cipher_cache_serves_two_threads_at_once():
     assert 1 <= len(cache._free) <= 2  # a second set only when both calls ran at once
 
 
-def test_cipher_cache_threads_taking_turns_share_one_set_of_encryptors():
+def test_cipher_cache_threads_taking_turns_share_one_set_of_encryptors(monkeypatch):
     """The road's air threads take turns most of the time: one set, each key's encryptor
     made once (about 9 microseconds each with the GIL held), not once per thread."""
     import threading
@@ -667,14 +667,11 @@ def test_cipher_cache_threads_taking_turns_share_one_set_of_encryptors():
     def work():
         got.append(aes.ecb_runs(cache, blocks, np.arange(5), np.arange(5), np.arange(1, 6)))
 
-    aes._Updaters.__missing__ = counted
-    try:
-        for _ in range(3):
-            t = threading.Thread(target=work)
-            t.start()
-            t.join()
-    finally:
-        aes._Updaters.__missing__ = missing
+    monkeypatch.setattr(aes._Updaters, "__missing__", counted)
+    for _ in range(3):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
     assert sorted(made) == [0, 1, 2, 3, 4]
     want = [Cipher(algorithms.AES(k), modes.ECB()).encryptor().update(b.tobytes())
             for k, b in zip(keys_, blocks, strict=True)]  # fmt: skip

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyama_lab._ragged import expand, owners
+from toyama_lab._ragged import expand
 from toyama_lab.radio.airtime import symbol_time
 from toyama_lab.radio.link import sensitivity_dbm
 
@@ -169,12 +169,9 @@ def overlapping_pairs(start_s, end_s):
     s, e = start[order], end[order]
     span = float(np.max(e - s))
     lo = np.searchsorted(s, s - span, side="right")
-    hi = np.arange(s.size)
-    counts = hi - lo
-    # ties in start: the stable order makes the earlier index the "older"
-    first = np.cumsum(counts) - counts
-    newer = owners(counts)  # = np.repeat(hi, counts), without holding the GIL (_ragged)
-    older = np.arange(newer.size) - (first - lo).take(newer)
+    # frame i (newer) against every earlier one from lo[i] on (older); ties in start: the
+    # stable order makes the earlier index the "older"
+    newer, older = expand(lo, np.arange(s.size) - lo)
     keep = e[older] > s[newer]
     return order[older[keep]], order[newer[keep]]
 
